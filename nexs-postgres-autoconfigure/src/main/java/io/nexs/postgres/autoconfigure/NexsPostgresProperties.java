@@ -1,0 +1,364 @@
+package io.nexs.postgres.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of nexs-postgres, bound from {@code nexs.postgres.*}.
+ */
+@ConfigurationProperties("nexs.postgres")
+public class NexsPostgresProperties {
+
+    /**
+     * Whether to configure nexs-postgres: its pool, DataSource, health and metrics.
+     */
+    private boolean enabled = true;
+
+    /**
+     * PgJDBC URL of the server, for example jdbc:postgresql://db.example.com:5432/orders. Use either this or
+     * host, port and database.
+     */
+    private @Nullable String url;
+
+    /**
+     * Host name or address of the server, when no URL is given.
+     */
+    private @Nullable String host;
+
+    /**
+     * TCP port of the server, when no URL is given.
+     */
+    private int port = 5432;
+
+    /**
+     * Database to connect to, when no URL is given.
+     */
+    private String database = "postgres";
+
+    /**
+     * Login user of the database.
+     */
+    private @Nullable String username;
+
+    /**
+     * Login password of the database.
+     */
+    private @Nullable String password;
+
+    /**
+     * Name reported to the server as application_name, shown in pg_stat_activity. Defaults to
+     * spring.application.name, else "nexs-postgres".
+     */
+    private @Nullable String applicationName;
+
+    /**
+     * How long to wait for the TCP connection and the start-up handshake with the server.
+     */
+    private Duration connectTimeout = Duration.ofSeconds(10);
+
+    /**
+     * How long a read from the server may block before the connection is dropped. Zero waits forever; set it
+     * above the slowest expected statement.
+     */
+    private Duration socketTimeout = Duration.ZERO;
+
+    /**
+     * TLS mode of the connection, as libpq names it: disable, allow, prefer, require, verify-ca or
+     * verify-full.
+     */
+    private @Nullable String sslMode;
+
+    /**
+     * File holding the certificate authorities trusted to sign the server's certificate (PEM).
+     */
+    private @Nullable Path sslRootCert;
+
+    /**
+     * File holding the client certificate, for servers that authenticate clients by certificate.
+     */
+    private @Nullable Path sslCert;
+
+    /**
+     * File holding the client certificate's private key (PKCS-8 DER or PEM).
+     */
+    private @Nullable Path sslKey;
+
+    private final Pool pool = new Pool();
+
+    public boolean isEnabled() {
+        return this.enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public @Nullable String getUrl() {
+        return this.url;
+    }
+
+    public void setUrl(@Nullable String url) {
+        this.url = url;
+    }
+
+    public @Nullable String getHost() {
+        return this.host;
+    }
+
+    public void setHost(@Nullable String host) {
+        this.host = host;
+    }
+
+    public int getPort() {
+        return this.port;
+    }
+
+    public void setPort(int port) {
+        this.port = port;
+    }
+
+    public String getDatabase() {
+        return this.database;
+    }
+
+    public void setDatabase(String database) {
+        this.database = database;
+    }
+
+    public @Nullable String getUsername() {
+        return this.username;
+    }
+
+    public void setUsername(@Nullable String username) {
+        this.username = username;
+    }
+
+    public @Nullable String getPassword() {
+        return this.password;
+    }
+
+    public void setPassword(@Nullable String password) {
+        this.password = password;
+    }
+
+    public @Nullable String getApplicationName() {
+        return this.applicationName;
+    }
+
+    public void setApplicationName(@Nullable String applicationName) {
+        this.applicationName = applicationName;
+    }
+
+    public Duration getConnectTimeout() {
+        return this.connectTimeout;
+    }
+
+    public void setConnectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public Duration getSocketTimeout() {
+        return this.socketTimeout;
+    }
+
+    public void setSocketTimeout(Duration socketTimeout) {
+        this.socketTimeout = socketTimeout;
+    }
+
+    public @Nullable String getSslMode() {
+        return this.sslMode;
+    }
+
+    public void setSslMode(@Nullable String sslMode) {
+        this.sslMode = sslMode;
+    }
+
+    public @Nullable Path getSslRootCert() {
+        return this.sslRootCert;
+    }
+
+    public void setSslRootCert(@Nullable Path sslRootCert) {
+        this.sslRootCert = sslRootCert;
+    }
+
+    public @Nullable Path getSslCert() {
+        return this.sslCert;
+    }
+
+    public void setSslCert(@Nullable Path sslCert) {
+        this.sslCert = sslCert;
+    }
+
+    public @Nullable Path getSslKey() {
+        return this.sslKey;
+    }
+
+    public void setSslKey(@Nullable Path sslKey) {
+        this.sslKey = sslKey;
+    }
+
+    public Pool getPool() {
+        return this.pool;
+    }
+
+    /**
+     * Settings of the HikariCP pool opened for each node.
+     */
+    public static class Pool {
+
+        /**
+         * Connections kept open when the pool is idle. Defaults to max-size: a fixed-size pool, as HikariCP
+         * recommends.
+         */
+        private @Nullable Integer minIdle;
+
+        /**
+         * Most connections the pool opens to one node.
+         */
+        private int maxSize = 10;
+
+        /**
+         * How long a caller waits to borrow a connection before failing. At least 250ms.
+         */
+        private Duration connectionTimeout = Duration.ofSeconds(30);
+
+        /**
+         * How long a connection above min-idle may stay idle before it is closed. Zero keeps idle connections;
+         * otherwise at least 10s.
+         */
+        private Duration idleTimeout = Duration.ofMinutes(10);
+
+        /**
+         * Longest a connection lives before it is replaced; keep it below any server or network limit. Zero for
+         * no limit; otherwise at least 30s.
+         */
+        private Duration maxLifetime = Duration.ofMinutes(30);
+
+        /**
+         * How often an idle connection is tested to keep it alive. Zero turns it off; otherwise at least 30s and
+         * below max-lifetime.
+         */
+        private Duration keepaliveTime = Duration.ofMinutes(2);
+
+        /**
+         * How long a connection test may take. At least 250ms and below connection-timeout.
+         */
+        private Duration validationTimeout = Duration.ofSeconds(5);
+
+        /**
+         * How long a connection may stay borrowed before a warning with the borrower's stack trace is logged.
+         * Zero turns it off; otherwise at least 2s.
+         */
+        private Duration leakDetectionThreshold = Duration.ZERO;
+
+        /**
+         * Whether start-up opens min-idle connections and checks the server's version and role.
+         */
+        private boolean warmUp = true;
+
+        /**
+         * Whether start-up fails when warm-up cannot reach the server. When false the application starts
+         * degraded and the pool keeps trying to connect.
+         */
+        private boolean failFast = true;
+
+        /**
+         * How long closing the application waits for borrowed connections to come back before closing the pool.
+         */
+        private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+        public @Nullable Integer getMinIdle() {
+            return this.minIdle;
+        }
+
+        public void setMinIdle(@Nullable Integer minIdle) {
+            this.minIdle = minIdle;
+        }
+
+        public int getMaxSize() {
+            return this.maxSize;
+        }
+
+        public void setMaxSize(int maxSize) {
+            this.maxSize = maxSize;
+        }
+
+        public Duration getConnectionTimeout() {
+            return this.connectionTimeout;
+        }
+
+        public void setConnectionTimeout(Duration connectionTimeout) {
+            this.connectionTimeout = connectionTimeout;
+        }
+
+        public Duration getIdleTimeout() {
+            return this.idleTimeout;
+        }
+
+        public void setIdleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+        }
+
+        public Duration getMaxLifetime() {
+            return this.maxLifetime;
+        }
+
+        public void setMaxLifetime(Duration maxLifetime) {
+            this.maxLifetime = maxLifetime;
+        }
+
+        public Duration getKeepaliveTime() {
+            return this.keepaliveTime;
+        }
+
+        public void setKeepaliveTime(Duration keepaliveTime) {
+            this.keepaliveTime = keepaliveTime;
+        }
+
+        public Duration getValidationTimeout() {
+            return this.validationTimeout;
+        }
+
+        public void setValidationTimeout(Duration validationTimeout) {
+            this.validationTimeout = validationTimeout;
+        }
+
+        public Duration getLeakDetectionThreshold() {
+            return this.leakDetectionThreshold;
+        }
+
+        public void setLeakDetectionThreshold(Duration leakDetectionThreshold) {
+            this.leakDetectionThreshold = leakDetectionThreshold;
+        }
+
+        public boolean isWarmUp() {
+            return this.warmUp;
+        }
+
+        public void setWarmUp(boolean warmUp) {
+            this.warmUp = warmUp;
+        }
+
+        public boolean isFailFast() {
+            return this.failFast;
+        }
+
+        public void setFailFast(boolean failFast) {
+            this.failFast = failFast;
+        }
+
+        public Duration getShutdownTimeout() {
+            return this.shutdownTimeout;
+        }
+
+        public void setShutdownTimeout(Duration shutdownTimeout) {
+            this.shutdownTimeout = shutdownTimeout;
+        }
+
+    }
+
+}
