@@ -56,7 +56,7 @@ public class NexsPostgresProperties {
     private @Nullable String applicationName;
 
     /**
-     * How long to wait for the TCP connection and the start-up handshake with the server.
+     * How long opening a connection may take: the TCP connection, TLS and the login.
      */
     private Duration connectTimeout = Duration.ofSeconds(10);
 
@@ -67,10 +67,10 @@ public class NexsPostgresProperties {
     private Duration socketTimeout = Duration.ZERO;
 
     /**
-     * TLS mode of the connection, as libpq names it: disable, allow, prefer, require, verify-ca or
-     * verify-full.
+     * TLS mode of the connection, as libpq names it. Unset leaves PgJDBC's default (prefer) or the URL's
+     * sslmode parameter.
      */
-    private @Nullable String sslMode;
+    private @Nullable SslMode sslMode;
 
     /**
      * File holding the certificate authorities trusted to sign the server's certificate (PEM).
@@ -169,11 +169,11 @@ public class NexsPostgresProperties {
         this.socketTimeout = socketTimeout;
     }
 
-    public @Nullable String getSslMode() {
+    public @Nullable SslMode getSslMode() {
         return this.sslMode;
     }
 
-    public void setSslMode(@Nullable String sslMode) {
+    public void setSslMode(@Nullable SslMode sslMode) {
         this.sslMode = sslMode;
     }
 
@@ -357,6 +357,50 @@ public class NexsPostgresProperties {
 
         public void setShutdownTimeout(Duration shutdownTimeout) {
             this.shutdownTimeout = shutdownTimeout;
+        }
+
+    }
+
+    /**
+     * TLS modes of a PostgreSQL connection, with the names libpq and PgJDBC give them.
+     */
+    public enum SslMode {
+
+        /** Plain TCP only. */
+        DISABLE("disable"),
+
+        /** Plain TCP, TLS when the server insists. */
+        ALLOW("allow"),
+
+        /** TLS when the server offers it, without checking its certificate. */
+        PREFER("prefer"),
+
+        /** TLS always, without checking the server's certificate. */
+        REQUIRE("require"),
+
+        /** TLS with a server certificate signed by a trusted authority. */
+        VERIFY_CA("verify-ca"),
+
+        /** TLS with a trusted server certificate whose name matches the host. */
+        VERIFY_FULL("verify-full");
+
+        private final String value;
+
+        SslMode(String value) {
+            this.value = value;
+        }
+
+        /**
+         * The value of PgJDBC's {@code sslmode} parameter.
+         * @return the libpq name of the mode
+         */
+        public String value() {
+            return this.value;
+        }
+
+        @Override
+        public String toString() {
+            return this.value;
         }
 
     }

@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Pattern;
@@ -34,10 +32,6 @@ record ResolvedSettings(ConnectionSettings connection, PoolSettings pool) {
     private static final String PREFIX = "nexs.postgres.";
 
     private static final String URL_PREFIX = "jdbc:postgresql:";
-
-    /** The modes libpq and PgJDBC accept for {@code sslmode}. */
-    static final List<String> SSL_MODES = List.of("disable", "allow", "prefer", "require", "verify-ca",
-            "verify-full");
 
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password=)[^&]*");
 
@@ -125,6 +119,10 @@ record ResolvedSettings(ConnectionSettings connection, PoolSettings pool) {
                             + "port and parameters separated by '&'.");
         }
         String hosts = parsed.getProperty("PGHOST", "localhost");
+        if (hosts.startsWith("[") && hosts.endsWith("]")) {
+            // an IPv6 literal: NodeAddress adds the brackets back where a host:port form needs them
+            hosts = hosts.substring(1, hosts.length() - 1);
+        }
         String ports = parsed.getProperty("PGPORT", "5432");
         if (hosts.contains(",")) {
             throw new InvalidPostgresPropertyException(source, shown,
@@ -158,20 +156,17 @@ record ResolvedSettings(ConnectionSettings connection, PoolSettings pool) {
     private static Map<String, String> driverProperties(NexsPostgresProperties properties,
             @Nullable String springApplicationName) {
         Map<String, String> driver = new LinkedHashMap<>();
-        driver.put("connectTimeout", seconds(PREFIX + "connect-timeout", properties.getConnectTimeout()));
+        // PgJDBC's connectTimeout covers the TCP connect only; loginTimeout bounds TLS and authentication too.
+        String connectTimeout = seconds(PREFIX + "connect-timeout", properties.getConnectTimeout());
+        driver.put("connectTimeout", connectTimeout);
+        driver.put("loginTimeout", connectTimeout);
         driver.put("socketTimeout", seconds(PREFIX + "socket-timeout", properties.getSocketTimeout()));
         String applicationName = StringUtils.hasText(properties.getApplicationName())
                 ? properties.getApplicationName()
                 : (StringUtils.hasText(springApplicationName) ? springApplicationName : DEFAULT_APPLICATION_NAME);
         driver.put("ApplicationName", applicationName);
         if (properties.getSslMode() != null) {
-            String mode = properties.getSslMode().trim().toLowerCase(Locale.ROOT);
-            if (!SSL_MODES.contains(mode)) {
-                throw new InvalidPostgresPropertyException(PREFIX + "ssl-mode", properties.getSslMode(),
-                        "it is not a TLS mode PostgreSQL knows",
-                        "Set nexs.postgres.ssl-mode to one of " + String.join(", ", SSL_MODES) + ".");
-            }
-            driver.put("sslmode", mode);
+            driver.put("sslmode", properties.getSslMode().value());
         }
         putFile(driver, "sslrootcert", PREFIX + "ssl-root-cert", properties.getSslRootCert());
         putFile(driver, "sslcert", PREFIX + "ssl-cert", properties.getSslCert());

@@ -8,14 +8,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.Executor;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.pool.HikariPool;
 import io.nexs.postgres.topology.NodeAddress;
 import io.nexs.postgres.topology.NodeRole;
 import io.nexs.postgres.topology.NodeStatus;
@@ -36,7 +36,10 @@ public final class NodePool implements AutoCloseable {
     /** One round trip that tells the version and the role. */
     static final String CHECK_SQL = "select current_setting('server_version'), pg_is_in_recovery()";
 
-    private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long DRAIN_POLL_MILLIS = 20;
+
+    /** PgJDBC applies a network timeout to the socket itself; no thread of the executor is ever used. */
+    private static final Executor SAME_THREAD = Runnable::run;
 
     private final String name;
 
@@ -104,10 +107,11 @@ public final class NodePool implements AutoCloseable {
     }
 
     /**
-     * The HikariCP pool.
-     * @return the pool, which is also a {@link DataSource}
+     * The node's pooled {@link DataSource}. The pool belongs to this object: close the {@code NodePool}, not the
+     * data source.
+     * @return the pool as a data source
      */
-    public HikariDataSource dataSource() {
+    public DataSource dataSource() {
         return this.dataSource;
     }
 
@@ -133,6 +137,36 @@ public final class NodePool implements AutoCloseable {
      */
     public @Nullable String serverVersion() {
         return this.serverVersion;
+    }
+
+    /**
+     * Runs the start-up policy of the settings: warm up when {@link PoolSettings#warmUp()} is set and, when the
+     * server cannot be reached, fail if {@link PoolSettings#failFast()} is set or log and carry on degraded
+     * (HikariCP keeps trying to connect in the background). A failed start closes the pool.
+     * @throws NodeUnavailableException when warm-up fails and fail-fast is set
+     */
+    public void start() {
+        if (!this.settings.warmUp()) {
+            return;
+        }
+        boolean started = false;
+        try {
+            warmUp();
+            started = true;
+        }
+        catch (NodeUnavailableException ex) {
+            if (this.settings.failFast()) {
+                throw ex;
+            }
+            logger.warn("Starting without PostgreSQL at {}; the pool keeps trying to connect: {}", this.name,
+                    ex.getMessage());
+            started = true;
+        }
+        finally {
+            if (!started) {
+                close();
+            }
+        }
     }
 
     /**
@@ -167,6 +201,9 @@ public final class NodePool implements AutoCloseable {
         }
         logger.info("PostgreSQL {} at {} is {}; {} connections open", status.serverVersion(), address(),
                 status.role().label(), borrowed.size());
+        if (status.role() == NodeRole.REPLICA) {
+            logger.warn("PostgreSQL at {} is a replica (in recovery): reads work, writes will fail", address());
+        }
         return status;
     }
 
@@ -187,28 +224,38 @@ public final class NodePool implements AutoCloseable {
     }
 
     /**
-     * One round trip through the pool that refreshes the node's role and version.
+     * One round trip through the pool that refreshes the node's role and version. Borrowing and the query each
+     * take at most the validation timeout, so a busy pool or a server that stopped answering makes the check
+     * fail instead of blocking its caller (a health probe, typically).
      * @return what the server reported and how long it took
-     * @throws SQLException when no connection can be borrowed or the query fails
+     * @throws SQLException when no connection can be borrowed in time or the query fails
      */
     public NodeStatus check() throws SQLException {
         long start = System.nanoTime();
-        try (Connection pooled = this.dataSource.getConnection()) {
+        try (Connection pooled = borrow(this.settings.validationTimeout().toMillis())) {
             return check(pooled, start);
         }
     }
 
+    private Connection borrow(long timeoutMillis) throws SQLException {
+        if (this.dataSource.getHikariPoolMXBean() instanceof HikariPool pool) {
+            return pool.getConnection(timeoutMillis);
+        }
+        return this.dataSource.getConnection();
+    }
+
     private NodeStatus check(Connection connection, long start) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.setQueryTimeout(Math.max(1, (int) this.settings.validationTimeout().toSeconds()));
-            try (ResultSet result = statement.executeQuery(CHECK_SQL)) {
-                result.next();
-                String version = result.getString(1);
-                NodeRole reported = NodeRole.fromRecovery(result.getBoolean(2));
-                this.serverVersion = version;
-                this.role = reported;
-                return new NodeStatus(reported, version, Duration.ofNanos(System.nanoTime() - start));
-            }
+        // No query timeout: PgJDBC enforces it by sending a cancel request on a new connection, and waits for
+        // that request even when the server is hung. The network timeout bounds the read on the socket itself.
+        connection.setNetworkTimeout(SAME_THREAD, (int) this.settings.validationTimeout().toMillis());
+        try (Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery(CHECK_SQL)) {
+            result.next();
+            String version = result.getString(1);
+            NodeRole reported = NodeRole.fromRecovery(result.getBoolean(2));
+            this.serverVersion = version;
+            this.role = reported;
+            return new NodeStatus(reported, version, Duration.ofNanos(System.nanoTime() - start));
         }
     }
 
@@ -237,14 +284,19 @@ public final class NodePool implements AutoCloseable {
         }
         long deadline = System.nanoTime() + this.settings.shutdownTimeout().toNanos();
         int active = stats().active();
-        while (active > 0 && System.nanoTime() - deadline < 0) {
-            LockSupport.parkNanos(DRAIN_POLL_NANOS);
-            active = stats().active();
+        try {
+            while (active > 0 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(DRAIN_POLL_MILLIS);
+                active = stats().active();
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
         }
         if (active > 0) {
-            logger.warn("Closing the pool of {} with {} connection(s) still borrowed after waiting {}; "
-                    + "set nexs.postgres.pool.leak-detection-threshold to log who borrowed them", this.name,
-                    active, this.settings.shutdownTimeout());
+            logger.warn("Closing the pool of {} with {} connection(s) still borrowed after waiting {}: they are "
+                    + "aborted. A leak-detection threshold makes the pool log the stack trace of each borrower.",
+                    this.name, active, this.settings.shutdownTimeout());
         }
         this.dataSource.close();
         logger.debug("Closed the pool of {}", this.name);

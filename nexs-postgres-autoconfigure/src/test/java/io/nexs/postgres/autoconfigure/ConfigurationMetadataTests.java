@@ -29,15 +29,14 @@ class ConfigurationMetadataTests {
         Map<String, ConfigurationMetadataProperty> properties = repository.getAllProperties();
         assertThat(properties).containsKeys("nexs.postgres.enabled", "nexs.postgres.url", "nexs.postgres.password",
                 "nexs.postgres.ssl-mode", "nexs.postgres.pool.min-idle", "nexs.postgres.pool.max-size",
-                "nexs.postgres.pool.warm-up", "nexs.postgres.pool.shutdown-timeout");
+                "nexs.postgres.pool.warm-up", "nexs.postgres.pool.shutdown-timeout", "nexs.postgres.connect-timeout");
         Collection<ConfigurationMetadataProperty> all = properties.values();
         assertThat(all).allSatisfy((property) -> assertThat(property.getDescription())
             .as("description of %s", property.getId())
             .isNotBlank());
         assertThat(all).extracting(ConfigurationMetadataProperty::getDescription).doesNotHaveDuplicates();
-        assertThat(properties.get("nexs.postgres.ssl-mode").getHints().getValueHints())
-            .extracting((hint) -> hint.getValue())
-            .contains("disable", "verify-full");
+        assertThat(properties.get("nexs.postgres.ssl-mode").getType()).endsWith("SslMode");
+        assertThat(properties).containsKey("management.health.nexs-postgres.enabled");
     }
 
 }

@@ -47,8 +47,6 @@ class InvalidConfigurationTests {
                         "nexs.postgres.database", "nexs.postgres.database"),
                 arguments("negative connect timeout", new String[] { url, "nexs.postgres.connect-timeout=-1s" },
                         "nexs.postgres.connect-timeout", "positive duration"),
-                arguments("unknown ssl mode", new String[] { url, "nexs.postgres.ssl-mode=always" },
-                        "nexs.postgres.ssl-mode", "verify-full"),
                 arguments("missing certificate file",
                         new String[] { url, "nexs.postgres.ssl-root-cert=/no/such/root.crt" },
                         "nexs.postgres.ssl-root-cert", "readable file"),

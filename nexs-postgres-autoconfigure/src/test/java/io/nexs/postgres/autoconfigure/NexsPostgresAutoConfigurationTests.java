@@ -40,6 +40,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
 
 @ExtendWith({ PostgresExtension.class, OutputCaptureExtension.class })
@@ -89,12 +90,21 @@ class NexsPostgresAutoConfigurationTests {
     }
 
     @Test
-    void keepsTheUsersDataSource() {
+    void backsOffEntirelyWhenTheUserDefinesADataSource() {
         DataSource own = mock(DataSource.class);
         this.contextRunner.withBean("myDataSource", DataSource.class, () -> own).run((context) -> {
-            assertThat(context).hasSingleBean(PostgresProvider.class);
+            assertThat(context).doesNotHaveBean(PostgresProvider.class).doesNotHaveBean(HikariDataSource.class);
             assertThat(context).getBean(DataSource.class).isSameAs(own);
         });
+    }
+
+    @Test
+    void exposesTheDataSourceOfAUserDefinedProvider() {
+        DataSource own = mock(DataSource.class);
+        PostgresProvider provider = mock(PostgresProvider.class);
+        given(provider.dataSource()).willReturn(own);
+        this.contextRunner.withBean(PostgresProvider.class, () -> provider)
+            .run((context) -> assertThat(context).getBean(DataSource.class).isSameAs(own));
     }
 
     @Test
@@ -127,8 +137,7 @@ class NexsPostgresAutoConfigurationTests {
                 return node.jdbcUrl();
             }
         };
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(NexsPostgresAutoConfiguration.class))
-            .withPropertyValues("nexs.postgres.url=jdbc:postgresql://127.0.0.1:1/nowhere")
+        this.contextRunner.withPropertyValues("nexs.postgres.url=jdbc:postgresql://127.0.0.1:1/nowhere")
             .withBean(JdbcConnectionDetails.class, () -> details)
             .run((context) -> {
                 assertThat(context).hasNotFailed();
@@ -247,14 +256,15 @@ class NexsPostgresAutoConfigurationTests {
     }
 
     @Test
-    void closingGivesUpAfterTheShutdownTimeoutAndSaysWhatWasBorrowed(CapturedOutput output) {
+    void closingGivesUpAfterTheShutdownTimeoutAndSaysHowManyWereBorrowed(CapturedOutput output) {
         AtomicReference<HikariDataSource> pool = new AtomicReference<>();
         this.contextRunner.withPropertyValues("nexs.postgres.pool.shutdown-timeout=200ms").run((context) -> {
             pool.set(context.getBean(HikariDataSource.class));
             pool.get().getConnection();
         });
         assertThat(pool.get().isClosed()).isTrue();
-        assertThat(output).contains("with 1 connection(s) still borrowed after waiting PT0.2S");
+        assertThat(output).contains("Closing the pool of 127.0.0.1:" + node.port()
+                + " with 1 connection(s) still borrowed after waiting PT0.2S");
     }
 
     @Test

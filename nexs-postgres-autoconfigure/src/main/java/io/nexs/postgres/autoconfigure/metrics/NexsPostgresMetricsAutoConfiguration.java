@@ -1,5 +1,6 @@
 package io.nexs.postgres.autoconfigure.metrics;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.autoconfigure.NexsPostgresAutoConfiguration;
@@ -16,9 +17,10 @@ import org.springframework.context.annotation.Bean;
  * the {@link MeterBinder} to each registry, so Prometheus shows {@code db_connections_active{node="..."}} and
  * its siblings.
  */
-@AutoConfiguration(after = NexsPostgresAutoConfiguration.class)
-@ConditionalOnClass(MeterBinder.class)
-@ConditionalOnBean(PostgresProvider.class)
+@AutoConfiguration(after = NexsPostgresAutoConfiguration.class,
+        afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
+@ConditionalOnClass({ MeterRegistry.class, MeterBinder.class })
+@ConditionalOnBean({ PostgresProvider.class, MeterRegistry.class })
 public final class NexsPostgresMetricsAutoConfiguration {
 
     @Bean

@@ -15,10 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
 
 @ExtendWith(PostgresExtension.class)
 class NexsPostgresMetricsAutoConfigurationTests {
@@ -37,24 +41,41 @@ class NexsPostgresMetricsAutoConfigurationTests {
     }
 
     @Test
-    void bindsPoolGaugesTaggedWithTheNode() {
-        this.contextRunner.run((context) -> {
-            MeterRegistry registry = new SimpleMeterRegistry();
-            context.getBean(PoolMetrics.class).bindTo(registry);
-            String name = context.getBean(PostgresProvider.class).primary().name();
-            try (Connection borrowed = context.getBean(PostgresProvider.class).dataSource().getConnection()) {
-                assertThat(gauge(registry, "db.connections.active", name)).isEqualTo(1);
-                assertThat(gauge(registry, "db.connections.max", name)).isEqualTo(4);
-                assertThat(gauge(registry, "db.connections.pending", name)).isZero();
-                assertThat(gauge(registry, "db.connections.idle", name)).isGreaterThanOrEqualTo(1);
-            }
-            assertThat(gauge(registry, "db.connections.active", name)).isZero();
-        });
+    void bindsPoolGaugesTaggedWithTheNodeToTheApplicationsRegistry() {
+        this.contextRunner
+            .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                    SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class))
+            .run((context) -> {
+                MeterRegistry registry = context.getBean(MeterRegistry.class);
+                PostgresProvider provider = context.getBean(PostgresProvider.class);
+                String name = provider.primary().name();
+                try (Connection borrowed = provider.dataSource().getConnection()) {
+                    assertThat(gauge(registry, "db.connections.active", name)).isEqualTo(1);
+                    assertThat(gauge(registry, "db.connections.max", name)).isEqualTo(4);
+                    assertThat(gauge(registry, "db.connections.pending", name)).isZero();
+                    assertThat(gauge(registry, "db.connections.idle", name)).isGreaterThanOrEqualTo(1);
+                }
+                assertThat(gauge(registry, "db.connections.active", name)).isZero();
+            });
+    }
+
+    @Test
+    void needsAMeterRegistry() {
+        this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(PoolMetrics.class));
+    }
+
+    @Test
+    void backsOffWhenTheUserDefinesPoolMetrics() {
+        this.contextRunner.withBean(SimpleMeterRegistry.class, SimpleMeterRegistry::new)
+            .withBean("myPoolMetrics", PoolMetrics.class,
+                    () -> new PoolMetrics(mock(PostgresProvider.class)))
+            .run((context) -> assertThat(context).getBean(PoolMetrics.class)
+                .isSameAs(context.getBean("myPoolMetrics")));
     }
 
     @Test
     void backsOffWithoutMicrometer() {
-        this.contextRunner.withClassLoader(new FilteredClassLoader(MeterBinder.class))
+        this.contextRunner.withBean(SimpleMeterRegistry.class, SimpleMeterRegistry::new).withClassLoader(new FilteredClassLoader(MeterBinder.class))
             .run((context) -> assertThat(context).doesNotHaveBean(PoolMetrics.class));
     }
 
