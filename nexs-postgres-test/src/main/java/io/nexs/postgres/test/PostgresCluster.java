@@ -30,11 +30,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class PostgresCluster implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(PostgresCluster.class);
+    private static final Logger logger = LoggerFactory.getLogger(PostgresCluster.class);
+
     private static final Duration STREAMING_TIMEOUT = Duration.ofSeconds(60);
 
     private final PostgresNode primary;
+
     private final List<PostgresNode> standbys;
+
     private final boolean synchronous;
 
     private PostgresCluster(PostgresNode primary, List<PostgresNode> standbys, boolean synchronous) {
@@ -50,25 +53,25 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** The node started as primary; after a {@link PostgresNode#promote() promotion} it is still the original one. */
     public PostgresNode primary() {
-        return primary;
+        return this.primary;
     }
 
     /** The standbys in order ({@code standby1} first). */
     public List<PostgresNode> standbys() {
-        return standbys;
+        return this.standbys;
     }
 
     /** All nodes, primary first. */
     public List<PostgresNode> nodes() {
         List<PostgresNode> nodes = new ArrayList<>();
-        nodes.add(primary);
-        nodes.addAll(standbys);
+        nodes.add(this.primary);
+        nodes.addAll(this.standbys);
         return Collections.unmodifiableList(nodes);
     }
 
     /** Whether the primary was configured with a synchronous standby. */
     public boolean isSynchronous() {
-        return synchronous;
+        return this.synchronous;
     }
 
     /** Name of the physical replication slot the standby streams from. */
@@ -88,7 +91,7 @@ public final class PostgresCluster implements AutoCloseable {
     /** {@link #awaitReplay(PostgresNode, Duration)} for every standby, against one primary position. */
     public void awaitReplay(Duration timeout) {
         String lsn = currentLsn();
-        for (PostgresNode standby : standbys) {
+        for (PostgresNode standby : this.standbys) {
             awaitReplayOf(standby, lsn, timeout);
         }
     }
@@ -102,11 +105,13 @@ public final class PostgresCluster implements AutoCloseable {
         for (PostgresNode node : reversed) {
             try {
                 node.close();
-            } catch (RuntimeException e) {
+            }
+            catch (RuntimeException ex) {
                 if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
+                    failure = ex;
+                }
+                else {
+                    failure.addSuppressed(ex);
                 }
             }
         }
@@ -122,13 +127,14 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     private String currentLsn() {
-        try (Connection connection = primary.connect(); Statement statement = connection.createStatement();
+        try (Connection connection = this.primary.connect(); Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("select pg_current_wal_lsn()::text")) {
             rows.next();
             return rows.getString(1);
-        } catch (SQLException e) {
-            throw new PostgresNodeException("replay", primary.name(), "cannot read pg_current_wal_lsn(): "
-                    + e.getMessage(), primary.logTail(40), e);
+        }
+        catch (SQLException ex) {
+            throw new PostgresNodeException("replay", this.primary.name(), "cannot read pg_current_wal_lsn(): "
+                    + ex.getMessage(), this.primary.logTail(40), ex);
         }
     }
 
@@ -151,9 +157,10 @@ public final class PostgresCluster implements AutoCloseable {
                 statement.setString(1, slotName(standby));
                 statement.execute();
             }
-        } catch (SQLException e) {
+        }
+        catch (SQLException ex) {
             throw new PostgresNodeException("replicate", primary.name(), "cannot create replication slots: "
-                    + e.getMessage(), primary.logTail(40), e);
+                    + ex.getMessage(), primary.logTail(40), ex);
         }
     }
 
@@ -161,9 +168,13 @@ public final class PostgresCluster implements AutoCloseable {
     public static final class Builder {
 
         private @Nullable String version;
+
         private int standbys = 1;
+
         private boolean synchronous;
+
         private boolean durable = true;
+
         private final Map<String, String> settings = new LinkedHashMap<>();
 
         Builder() {
@@ -201,13 +212,13 @@ public final class PostgresCluster implements AutoCloseable {
 
         /** A server setting for every node of the cluster. */
         public Builder setting(String key, String value) {
-            settings.put(key, value);
+            this.settings.put(key, value);
             return this;
         }
 
         /** Creates the nodes, starts them and waits until every standby is streaming. */
         public PostgresCluster start() {
-            if (synchronous && standbys == 0) {
+            if (this.synchronous && this.standbys == 0) {
                 throw new IllegalArgumentException("a synchronous cluster needs at least one standby");
             }
             long started = System.nanoTime();
@@ -217,13 +228,13 @@ public final class PostgresCluster implements AutoCloseable {
                 created.add(primary);
                 primary.addHbaLine("host replication all 127.0.0.1/32 trust");
                 List<PostgresNode> standbyNodes = new ArrayList<>();
-                for (int i = 1; i <= standbys; i++) {
+                for (int i = 1; i <= this.standbys; i++) {
                     PostgresNode standby = PostgresNode.copyOf(primary, nodeBuilder("standby" + i));
                     created.add(standby);
                     standbyNodes.add(standby);
                 }
                 // Only the primary waits for a synchronous standby; a promoted standby must not inherit that.
-                if (synchronous) {
+                if (this.synchronous) {
                     primary.putSetting("synchronous_standby_names", synchronousNames(standbyNodes));
                 }
                 primary.startServer(true);
@@ -235,33 +246,35 @@ public final class PostgresCluster implements AutoCloseable {
                 for (PostgresNode standby : standbyNodes) {
                     awaitStreaming(primary, standby);
                 }
-                PostgresCluster cluster = new PostgresCluster(primary, standbyNodes, synchronous);
-                log.info("Started PostgreSQL cluster with {} {} standbys in {} ms", standbyNodes.size(),
-                        synchronous ? "synchronous" : "asynchronous", (System.nanoTime() - started) / 1_000_000);
+                PostgresCluster cluster = new PostgresCluster(primary, standbyNodes, this.synchronous);
+                logger.info("Started PostgreSQL cluster with {} {} standbys in {} ms", standbyNodes.size(),
+                        this.synchronous ? "synchronous" : "asynchronous", (System.nanoTime() - started) / 1_000_000);
                 return cluster;
-            } catch (RuntimeException e) {
+            }
+            catch (RuntimeException ex) {
                 for (PostgresNode node : created) {
                     try {
                         node.close();
-                    } catch (RuntimeException closing) {
-                        e.addSuppressed(closing);
+                    }
+                    catch (RuntimeException closing) {
+                        ex.addSuppressed(closing);
                     }
                 }
-                throw e;
+                throw ex;
             }
         }
 
         private PostgresNode.Builder nodeBuilder(String name) {
-            PostgresNode.Builder builder = PostgresNode.builder().name(name).durable(durable);
-            if (version != null) {
-                builder.version(version);
+            PostgresNode.Builder builder = PostgresNode.builder().name(name).durable(this.durable);
+            if (this.version != null) {
+                builder.version(this.version);
             }
-            settings.forEach(builder::setting);
+            this.settings.forEach(builder::setting);
             return builder;
         }
 
         private static String synchronousNames(List<PostgresNode> standbys) {
-            String names = standbys.stream().map(standby -> '"' + standby.name() + '"')
+            String names = standbys.stream().map((standby) -> '"' + standby.name() + '"')
                     .collect(Collectors.joining(", "));
             return standbys.size() == 1 ? names : "FIRST 1 (" + names + ")";
         }

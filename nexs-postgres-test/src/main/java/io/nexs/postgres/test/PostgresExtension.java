@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <pre>{@code
  * @ExtendWith(PostgresExtension.class)
- * class RepositoryTest {
+ * class RepositoryTests {
  *     @Test
  *     void saves(PostgresNode node) { ... }
  *
@@ -31,24 +31,29 @@ public final class PostgresExtension implements ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(
             PostgresExtension.class);
 
+    /** Supports parameters of type {@link PostgresNode} and {@link PostgresCluster}. */
     @Override
     public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
         Class<?> type = parameterContext.getParameter().getType();
         return type == PostgresNode.class || type == PostgresCluster.class;
     }
 
+    /**
+     * The node, or the cluster of the parameter's {@link ClusterSpec}, of the test class: started on first use and
+     * closed with the class.
+     */
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
         Parameter parameter = parameterContext.getParameter();
         ExtensionContext.Store store = classContext(extensionContext).getStore(NAMESPACE);
         if (parameter.getType() == PostgresNode.class) {
-            return store.computeIfAbsent(PostgresNode.class, key -> PostgresNode.start(), PostgresNode.class);
+            return store.computeIfAbsent(PostgresNode.class, (key) -> PostgresNode.start(), PostgresNode.class);
         }
         ClusterSpec spec = parameter.getAnnotation(ClusterSpec.class);
         int standbys = spec == null ? 1 : spec.standbys();
         boolean synchronous = spec != null && spec.synchronous();
         String key = PostgresCluster.class.getName() + ":" + standbys + ":" + synchronous;
-        return store.computeIfAbsent(key, ignored -> PostgresCluster.builder().standbys(standbys)
+        return store.computeIfAbsent(key, (ignored) -> PostgresCluster.builder().standbys(standbys)
                 .synchronous(synchronous).start(), PostgresCluster.class);
     }
 

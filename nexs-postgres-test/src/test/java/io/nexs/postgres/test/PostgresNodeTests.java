@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,8 +18,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
 
-class PostgresNodeTest {
+class PostgresNodeTests {
 
     @Test
     void startsAndAnswersVersion() throws SQLException {
@@ -26,6 +29,7 @@ class PostgresNodeTest {
             assertThat(node.isRunning()).isTrue();
             assertThat(node.host()).isEqualTo("127.0.0.1");
             assertThat(node.username()).isEqualTo("postgres");
+            assertThat(node.password()).isNull();
             assertThat(node.jdbcUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:" + node.port() + "/postgres");
             assertThat(node.version()).isEqualTo(PostgresBinaries.defaultVersion());
             String majorVersion = node.version().substring(0, node.version().indexOf('.'));
@@ -91,7 +95,7 @@ class PostgresNodeTest {
 
             assertThat(node.isRunning()).isFalse();
             assertThat(isAlive(postmaster)).isFalse();
-            assertThat(children).noneMatch(PostgresNodeTest::isAlive);
+            assertThat(children).noneMatch(PostgresNodeTests::isAlive);
             assertThatThrownBy(() -> query(session, "select 1")).isInstanceOf(SQLException.class);
 
             // the crashed node recovers on restart
@@ -122,8 +126,9 @@ class PostgresNodeTest {
             CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
                 try {
                     return query(waiting, "select 3");
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
+                }
+                catch (SQLException ex) {
+                    throw new IllegalStateException(ex);
                 }
             }, executor);
             await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2)).until(() -> !answer.isDone());
@@ -132,7 +137,8 @@ class PostgresNodeTest {
             assertThat(node.isHung()).isFalse();
             await().atMost(Duration.ofSeconds(10)).until(answer::isDone);
             assertThat(answer.get()).isEqualTo("3");
-        } finally {
+        }
+        finally {
             executor.shutdownNow();
         }
     }
@@ -157,9 +163,61 @@ class PostgresNodeTest {
 
         node.close();
 
-        assertThat(processes).noneMatch(PostgresNodeTest::isAlive);
+        assertThat(processes).noneMatch(PostgresNodeTests::isAlive);
         assertThat(node.nodeDirectory()).doesNotExist();
         node.close(); // idempotent
+    }
+
+    @Test
+    void passwordIsRequiredAndSentByConnect() throws SQLException {
+        try (PostgresNode node = PostgresNode.builder().password("s3cret pass").start();
+                Connection connection = node.connect()) {
+            assertThat(node.password()).isEqualTo("s3cret pass");
+            assertThat(query(connection, "select current_user")).isEqualTo("postgres");
+            assertThat(node.nodeDirectory().resolve("initdb.pwfile")).doesNotExist();
+
+            assertThatThrownBy(() -> DriverManager.getConnection(node.jdbcUrl(), "postgres", "wrong"))
+                    .isInstanceOfSatisfying(PSQLException.class, (ex) -> {
+                        assertThat(ex.getSQLState()).isEqualTo(PSQLState.INVALID_PASSWORD.getState());
+                        assertThat(ex.getMessage()).contains("password authentication failed for user \"postgres\"");
+                    });
+            assertThatThrownBy(() -> DriverManager.getConnection(node.jdbcUrl(), "postgres", null))
+                    .isInstanceOf(PSQLException.class).hasMessageContaining("no password was provided");
+        }
+    }
+
+    @Test
+    void passwordMustBeOneNonEmptyLine() {
+        assertThatThrownBy(() -> PostgresNode.builder().password("")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PostgresNode.builder().password("two\nlines"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void closeStopsAServerWhoseStartWasNeverRecordedEvenWhenInterrupted() {
+        PostgresNode node = PostgresNode.initialize(PostgresNode.builder());
+        // Like a pg_ctl start that timed out: a postmaster runs, but the node never learnt its pid.
+        Platform.CommandResult started = node.pgCtl(List.of("-l", node.nodeDirectory().resolve("postgres.log")
+                .toString(), "-w", "-o", "-c listen_addresses='' -k " + node.nodeDirectory().resolve("socket"),
+                "start"), Duration.ofSeconds(60));
+        assertThat(started.exitCode()).as(started.output()).isZero();
+        Long postmaster = NodeRegistry.postmasterPid(node.dataDirectory());
+        assertThat(postmaster).isNotNull();
+        List<Long> processes = new ArrayList<>(descendants(postmaster));
+        processes.add(postmaster);
+        assertThat(node.postmasterPid()).isZero();
+        assertThat(processes).allMatch(PostgresNodeTests::isAlive);
+
+        Thread.currentThread().interrupt();
+        try {
+            node.close();
+        }
+        finally {
+            assertThat(Thread.interrupted()).as("interrupt flag kept").isTrue();
+        }
+
+        assertThat(processes).noneMatch(PostgresNodeTests::isAlive);
+        assertThat(node.nodeDirectory()).doesNotExist();
     }
 
     static String query(Connection connection, String sql) throws SQLException {
@@ -170,7 +228,7 @@ class PostgresNodeTest {
     }
 
     static List<Long> descendants(long pid) {
-        return ProcessHandle.of(pid).map(handle -> handle.descendants().map(ProcessHandle::pid).toList())
+        return ProcessHandle.of(pid).map((handle) -> handle.descendants().map(ProcessHandle::pid).toList())
                 .orElse(List.of());
     }
 

@@ -1,6 +1,6 @@
 package io.nexs.postgres.test;
 
-import static io.nexs.postgres.test.PostgresNodeTest.query;
+import static io.nexs.postgres.test.PostgresNodeTests.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;
@@ -15,13 +15,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(PostgresExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PostgresExtensionTest {
+class PostgresExtensionTests {
 
     private static PostgresNode nodeOfBeforeAll;
 
     private final PostgresNode nodeOfConstructor;
 
-    PostgresExtensionTest(PostgresNode node) {
+    PostgresExtensionTests(PostgresNode node) {
         this.nodeOfConstructor = node;
     }
 

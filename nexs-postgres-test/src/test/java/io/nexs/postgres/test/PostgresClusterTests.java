@@ -1,6 +1,6 @@
 package io.nexs.postgres.test;
 
-import static io.nexs.postgres.test.PostgresNodeTest.query;
+import static io.nexs.postgres.test.PostgresNodeTests.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -13,7 +13,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-class PostgresClusterTest {
+class PostgresClusterTests {
 
     private static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(15);
 
@@ -90,15 +90,15 @@ class PostgresClusterTest {
         for (PostgresNode node : cluster.nodes()) {
             assertThat(node.isRunning()).isTrue();
             processes.add(node.postmasterPid());
-            processes.addAll(PostgresNodeTest.descendants(node.postmasterPid()));
+            processes.addAll(PostgresNodeTests.descendants(node.postmasterPid()));
             folders.add(node.nodeDirectory());
         }
         assertThat(processes).hasSizeGreaterThan(cluster.nodes().size());
 
         cluster.close();
 
-        assertThat(processes).noneMatch(PostgresNodeTest::isAlive);
-        assertThat(folders).allSatisfy(folder -> assertThat(folder).doesNotExist());
+        assertThat(processes).noneMatch(PostgresNodeTests::isAlive);
+        assertThat(folders).allSatisfy((folder) -> assertThat(folder).doesNotExist());
         assertThat(cluster.nodes()).noneMatch(PostgresNode::isRunning);
     }
 }

@@ -12,9 +12,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.platform.testkit.engine.EngineTestKit;
 
 /** Runs a test class through the JUnit engine to see that the extension closes its servers afterwards. */
-class ExtensionLifecycleTest {
+class ExtensionLifecycleTests {
 
     static final List<PostgresNode> NODES = new ArrayList<>();
+
     static final List<PostgresCluster> CLUSTERS = new ArrayList<>();
 
     @Test
@@ -23,15 +24,15 @@ class ExtensionLifecycleTest {
         CLUSTERS.clear();
 
         EngineTestKit.engine("junit-jupiter").selectors(selectClass(Inner.class)).execute().testEvents()
-                .assertStatistics(stats -> stats.succeeded(2).failed(0));
+                .assertStatistics((stats) -> stats.succeeded(2).failed(0));
 
-        assertThat(NODES).hasSize(2).allSatisfy(node -> {
+        assertThat(NODES).hasSize(2).allSatisfy((node) -> {
             assertThat(node).isSameAs(NODES.get(0));
             assertThat(node.isRunning()).isFalse();
             assertThat(node.nodeDirectory()).doesNotExist();
         });
-        assertThat(CLUSTERS).singleElement().satisfies(cluster -> assertThat(cluster.nodes())
-                .allSatisfy(node -> assertThat(node.nodeDirectory()).doesNotExist()));
+        assertThat(CLUSTERS).singleElement().satisfies((cluster) -> assertThat(cluster.nodes())
+                .allSatisfy((node) -> assertThat(node.nodeDirectory()).doesNotExist()));
     }
 
     @ExtendWith(PostgresExtension.class)

