@@ -1,5 +1,7 @@
 package io.nexs.postgres.sample;
 
+import java.util.UUID;
+
 import io.nexs.postgres.test.PostgresNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +16,8 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
- * The development default: when neither {@code nexs.postgres.url} nor {@code nexs.postgres.host} is set, start
+ * The development default: when nexs-postgres is enabled and neither {@code nexs.postgres.url} nor
+ * {@code nexs.postgres.host} is set, start
  * a throwaway PostgreSQL server and hand it to nexs-postgres as {@link JdbcConnectionDetails}, the same way
  * Testcontainers' {@code @ServiceConnection} hands over a database. The server and its data go away when the
  * application stops.
@@ -27,7 +30,13 @@ class EmbeddedPostgresConfiguration {
 
     @Bean(destroyMethod = "close")
     PostgresNode embeddedPostgres() {
-        PostgresNode node = PostgresNode.start();
+        // A password rather than trust authentication, so other local users cannot log in as the superuser.
+        // The context closes the node after the pool has drained, instead of the kit's JVM shutdown hook,
+        // which would run at the same time as the application's graceful shutdown.
+        PostgresNode node = PostgresNode.builder()
+            .password(UUID.randomUUID().toString())
+            .closeOnJvmExit(false)
+            .start();
         logger.warn("No nexs.postgres.url or nexs.postgres.host is set: started an embedded PostgreSQL {} at {}:{} "
                 + "for development; its data is deleted when the application stops. Set nexs.postgres.url to use "
                 + "a real server.", node.version(), node.host(), node.port());
@@ -45,7 +54,7 @@ class EmbeddedPostgresConfiguration {
 
             @Override
             public String getPassword() {
-                return null;
+                return embeddedPostgres.password();
             }
 
             @Override
@@ -61,7 +70,8 @@ class EmbeddedPostgresConfiguration {
         @Override
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
             Environment environment = context.getEnvironment();
-            return !environment.containsProperty("nexs.postgres.url")
+            return environment.getProperty("nexs.postgres.enabled", Boolean.class, true)
+                    && !environment.containsProperty("nexs.postgres.url")
                     && !environment.containsProperty("nexs.postgres.host");
         }
 
