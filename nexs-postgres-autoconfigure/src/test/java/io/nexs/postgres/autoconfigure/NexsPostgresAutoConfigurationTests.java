@@ -162,6 +162,31 @@ class NexsPostgresAutoConfigurationTests {
     }
 
     @Test
+    void logsInWithThePasswordAndNeverShowsIt(CapturedOutput output) {
+        String password = "Scram-Secret-" + System.nanoTime();
+        try (PostgresNode secured = PostgresNode.builder().password(password).start()) {
+            this.contextRunner
+                .withPropertyValues("nexs.postgres.url=" + secured.jdbcUrl(), "nexs.postgres.password=" + password)
+                .run((context) -> assertThat(context.getBean(PostgresProvider.class).primary().role())
+                    .isEqualTo(NodeRole.PRIMARY));
+            this.contextRunner
+                .withPropertyValues("nexs.postgres.url=" + secured.jdbcUrl(),
+                        "nexs.postgres.password=wrong-" + password)
+                .run((context) -> {
+                    assertThat(context).hasFailed();
+                    NodeUnavailableException failure = findCause(context.getStartupFailure(),
+                            NodeUnavailableException.class);
+                    assertThat(failure.getMessage()).contains("password authentication failed")
+                        .doesNotContain(password);
+                    FailureAnalysis analysis = new NodeUnavailableFailureAnalyzer()
+                        .analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription() + analysis.getAction()).doesNotContain(password);
+                });
+        }
+        assertThat(output).doesNotContain(password);
+    }
+
+    @Test
     void withoutFailFastAnUnreachableServerStartsDegraded(CapturedOutput output) {
         this.contextRunner
             .withPropertyValues("nexs.postgres.url=jdbc:postgresql://127.0.0.1:1/postgres",
