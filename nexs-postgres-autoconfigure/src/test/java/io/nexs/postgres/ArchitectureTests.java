@@ -3,7 +3,8 @@ package io.nexs.postgres;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.syntax.elements.ClassesShouldConjunction;
+import com.tngtech.archunit.lang.syntax.elements.GivenClassesConjunction;
 import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -20,30 +21,23 @@ class ArchitectureTests {
 
     @Test
     void coreDoesNotDependOnSpringBoot() {
-        ArchRule rule = noClasses().that()
-            .resideInAPackage("io.nexs.postgres..")
-            .and()
-            .resideOutsideOfPackage("io.nexs.postgres.autoconfigure..")
-            .and()
-            .resideOutsideOfPackage("io.nexs.postgres.test..")
-            .should()
-            .dependOnClassesThat()
-            .resideInAPackage("org.springframework.boot..");
-        rule.check(this.classes);
+        check(noCoreClass().should().dependOnClassesThat().resideInAPackage("org.springframework.boot.."));
     }
 
     @Test
     void coreDoesNotDependOnTheAutoConfiguration() {
-        noClasses().that()
+        check(noCoreClass().should().dependOnClassesThat().resideInAPackage("io.nexs.postgres.autoconfigure.."));
+    }
+
+    private static GivenClassesConjunction noCoreClass() {
+        return noClasses().that()
             .resideInAPackage("io.nexs.postgres..")
             .and()
-            .resideOutsideOfPackage("io.nexs.postgres.autoconfigure..")
-            .and()
-            .resideOutsideOfPackage("io.nexs.postgres.test..")
-            .should()
-            .dependOnClassesThat()
-            .resideInAPackage("io.nexs.postgres.autoconfigure..")
-            .check(this.classes);
+            .resideOutsideOfPackages("io.nexs.postgres.autoconfigure..", "io.nexs.postgres.test..");
+    }
+
+    private void check(ClassesShouldConjunction rule) {
+        rule.check(this.classes);
     }
 
 }
