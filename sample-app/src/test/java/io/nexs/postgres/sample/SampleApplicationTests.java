@@ -46,9 +46,7 @@ class SampleApplicationTests {
 
     @Test
     void placesReadsAndListsOrders() throws Exception {
-        HttpResponse<String> created = send(HttpRequest.newBuilder(uri("/api/orders"))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString("{\"customer\":\"Ada\",\"total\":12.50}")));
+        HttpResponse<String> created = postOrder("{\"customer\":\"Ada\",\"total\":12.50}");
         assertThat(created.statusCode()).isEqualTo(201);
         Map<String, Object> order = this.json.parseMap(created.body());
         assertThat(order).containsEntry("customer", "Ada").containsKey("createdAt");
@@ -67,9 +65,7 @@ class SampleApplicationTests {
 
     @Test
     void rejectsBadOrdersAndUnknownIds() throws Exception {
-        HttpResponse<String> bad = send(HttpRequest.newBuilder(uri("/api/orders"))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString("{\"customer\":\"\",\"total\":-1}")));
+        HttpResponse<String> bad = postOrder("{\"customer\":\"\",\"total\":-1}");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(get("/api/orders/987654321").statusCode()).isEqualTo(404);
     }
@@ -104,6 +100,12 @@ class SampleApplicationTests {
             .singleElement()
             .asString()
             .endsWith(" 10.0");
+    }
+
+    private HttpResponse<String> postOrder(String json) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(uri("/api/orders"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
