@@ -179,7 +179,7 @@ public final class NodePool implements AutoCloseable {
     public NodeStatus warmUp() {
         long start = System.nanoTime();
         NodeStatus status;
-        try (Connection direct = openDirect()) {
+        try (Connection direct = openConnection()) {
             status = check(direct, start);
         }
         catch (SQLException ex) {
@@ -207,7 +207,13 @@ public final class NodePool implements AutoCloseable {
         return status;
     }
 
-    private Connection openDirect() throws SQLException {
+    /**
+     * A new connection to this node outside the pool, with the pool's URL, credentials and driver properties; the
+     * caller closes it. For sessions that must not go back to a pool, such as LISTEN.
+     * @return the new connection
+     * @throws SQLException when the server cannot be reached or refuses the login
+     */
+    public Connection openConnection() throws SQLException {
         Properties properties = new Properties();
         properties.putAll(this.connection.driverProperties());
         if (this.connection.username() != null) {
