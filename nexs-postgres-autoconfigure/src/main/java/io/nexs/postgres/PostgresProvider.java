@@ -7,8 +7,9 @@ import javax.sql.DataSource;
 import io.nexs.postgres.pool.NodePool;
 
 /**
- * The entry point to nexs-postgres: the application's PostgreSQL nodes, their pools and the {@link DataSource}
- * that Spring's JDBC support, {@code @Transactional} and migration tools use.
+ * The entry point to nexs-postgres: the queries, statements and transactions of {@link PostgresOperations}, the
+ * application's PostgreSQL nodes, their pools and the {@link DataSource} that Spring's JDBC support,
+ * {@code @Transactional} and migration tools use.
  *
  * <p>With the starter on the class path a provider is a bean; inject it where the nodes themselves matter:
  * <pre>{@code
@@ -21,7 +22,7 @@ import io.nexs.postgres.pool.NodePool;
  * }
  * }</pre>
  */
-public interface PostgresProvider {
+public interface PostgresProvider extends PostgresOperations {
 
     /**
      * The {@link DataSource} that application code should use.

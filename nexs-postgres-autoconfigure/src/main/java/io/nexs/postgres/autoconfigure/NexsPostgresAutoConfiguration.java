@@ -6,9 +6,14 @@ import javax.sql.XADataSource;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.notify.NotificationListenerContainer;
 import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.pool.NodePoolCustomizer;
+import io.nexs.postgres.query.JacksonJsonCodec;
+import io.nexs.postgres.query.JsonCodec;
+import io.nexs.postgres.query.RowMappers;
 import org.postgresql.Driver;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -20,6 +25,7 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.core.env.Environment;
 
 /**
@@ -35,6 +41,24 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(NexsPostgresProperties.class)
 public final class NexsPostgresAutoConfiguration {
 
+    @Bean
+    @ConditionalOnMissingBean
+    RowMappers postgresRowMappers(NexsPostgresProperties properties, ObjectProvider<JsonCodec> json) {
+        return new RowMappers(properties.getQuery().getUnmappedColumns(), json.getIfAvailable());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(JsonMapper.class)
+    static class JacksonConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        JsonCodec postgresJsonCodec(ObjectProvider<JsonMapper> jsonMapper) {
+            return new JacksonJsonCodec(jsonMapper.getIfAvailable(JsonMapper::new));
+        }
+
+    }
+
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnMissingBean({ DataSource.class, XADataSource.class })
     static class PostgresDataSourceConfiguration {
@@ -43,13 +67,19 @@ public final class NexsPostgresAutoConfiguration {
         @ConditionalOnMissingBean(PostgresProvider.class)
         DefaultPostgresProvider postgresProvider(NexsPostgresProperties properties,
                 ObjectProvider<JdbcConnectionDetails> connectionDetails,
-                ObjectProvider<NodePoolCustomizer> customizers, Environment environment) {
+                ObjectProvider<NodePoolCustomizer> customizers, RowMappers rowMappers, Environment environment) {
+            int fetchSize = properties.getQuery().getFetchSize();
+            if (fetchSize < 1) {
+                throw new InvalidPostgresPropertyException("nexs.postgres.query.fetch-size",
+                        String.valueOf(fetchSize), "a stream needs at least one row per round trip",
+                        "Set nexs.postgres.query.fetch-size to a positive number of rows (the default is 1000).");
+            }
             ResolvedSettings settings = ResolvedSettings.resolve(properties, connectionDetails.getIfAvailable(),
                     environment.getProperty("spring.application.name"));
             NodePool pool = new NodePool(settings.connection(), settings.pool(),
                     customizers.orderedStream().toList());
             pool.start();
-            return new DefaultPostgresProvider(pool);
+            return new DefaultPostgresProvider(pool, rowMappers, fetchSize);
         }
 
         /**
@@ -61,6 +91,22 @@ public final class NexsPostgresAutoConfiguration {
         @Bean(destroyMethod = "")
         DataSource dataSource(PostgresProvider provider) {
             return provider.dataSource();
+        }
+
+        /**
+         * LISTEN on a connection of its own to the primary. Lazy: the connection and the delivery thread exist
+         * only in applications that inject the container.
+         * @param provider the provider
+         * @return the started container
+         */
+        @Bean(destroyMethod = "close")
+        @Lazy
+        @ConditionalOnMissingBean
+        NotificationListenerContainer postgresNotificationListenerContainer(PostgresProvider provider) {
+            NotificationListenerContainer container = new NotificationListenerContainer(
+                    () -> provider.primary().openConnection());
+            container.start();
+            return container;
         }
 
     }

@@ -3,6 +3,7 @@ package io.nexs.postgres.autoconfigure;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import io.nexs.postgres.query.UnmappedColumns;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -88,6 +89,8 @@ public class NexsPostgresProperties {
     private @Nullable Path sslKey;
 
     private final Pool pool = new Pool();
+
+    private final Query query = new Query();
 
     public boolean isEnabled() {
         return this.enabled;
@@ -203,6 +206,10 @@ public class NexsPostgresProperties {
 
     public Pool getPool() {
         return this.pool;
+    }
+
+    public Query getQuery() {
+        return this.query;
     }
 
     /**
@@ -401,6 +408,54 @@ public class NexsPostgresProperties {
         @Override
         public String toString() {
             return this.value;
+        }
+
+    }
+
+    /**
+     * Settings of queries run through the PostgresProvider.
+     */
+    public static class Query {
+
+        /**
+         * Rows fetched per round trip when a query result is streamed through a server-side cursor.
+         */
+        private int fetchSize = 1000;
+
+        /**
+         * What row mapping does with a result column that no property of the target class takes: ignore it, or
+         * fail so a misspelt alias is caught.
+         */
+        private UnmappedColumns unmappedColumns = UnmappedColumns.IGNORE;
+
+        /**
+         * Whether PgJDBC rewrites a batch of single-row inserts into multi-row inserts, several times faster.
+         * Rewritten inserts report Statement.SUCCESS_NO_INFO instead of a row count.
+         */
+        private boolean rewriteBatchedInserts = true;
+
+        public int getFetchSize() {
+            return this.fetchSize;
+        }
+
+        public void setFetchSize(int fetchSize) {
+            this.fetchSize = fetchSize;
+        }
+
+        public UnmappedColumns getUnmappedColumns() {
+            return this.unmappedColumns;
+        }
+
+        public void setUnmappedColumns(UnmappedColumns unmappedColumns) {
+            this.unmappedColumns = unmappedColumns;
+        }
+
+        public boolean isRewriteBatchedInserts() {
+            return this.rewriteBatchedInserts;
+        }
+
+        public void setRewriteBatchedInserts(boolean rewriteBatchedInserts) {
+            this.rewriteBatchedInserts = rewriteBatchedInserts;
         }
 
     }

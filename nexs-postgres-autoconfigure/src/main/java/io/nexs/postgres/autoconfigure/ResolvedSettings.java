@@ -171,6 +171,10 @@ record ResolvedSettings(ConnectionSettings connection, PoolSettings pool) {
         putFile(driver, "sslrootcert", PREFIX + "ssl-root-cert", properties.getSslRootCert());
         putFile(driver, "sslcert", PREFIX + "ssl-cert", properties.getSslCert());
         putFile(driver, "sslkey", PREFIX + "ssl-key", properties.getSslKey());
+        driver.put("reWriteBatchedInserts", String.valueOf(properties.getQuery().isRewriteBatchedInserts()));
+        // The server's Detail line quotes key values ("Key (email)=(...) already exists"): data that must not
+        // reach logs through exception messages. The SQLSTATE and constraint name stay.
+        driver.put("logServerErrorDetail", "false");
         return driver;
     }
 

@@ -72,6 +72,8 @@ class InvalidConfigurationTests {
                         "nexs.postgres.pool.leak-detection-threshold", "2s or more"),
                 arguments("negative shutdown timeout", new String[] { url, "nexs.postgres.pool.shutdown-timeout=-5s" },
                         "nexs.postgres.pool.shutdown-timeout", "positive duration"),
+                arguments("zero fetch size", new String[] { url, "nexs.postgres.query.fetch-size=0" },
+                        "nexs.postgres.query.fetch-size", "positive number of rows"),
                 arguments("negative idle timeout", new String[] { url, "nexs.postgres.pool.idle-timeout=-1m" },
                         "nexs.postgres.pool.idle-timeout", "positive duration"));
     }
