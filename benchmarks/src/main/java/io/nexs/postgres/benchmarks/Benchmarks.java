@@ -1,0 +1,142 @@
+package io.nexs.postgres.benchmarks;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Properties;
+
+import io.nexs.postgres.test.PostgresNode;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs one benchmark of nexs-postgres against its peers, on a PostgreSQL server started for the run.
+ *
+ * <pre>
+ * ./mvnw -pl nexs-postgres-test,nexs-postgres-autoconfigure install -DskipTests
+ * ./mvnw -pl benchmarks package
+ * java -jar benchmarks/target/benchmarks.jar &lt;name&gt; [--quick]
+ * </pre>
+ *
+ * <ul>
+ * <li>{@code mapping}: {@value Mapping#ROWS} rows of ten mixed-type columns per query on one thread, measured
+ * with JMH (one fork per contender in each of two passes, the second in reverse order): a hand-written
+ * {@code RowMapper} (the limit), {@code PostgresTemplate.queryAll} into a record and into a JavaBean, nexs'
+ * {@code ObjectRowMapper} under {@code JdbcTemplate}, and Spring's {@code DataClassRowMapper} and
+ * {@code BeanPropertyRowMapper}. Every contender runs a {@code PreparedStatement}, so they differ only in
+ * mapping.</li>
+ * <li>{@code overhead}: primary-key lookups by {@value Overhead#THREADS} threads through raw HikariCP + PgJDBC
+ * (the limit), {@code JdbcTemplate} and {@code PostgresTemplate.queryOne}, in alternating rounds.</li>
+ * </ul>
+ *
+ * <p>Every benchmark starts its own server ({@code fsync=off}, {@code synchronous_commit=off}) from the binaries
+ * in the jar, checks that all contenders return the same data, measures them all in the same run, prints the
+ * machine, a table and a target, and ends with one line {@code result: <name> key=value ...} of throughput
+ * ratios (ours / peer), for scripts. Only ratios from the same run mean anything: absolute numbers depend on the
+ * machine. {@code --quick} takes under three minutes on two cores (about 90 seconds each); the full run takes about
+ * four and a half (mapping) and six (overhead) minutes. Unknown names print this usage and exit with status 2.
+ */
+public final class Benchmarks {
+
+    private static final String USAGE = """
+            usage: java -jar benchmarks/target/benchmarks.jar <name> [--quick]
+
+            benchmarks:
+              mapping    10,000 rows x 10 columns per query, one thread (JMH): nexs-postgres into a record and a
+                         bean vs a hand-written RowMapper, DataClassRowMapper and BeanPropertyRowMapper
+              overhead   primary-key lookups by 4 threads: nexs-postgres vs raw HikariCP + PgJDBC and JdbcTemplate
+
+            options:
+              --quick    a short run: under 3 minutes on 2 cores
+            """;
+
+    private Benchmarks() {
+    }
+
+    /**
+     * Runs the benchmark named by the first argument.
+     * @param args the name, and {@code --quick} for the short run
+     */
+    public static void main(String[] args) {
+        @Nullable String name = null;
+        boolean quick = false;
+        for (String arg : args) {
+            if (arg.equals("--quick")) {
+                quick = true;
+            }
+            else if (name == null && !arg.startsWith("-")) {
+                name = arg;
+            }
+            else {
+                usage(System.err, "unexpected argument: " + arg);
+            }
+        }
+        if (name == null) {
+            usage(System.err, "no benchmark named");
+        }
+        long start = System.nanoTime();
+        String result;
+        try {
+            result = switch (name) {
+                case "mapping" -> Mapping.run(quick);
+                case "overhead" -> Overhead.run(quick);
+                default -> {
+                    usage(System.err, "unknown benchmark: " + name);
+                    throw new AssertionError();
+                }
+            };
+        }
+        catch (Exception ex) {
+            System.err.println("benchmark " + name + " failed:");
+            ex.printStackTrace();
+            System.exit(1);
+            return;
+        }
+        System.out.printf(Locale.ROOT, "time: %d s%n", Math.round((System.nanoTime() - start) / 1e9));
+        System.out.println(result);
+        // JMH and the pools may leave non-daemon threads behind; the run is over.
+        System.exit(0);
+    }
+
+    private static void usage(PrintStream out, String problem) {
+        out.println(problem);
+        out.println();
+        out.print(USAGE);
+        System.exit(2);
+    }
+
+    /**
+     * Starts a server tuned for throughput rather than durability: a benchmark's data is thrown away anyway.
+     * @return the running server; close it
+     */
+    static PostgresNode startNode() {
+        // Shading strips the binaries jar's version from its resource URLs, which is where the test kit reads it;
+        // tell it the version Maven put in the jar unless the caller chose one.
+        String version = binariesVersion();
+        if (version != null && System.getProperty("nexs.postgres.test.version") == null) {
+            System.setProperty("nexs.postgres.test.version", version);
+        }
+        return PostgresNode.builder()
+                .name("benchmarks")
+                .setting("fsync", "off")
+                .setting("synchronous_commit", "off")
+                .setting("full_page_writes", "off")
+                .start();
+    }
+
+    private static @Nullable String binariesVersion() {
+        try (InputStream in = Benchmarks.class.getResourceAsStream("/nexs-benchmarks.properties")) {
+            if (in == null) {
+                return null;
+            }
+            Properties properties = new Properties();
+            properties.load(in);
+            String version = properties.getProperty("postgres.binaries.version");
+            return (version == null || version.startsWith("$")) ? null : version;
+        }
+        catch (IOException ex) {
+            return null;
+        }
+    }
+
+}

@@ -1,0 +1,236 @@
+package io.nexs.postgres.benchmarks;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.test.PostgresNode;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The {@code overhead} benchmark: what a primary-key lookup costs through nexs-postgres compared with raw
+ * HikariCP and PgJDBC, and with Spring's {@code JdbcTemplate}, from {@value #THREADS} threads at once.
+ *
+ * <p>A plain load harness rather than JMH: each lookup is a network round trip, so what matters is the
+ * contenders sharing one noisy machine fairly. They run in alternating rounds (A, B, C, then B, C, A, then
+ * C, A, B, ...) of equal length, so drift in the machine's speed during the run spreads over all of them, and
+ * each contender's throughput is the median of its rounds.
+ */
+final class Overhead {
+
+    /** Rows in the table; lookups pick ids uniformly among them. */
+    static final int ROWS = 100_000;
+
+    /** Threads looking up rows at once. */
+    static final int THREADS = 4;
+
+    /** Connections in the pool: more than the threads, so no lookup waits for a connection. */
+    static final int POOL_SIZE = 8;
+
+    /** Target printed next to the result: ours keeps 97% of raw JDBC's throughput. */
+    private static final double TARGET_VS_RAW = 0.97;
+
+    /** One way to look up a customer by id. */
+    @FunctionalInterface
+    private interface Lookup {
+
+        Customer find(long id) throws Exception;
+
+    }
+
+    private record Contender(String key, String label, Lookup lookup) {
+    }
+
+    private Overhead() {
+    }
+
+    /**
+     * Runs the benchmark and prints its table.
+     * @param quick the short run
+     * @return the result line
+     * @throws Exception when the server, the data or a contender fails
+     */
+    static String run(boolean quick) throws Exception {
+        // Many short rounds rather than a few long ones: the median then shrugs off a round that a neighbour
+        // on the machine slowed down. A multiple of three, so each contender runs first, second and third
+        // equally often.
+        long warmupMillis = quick ? 2_000 : 5_000;
+        long roundMillis = quick ? 3_000 : 5_000;
+        int rounds = quick ? 9 : 21;
+        try (PostgresNode node = Benchmarks.startNode();
+                HikariDataSource dataSource = CustomerTable.pool(node.jdbcUrl(), node.username(), node.password(),
+                        POOL_SIZE, "overhead")) {
+            Machine.describe("overhead", quick, node);
+            CustomerTable.create(dataSource, ROWS);
+
+            JdbcTemplate jdbcTemplate = new JdbcTemplate(dataSource);
+            PostgresTemplate postgres = new PostgresTemplate(dataSource);
+            List<Contender> contenders = List.of(
+                    new Contender("raw", "HikariCP + PgJDBC by hand (limit)", id -> raw(dataSource, id)),
+                    new Contender("jdbc_template", "Spring JdbcTemplate.queryForObject, hand-written RowMapper",
+                            id -> jdbcTemplate.queryForObject(CustomerTable.SELECT_BY_ID, CustomerTable.HANDWRITTEN,
+                                    id)),
+                    new Contender("ours", "nexs PostgresTemplate.queryOne -> record",
+                            id -> postgres.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()));
+            verify(contenders);
+
+            System.out.printf(Locale.ROOT, "%d threads, pool of %d, %,d rows, random ids; warm-up 2 x %d s each, "
+                    + "then %d rounds of %d s each in rotating order%n", THREADS, POOL_SIZE, ROWS,
+                    warmupMillis / 1000, rounds, roundMillis / 1000);
+            // Two passes: the first contender would otherwise pay alone for compiling the code all of them share
+            // (PgJDBC, HikariCP).
+            for (int pass = 0; pass < 2; pass++) {
+                StringBuilder line = new StringBuilder("warm-up ");
+                for (Contender contender : contenders) {
+                    line.append(String.format(Locale.ROOT, "  %s %,.0f/s", contender.key(),
+                            round(contender.lookup(), warmupMillis)));
+                }
+                System.out.println(line);
+            }
+
+            double[][] rates = new double[contenders.size()][rounds];
+            for (int r = 0; r < rounds; r++) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %2d", r + 1));
+                for (int k = 0; k < contenders.size(); k++) {
+                    int c = (r + k) % contenders.size();
+                    rates[c][r] = round(contenders.get(c).lookup(), roundMillis);
+                    line.append(String.format(Locale.ROOT, "  %s %,.0f/s", contenders.get(c).key(), rates[c][r]));
+                }
+                System.out.println(line);
+            }
+            System.out.println();
+            return report(contenders, rates);
+        }
+    }
+
+    /** The limit: borrow a connection, prepare, bind, execute, read the row by hand, give everything back. */
+    private static Customer raw(DataSource dataSource, long id) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(CustomerTable.SELECT_BY_ID)) {
+            statement.setLong(1, id);
+            try (ResultSet rs = statement.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("no customer " + id);
+                }
+                return CustomerTable.read(rs);
+            }
+        }
+    }
+
+    /** Every contender must return the same customer for the same ids before any is timed. */
+    private static void verify(List<Contender> contenders) throws Exception {
+        for (long id : new long[] { 1, 4242, 77_777, ROWS }) {
+            Customer expected = contenders.get(0).lookup().find(id);
+            if (expected.id() != id) {
+                throw new IllegalStateException("raw lookup of " + id + " returned " + expected);
+            }
+            for (Contender contender : contenders) {
+                Customer actual = contender.lookup().find(id);
+                if (!expected.equals(actual)) {
+                    throw new IllegalStateException(contender.label() + " returned " + actual + " for id " + id
+                            + " instead of " + expected);
+                }
+            }
+        }
+        System.out.println("verified: every contender returns the same customers");
+    }
+
+    /**
+     * One round: {@value #THREADS} threads look up random ids for a while.
+     * @return completed lookups per second
+     */
+    private static double round(Lookup lookup, long millis) throws InterruptedException {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch ready = new CountDownLatch(THREADS);
+        CountDownLatch go = new CountDownLatch(1);
+        long[] counts = new long[THREADS];
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            int index = t;
+            Thread thread = new Thread(() -> {
+                long count = 0;
+                try {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    ready.countDown();
+                    go.await();
+                    while (!stop.get()) {
+                        long id = random.nextLong(1, ROWS + 1);
+                        // Checking the id also keeps the JIT from dropping the mapped object.
+                        if (lookup.find(id).id() != id) {
+                            throw new IllegalStateException("wrong customer for id " + id);
+                        }
+                        count++;
+                    }
+                }
+                catch (Throwable ex) {
+                    failure.compareAndSet(null, ex);
+                    stop.set(true);
+                }
+                counts[index] = count;
+            }, "overhead-" + t);
+            threads.add(thread);
+            thread.start();
+        }
+        ready.await();
+        long start = System.nanoTime();
+        go.countDown();
+        Thread.sleep(millis);
+        stop.set(true);
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        long elapsed = System.nanoTime() - start;
+        if (failure.get() != null) {
+            throw new IllegalStateException("a lookup failed", failure.get());
+        }
+        return Arrays.stream(counts).sum() * 1e9 / elapsed;
+    }
+
+    private static String report(List<Contender> contenders, double[][] rates) {
+        double[] medians = new double[contenders.size()];
+        for (int c = 0; c < contenders.size(); c++) {
+            medians[c] = median(rates[c]);
+        }
+        TextTable table = new TextTable("contender", "lookups/s (median)", "min", "max", "vs raw");
+        for (int c = 0; c < contenders.size(); c++) {
+            double[] sorted = rates[c].clone();
+            Arrays.sort(sorted);
+            table.row(contenders.get(c).label(), format("%,.0f", medians[c]), format("%,.0f", sorted[0]),
+                    format("%,.0f", sorted[sorted.length - 1]), format("%.2f", medians[c] / medians[0]));
+        }
+        table.print();
+        System.out.println();
+
+        double vsRaw = medians[2] / medians[0];
+        System.out.printf(Locale.ROOT, "target: vs_raw >= %.2f: %s%n", TARGET_VS_RAW,
+                (vsRaw >= TARGET_VS_RAW) ? "met" : "MISSED");
+        return "result: overhead vs_raw=" + format("%.2f", vsRaw) + " vs_jdbc_template="
+                + format("%.2f", medians[2] / medians[1]);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static String format(String pattern, double value) {
+        return String.format(Locale.ROOT, pattern, value);
+    }
+
+}
