@@ -99,8 +99,10 @@ public interface PostgresOperations {
      *     orders.forEach(exporter::write);
      * }
      * }</pre>
-     * Rows arrive in chunks of the configured fetch size, so memory does not grow with the result. Outside a
-     * transaction the stream runs in a read-only transaction of its own, ended when the stream is closed.
+     * Rows arrive in chunks of the configured fetch size, so memory does not grow with the result. Inside a
+     * transaction the stream reads on the transaction's connection. Outside one it takes a connection of its own
+     * and runs a read-only transaction on it, ended when the stream is closed; other calls of the thread are not
+     * affected.
      * @param <T> the target type
      * @param type the target type
      * @param sql the query
@@ -132,7 +134,8 @@ public interface PostgresOperations {
     <T> long forEach(Class<T> type, String sql, Consumer<? super T> action, Object... args);
 
     /**
-     * Runs a statement that returns no rows: {@code insert}, {@code update}, {@code delete} or DDL.
+     * Runs a statement that returns no rows: {@code insert}, {@code update}, {@code delete} or DDL. A single
+     * {@code Map} is refused as a positional parameter; wrap it in {@link NamedParameters} for {@code :name}s.
      * @param sql the statement
      * @param args the parameters
      * @return the number of rows affected
@@ -173,7 +176,9 @@ public interface PostgresOperations {
      *
      * <p>Inside an existing transaction (an outer {@code inTransaction} or a Spring {@code @Transactional}
      * method) the callback joins it, unless {@link TransactionOptions#savepoint()} asks for a savepoint: then
-     * a failure of the callback rolls back to the savepoint and leaves the outer transaction usable.
+     * a failure of the callback rolls back to the savepoint and leaves the outer transaction usable. Joining
+     * with an isolation level other than the outer one's, or read-write into a read-only transaction, fails
+     * with {@link org.springframework.transaction.IllegalTransactionStateException}.
      * @param <T> the result type
      * @param options isolation, read-only, deferrable, savepoint and timeout
      * @param callback the work

@@ -24,7 +24,7 @@ import io.nexs.postgres.query.RowMappingException;
 import io.nexs.postgres.query.UnmappedColumns;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.dao.DataAccessException;
+import org.springframework.dao.InvalidDataAccessApiUsageException;
 import org.springframework.dao.IncorrectResultSizeDataAccessException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.datasource.DataSourceUtils;
@@ -34,6 +34,7 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.annotation.Isolation;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
 import org.springframework.transaction.support.TransactionCallback;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -80,14 +81,9 @@ public class PostgresTemplate implements PostgresOperations {
         this.rowMappers = Objects.requireNonNull(rowMappers, "rowMappers");
         this.fetchSize = fetchSize;
         this.transactionManager = new JdbcTransactionManager(dataSource);
-    }
-
-    /**
-     * The data source this template runs on.
-     * @return the data source
-     */
-    public DataSource getDataSource() {
-        return this.dataSource;
+        // Joining a transaction whose isolation or read-only flag differs from the options fails instead of
+        // silently running with the outer transaction's.
+        this.transactionManager.setValidateExistingTransaction(true);
     }
 
     /**
@@ -160,14 +156,16 @@ public class PostgresTemplate implements PostgresOperations {
 
     @Override
     public long queryCount(String sql, Object... args) {
+        ObjectRowMapper<Long> mapper = this.rowMappers.forType(Long.class);
         return run("queryCount", sql, args, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
                 if (!rs.next()) {
                     throw new IncorrectResultSizeDataAccessException(
                             "queryCount expects exactly one row, but the query returned none", 1, 0);
                 }
-                long count = rs.getLong(1);
-                if (rs.wasNull()) {
+                // The row mapper rejects fractions and text without quoting the value, as getLong would not.
+                Long count = mapper.reader(rs).read(rs);
+                if (count == null) {
                     throw new RowMappingException("queryCount expects a number, but column \""
                             + rs.getMetaData().getColumnLabel(1) + "\" ("
                             + rs.getMetaData().getColumnTypeName(1) + ") is NULL");
@@ -197,13 +195,20 @@ public class PostgresTemplate implements PostgresOperations {
         Connection connection = DataSourceUtils.getConnection(this.dataSource);
         PreparedStatement statement = null;
         StatementParameters current = null;
+        String firstSql = null;
         // Kept only to take the values out of an error message; the driver holds them until execution anyway.
         List<@Nullable Object[]> sent = new ArrayList<>();
         try {
             for (Object set : parameterSets) {
                 current = StatementParameters.ofSet(sql, set);
                 sent.add(current.values());
+                if (statement != null && !current.sql().equals(firstSql)) {
+                    throw new InvalidDataAccessApiUsageException("Parameter set " + sent.size() + " of the batch "
+                            + "expands to different SQL than the first (a collection of another size?): every "
+                            + "set of a batch must give the same statement");
+                }
                 if (statement == null) {
+                    firstSql = current.sql();
                     // With named parameters the SQL depends on the values (a collection expands to a list), so
                     // the first set decides it for all.
                     statement = connection.prepareStatement(current.sql());
@@ -236,7 +241,8 @@ public class PostgresTemplate implements PostgresOperations {
         List<@Nullable Object> values = new ArrayList<>();
         for (StatementParameters statement : statements) {
             if (sql.length() > 0) {
-                sql.append(";\n");
+                // On a line of its own, so a statement ending in a -- comment does not swallow it.
+                sql.append("\n;\n");
             }
             sql.append(statement.sql());
             values.addAll(java.util.Arrays.asList(statement.values()));
@@ -305,8 +311,7 @@ public class PostgresTemplate implements PostgresOperations {
         try {
             ResultSet rs = cursor.open();
             RowReader<T> reader = readers.reader(rs);
-            Spliterator<T> rows = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE,
-                    Spliterator.ORDERED | Spliterator.NONNULL) {
+            Spliterator<T> rows = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.ORDERED) {
                 @Override
                 public boolean tryAdvance(Consumer<? super T> action) {
                     try {
@@ -397,9 +402,11 @@ public class PostgresTemplate implements PostgresOperations {
     }
 
     /**
-     * The connection, statement and result set of one stream, and whether the stream began the transaction its
-     * cursor needs: PostgreSQL keeps a cursor open only inside a transaction, and PgJDBC fetches in chunks only
-     * when auto-commit is off.
+     * The connection, statement and result set of one stream. PostgreSQL keeps a cursor open only inside a
+     * transaction, and PgJDBC fetches in chunks only when auto-commit is off. Inside a transaction the stream
+     * uses the transaction's connection as it is; outside one it takes a connection of its own from the data
+     * source (never one bound to the thread, which other calls of the thread may be using) and runs a read-only
+     * transaction on it until the stream is closed.
      */
     private final class CursorQuery {
 
@@ -411,7 +418,7 @@ public class PostgresTemplate implements PostgresOperations {
 
         private @Nullable ResultSet resultSet;
 
-        private boolean ownTransaction;
+        private boolean ownConnection;
 
         private boolean closed;
 
@@ -420,17 +427,23 @@ public class PostgresTemplate implements PostgresOperations {
         }
 
         ResultSet open() throws SQLException {
-            Connection connection = DataSourceUtils.getConnection(PostgresTemplate.this.dataSource);
-            this.connection = connection;
-            if (connection.getAutoCommit()) {
+            DataSource dataSource = PostgresTemplate.this.dataSource;
+            Connection connection;
+            if (TransactionSynchronizationManager.isActualTransactionActive()) {
+                connection = DataSourceUtils.getConnection(dataSource);
+                this.connection = connection;
+            }
+            else {
+                connection = dataSource.getConnection();
+                this.connection = connection;
+                this.ownConnection = true;
                 connection.setReadOnly(true);
                 connection.setAutoCommit(false);
-                this.ownTransaction = true;
             }
             PreparedStatement statement = connection.prepareStatement(this.parameters.sql(),
                     ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
             this.statement = statement;
-            DataSourceUtils.applyTransactionTimeout(statement, PostgresTemplate.this.dataSource);
+            DataSourceUtils.applyTransactionTimeout(statement, dataSource);
             statement.setFetchSize(PostgresTemplate.this.fetchSize);
             this.parameters.bind(statement);
             ResultSet rs = statement.executeQuery();
@@ -444,21 +457,21 @@ public class PostgresTemplate implements PostgresOperations {
             }
             this.closed = true;
             SQLException failure = null;
-            failure = closeQuietly(this.resultSet, failure);
-            failure = closeQuietly(this.statement, failure);
+            failure = attempt(failure, this.resultSet, ResultSet::close);
+            failure = attempt(failure, this.statement, PreparedStatement::close);
             Connection connection = this.connection;
-            if (connection != null) {
-                if (this.ownTransaction) {
-                    try {
-                        // Read-only: ending it either way is the same, and rollback cannot fail on a conflict.
-                        connection.rollback();
-                        connection.setAutoCommit(true);
-                        connection.setReadOnly(false);
-                    }
-                    catch (SQLException ex) {
-                        failure = (failure != null) ? failure : ex;
-                    }
-                }
+            if (connection == null) {
+                return;
+            }
+            if (this.ownConnection) {
+                // Each step on its own, so a failed rollback still restores the connection before it goes back.
+                // The transaction was read-only: rolling it back loses nothing.
+                failure = attempt(failure, connection, Connection::rollback);
+                failure = attempt(failure, connection, (c) -> c.setAutoCommit(true));
+                failure = attempt(failure, connection, (c) -> c.setReadOnly(false));
+                failure = attempt(failure, connection, Connection::close);
+            }
+            else {
                 DataSourceUtils.releaseConnection(connection, PostgresTemplate.this.dataSource);
             }
             if (failure != null) {
@@ -467,22 +480,26 @@ public class PostgresTemplate implements PostgresOperations {
             }
         }
 
-        private static @Nullable SQLException closeQuietly(@Nullable AutoCloseable resource,
-                @Nullable SQLException failure) {
+        private static <R> @Nullable SQLException attempt(@Nullable SQLException failure, @Nullable R resource,
+                SqlAction<R> action) {
             if (resource == null) {
                 return failure;
             }
             try {
-                resource.close();
+                action.run(resource);
                 return failure;
             }
-            catch (Exception ex) {
-                if (failure != null) {
-                    return failure;
-                }
-                return (ex instanceof SQLException sql) ? sql : new SQLException(ex.getMessage(), ex);
+            catch (SQLException ex) {
+                return (failure != null) ? failure : ex;
             }
         }
+
+    }
+
+    @FunctionalInterface
+    private interface SqlAction<R> {
+
+        void run(R resource) throws SQLException;
 
     }
 

@@ -4,8 +4,12 @@ import java.sql.BatchUpdateException;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.UncategorizedSQLException;
@@ -17,10 +21,13 @@ import org.springframework.jdbc.support.SQLExceptionTranslator;
  * Turns driver exceptions into Spring {@link DataAccessException}s by SQLSTATE, the way {@code JdbcTemplate}
  * does for PostgreSQL, after taking bound parameter values out of the server's message.
  *
- * <p>PostgreSQL quotes the offending input in some messages ({@code invalid input syntax for type integer:
- * "abc"}); the value may be a password or a customer's data, so it must not reach logs through an exception.
- * The server's {@code Detail} line, which quotes key values, is already left out of messages by the driver
- * property {@code logServerErrorDetail=false} that nexs-postgres sets.
+ * <p>The driver's message may quote data: the server's {@code Detail} line ({@code Key (email)=(...) already
+ * exists}, {@code Failing row contains (...)}) unless PgJDBC's {@code logServerErrorDetail} is off, and the
+ * offending input in some primary messages ({@code invalid input syntax for type integer: "abc"}). The value may
+ * be a password or a customer's data, so the translated exception carries a copy of the driver's exception
+ * whose message is only the server's severity, primary message and constraint, with bound values replaced by
+ * {@code ?}; the driver's exception itself is not kept. The SQLSTATE, which translation and retry decisions use,
+ * is kept.
  */
 final class SqlErrors {
 
@@ -28,6 +35,8 @@ final class SqlErrors {
     private static final int MIN_UNQUOTED_LENGTH = 4;
 
     private static final String REDACTED = "?";
+
+    private static final Pattern BATCH_ENTRY = Pattern.compile("Batch entry (\\d+) ");
 
     private final SQLExceptionTranslator translator = new SQLErrorCodeSQLExceptionTranslator("PostgreSQL");
 
@@ -43,26 +52,51 @@ final class SqlErrors {
             @Nullable Object @Nullable [] values) {
         SQLException cause = ex;
         String prefix = "";
-        if (ex instanceof BatchUpdateException batch && batch.getNextException() != null) {
-            // The batch exception's own message quotes the whole statement with its values inlined; the next
+        if (ex instanceof BatchUpdateException batch) {
+            // The batch exception's own message quotes the statement with its values inlined; the next
             // exception is the server's error for the failing entry.
-            cause = batch.getNextException();
-            prefix = "Batch entry " + batch.getUpdateCounts().length + " failed: ";
+            if (batch.getNextException() != null) {
+                cause = batch.getNextException();
+            }
+            prefix = failedEntry(batch, sql);
         }
-        SQLException safe = redact(cause, prefix, values);
+        SQLException safe = safeCopy(cause, prefix, values);
         DataAccessException translated = this.translator.translate(task, sql, safe);
         return (translated != null) ? translated : new UncategorizedSQLException(task, sql, safe);
     }
 
-    private static SQLException redact(SQLException ex, String prefix, @Nullable Object @Nullable [] values) {
-        String message = String.valueOf(ex.getMessage());
-        String redacted = redact(message, values);
-        if (prefix.isEmpty() && redacted.equals(message)) {
-            return ex;
+    private static String failedEntry(BatchUpdateException batch, @Nullable String sql) {
+        // PgJDBC names the failing entry (counted from 0) at the start of its message; the update counts cannot
+        // tell, since with auto-commit the entries before it are rolled back and reported as failed too.
+        Matcher entry = BATCH_ENTRY.matcher(String.valueOf(batch.getMessage()));
+        boolean insert = sql != null && sql.stripLeading().regionMatches(true, 0, "insert", 0, 6);
+        if (entry.lookingAt() && !insert) {
+            return "Batch entry " + (Long.parseLong(entry.group(1)) + 1) + " failed: ";
         }
-        // A copy without the original as cause: the original's message (and its cause chain) still quote the
-        // value. The SQLSTATE, which is all the translation and retry decisions need, is kept.
-        SQLException copy = new SQLException(prefix + redacted, ex.getSQLState(), ex.getErrorCode());
+        // Inserts may have been rewritten into multi-row statements, whose numbers are not the caller's entries.
+        return "Batch failed: ";
+    }
+
+    private static SQLException safeCopy(SQLException ex, String prefix, @Nullable Object @Nullable [] values) {
+        String message;
+        ServerErrorMessage server = (ex instanceof PSQLException psql) ? psql.getServerErrorMessage() : null;
+        if (server != null && server.getMessage() != null) {
+            StringBuilder text = new StringBuilder();
+            if (server.getSeverity() != null) {
+                text.append(server.getSeverity()).append(": ");
+            }
+            text.append(server.getMessage());
+            if (server.getConstraint() != null) {
+                text.append(" (constraint ").append(server.getConstraint()).append(')');
+            }
+            message = text.toString();
+        }
+        else {
+            message = String.valueOf(ex.getMessage());
+        }
+        // A copy without the original as cause: the original's message and cause chain may quote the values.
+        SQLException copy = new SQLException(prefix + redact(message, values), ex.getSQLState(),
+                ex.getErrorCode());
         copy.setStackTrace(ex.getStackTrace());
         return copy;
     }

@@ -56,6 +56,10 @@ record StatementParameters(String sql, @Nullable Object[] values) {
         if (args.length == 1 && args[0] instanceof NamedParameters named) {
             return named(sql, named.source());
         }
+        if (args.length == 1 && (args[0] instanceof Map<?, ?> || args[0] instanceof SqlParameterSource)) {
+            throw new IllegalArgumentException("A " + args[0].getClass().getSimpleName() + " was passed as the "
+                    + "only positional parameter; for :name parameters wrap it: NamedParameters.of(map)");
+        }
         return new StatementParameters(sql, args);
     }
 
@@ -204,6 +208,12 @@ record StatementParameters(String sql, @Nullable Object[] values) {
             if (elements[i] instanceof Enum<?> constant) {
                 elements[i] = constant.name();
             }
+            else if (elements[i] instanceof Instant instant) {
+                elements[i] = OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+            }
+            else if (elements[i] instanceof ZonedDateTime dateTime) {
+                elements[i] = dateTime.toOffsetDateTime();
+            }
         }
         return connection.createArrayOf(elementType(first), elements);
     }
@@ -229,6 +239,18 @@ record StatementParameters(String sql, @Nullable Object[] values) {
         }
         if (element instanceof UUID) {
             return "uuid";
+        }
+        if (element instanceof java.time.LocalDate) {
+            return "date";
+        }
+        if (element instanceof java.time.LocalTime) {
+            return "time";
+        }
+        if (element instanceof java.time.LocalDateTime) {
+            return "timestamp";
+        }
+        if (element instanceof OffsetDateTime || element instanceof Instant || element instanceof ZonedDateTime) {
+            return "timestamptz";
         }
         return "text";
     }

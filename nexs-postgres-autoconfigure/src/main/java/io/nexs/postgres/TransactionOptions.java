@@ -1,6 +1,7 @@
 package io.nexs.postgres;
 
 import java.time.Duration;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 
@@ -8,10 +9,15 @@ import org.springframework.transaction.annotation.Isolation;
 
 /**
  * How {@link PostgresOperations#inTransaction(TransactionOptions, org.springframework.transaction.support.TransactionCallback)}
- * runs its transaction. Immutable; each {@code with} method returns a copy.
+ * runs its transaction. Immutable; each {@code with...} method returns a copy.
+ *
+ * <p>The options shape a transaction that {@code inTransaction} begins. When it joins an outer transaction, an
+ * isolation level other than {@link Isolation#DEFAULT} must match the outer one, and a read-write request cannot
+ * join a read-only transaction: either mismatch fails with
+ * {@link org.springframework.transaction.IllegalTransactionStateException} rather than being silently ignored.
  * <pre>{@code
  * TransactionOptions report = TransactionOptions.defaults()
- *         .isolation(Isolation.SERIALIZABLE).readOnly(true).deferrable(true);
+ *         .withIsolation(Isolation.SERIALIZABLE).withReadOnly(true).withDeferrable(true);
  * }</pre>
  *
  * @param isolation the isolation level; {@link Isolation#DEFAULT} keeps the server's
@@ -29,6 +35,22 @@ public record TransactionOptions(Isolation isolation, boolean readOnly, boolean 
             false, null);
 
     /**
+     * Checks the options.
+     * @param isolation the isolation level
+     * @param readOnly whether the transaction may not write
+     * @param deferrable whether a serializable read-only transaction waits for a safe snapshot
+     * @param savepoint whether to use a savepoint inside an outer transaction
+     * @param timeout the timeout, or {@code null}
+     */
+    public TransactionOptions {
+        Objects.requireNonNull(isolation, "isolation: use Isolation.DEFAULT for the server's level");
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("The transaction timeout must be positive, not " + timeout
+                    + "; use null for no timeout");
+        }
+    }
+
+    /**
      * Read-write, the server's isolation level, joining an outer transaction, no timeout.
      * @return the default options
      */
@@ -41,7 +63,7 @@ public record TransactionOptions(Isolation isolation, boolean readOnly, boolean 
      * @param isolation the isolation level
      * @return the copy
      */
-    public TransactionOptions isolation(Isolation isolation) {
+    public TransactionOptions withIsolation(Isolation isolation) {
         return new TransactionOptions(isolation, this.readOnly, this.deferrable, this.savepoint, this.timeout);
     }
 
@@ -50,7 +72,7 @@ public record TransactionOptions(Isolation isolation, boolean readOnly, boolean 
      * @param readOnly whether the transaction may not write
      * @return the copy
      */
-    public TransactionOptions readOnly(boolean readOnly) {
+    public TransactionOptions withReadOnly(boolean readOnly) {
         return new TransactionOptions(this.isolation, readOnly, this.deferrable, this.savepoint, this.timeout);
     }
 
@@ -59,7 +81,7 @@ public record TransactionOptions(Isolation isolation, boolean readOnly, boolean 
      * @param deferrable whether a serializable read-only transaction waits for a safe snapshot
      * @return the copy
      */
-    public TransactionOptions deferrable(boolean deferrable) {
+    public TransactionOptions withDeferrable(boolean deferrable) {
         return new TransactionOptions(this.isolation, this.readOnly, deferrable, this.savepoint, this.timeout);
     }
 
@@ -68,7 +90,7 @@ public record TransactionOptions(Isolation isolation, boolean readOnly, boolean 
      * @param savepoint whether to use a savepoint
      * @return the copy
      */
-    public TransactionOptions savepoint(boolean savepoint) {
+    public TransactionOptions withSavepoint(boolean savepoint) {
         return new TransactionOptions(this.isolation, this.readOnly, this.deferrable, savepoint, this.timeout);
     }
 
@@ -77,7 +99,7 @@ public record TransactionOptions(Isolation isolation, boolean readOnly, boolean 
      * @param timeout how long the transaction may take, or {@code null} for no limit
      * @return the copy
      */
-    public TransactionOptions timeout(@Nullable Duration timeout) {
+    public TransactionOptions withTimeout(@Nullable Duration timeout) {
         return new TransactionOptions(this.isolation, this.readOnly, this.deferrable, this.savepoint, timeout);
     }
 

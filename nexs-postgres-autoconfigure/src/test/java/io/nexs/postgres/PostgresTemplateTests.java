@@ -25,7 +25,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.IncorrectResultSizeDataAccessException;
+import org.springframework.dao.InvalidDataAccessApiUsageException;
 import org.springframework.jdbc.BadSqlGrammarException;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -273,6 +277,120 @@ class PostgresTemplateTests {
         assertThatExceptionOfType(BadSqlGrammarException.class)
             .isThrownBy(() -> postgres.exec("update no_such_table set x = ?", secret))
             .satisfies((ex) -> assertThat(ex.getSQLException().getSQLState()).isEqualTo("42P01"));
+    }
+
+    @Test
+    void valuesStayOutOfMessagesEvenWhenTheDriverWouldShowTheDetailLine(PostgresNode node) {
+        try (HikariDataSource plain = new HikariDataSource()) {
+            plain.setJdbcUrl(node.jdbcUrl());
+            plain.setUsername(node.username());
+            plain.setPassword(node.password());
+            plain.setMaximumPoolSize(1);
+            PostgresTemplate template = new PostgresTemplate(plain);
+            template.exec("create table if not exists people (email text primary key, age int check (age >= 0))");
+            template.exec("insert into people values ('ada@example.com', 36) on conflict do nothing");
+            assertThatExceptionOfType(DuplicateKeyException.class)
+                .isThrownBy(() -> template.exec("insert into people select email, age from people"))
+                .satisfies((ex) -> assertThat(fullText(ex)).doesNotContain("ada@example.com")
+                    .contains("people_pkey"));
+            assertThatExceptionOfType(DataIntegrityViolationException.class)
+                .isThrownBy(() -> template.exec("insert into people values (?, ?)", "bob-the-secret@example.com", -1))
+                .satisfies((ex) -> assertThat(fullText(ex)).doesNotContain("bob-the-secret").contains("23514"));
+        }
+    }
+
+    @Test
+    void aFailedBatchNamesTheFailingEntry() {
+        postgres.exec("alter table orders add constraint positive check (total >= 0)");
+        assertThatExceptionOfType(DataIntegrityViolationException.class)
+            .isThrownBy(() -> postgres.batch("update orders set total = total - ? where id = ?",
+                    List.of(new Object[] { 1, 1L }, new Object[] { 100, 2L }, new Object[] { 1, 3L })))
+            .withMessageContaining("Batch entry 2 failed")
+            .withMessageContaining("positive");
+        assertThat(postgres.queryOne(BigDecimal.class, "select total from orders where id = 1"))
+            .hasValueSatisfying((total) -> assertThat(total).isEqualByComparingTo("10.50"));
+    }
+
+    @Test
+    void aNamedBatchMustExpandToOneStatement() {
+        assertThatExceptionOfType(InvalidDataAccessApiUsageException.class)
+            .isThrownBy(() -> postgres.batch("delete from orders where id in (:ids)",
+                    List.of(Map.of("ids", List.of(1L)), Map.of("ids", List.of(2L, 3L)))))
+            .withMessageContaining("Parameter set 2");
+        assertThat(postgres.queryCount("select count(*) from orders")).isEqualTo(3);
+    }
+
+    @Test
+    void aNamedJavaArrayBindsAsAPostgresArray() {
+        assertThat(postgres.queryAll(Long.class, "select id from orders where id = any(:ids) order by id",
+                NamedParameters.of("ids", new Long[] { 1L, 3L }))).containsExactly(1L, 3L);
+        assertThat(postgres.queryOne(Boolean.class, "select date '2020-02-29' = any(?)",
+                List.of(LocalDate.of(2020, 2, 29)))).contains(true);
+    }
+
+    @Test
+    void aMapAsTheOnlyPositionalParameterIsRefused() {
+        assertThatIllegalArgumentException()
+            .isThrownBy(() -> postgres.queryAll(Long.class, "select id from orders where id = :id",
+                    Map.of("id", 1L)))
+            .withMessageContaining("NamedParameters.of");
+    }
+
+    @Test
+    void queryCountRefusesFractionsAndTextWithoutQuotingThem() {
+        assertThatExceptionOfType(io.nexs.postgres.query.RowMappingException.class)
+            .isThrownBy(() -> postgres.queryCount("select 1.5::numeric as n"))
+            .satisfies((ex) -> assertThat(ex.getMessage()).doesNotContain("1.5"));
+        assertThatExceptionOfType(io.nexs.postgres.query.RowMappingException.class)
+            .isThrownBy(() -> postgres.queryCount("select 'row-secret-value'::text as n"))
+            .satisfies((ex) -> assertThat(fullText(ex)).doesNotContain("row-secret-value"));
+    }
+
+    @Test
+    void aPipelineStatementMayEndWithAComment() {
+        assertThat(postgres.pipeline()
+            .add("update orders set total = 1 where id = 1 -- first")
+            .add("update orders set total = 2 where id = 2")
+            .execute()).containsExactly(1, 1);
+    }
+
+    @Test
+    void aStreamOutsideATransactionLeavesTheThreadsConnectionAlone() {
+        TransactionTemplate supports = new TransactionTemplate(new JdbcTransactionManager(dataSource));
+        supports.setPropagationBehavior(TransactionDefinition.PROPAGATION_SUPPORTS);
+        supports.executeWithoutResult((status) -> {
+            assertThat(postgres.exec("update orders set total = 5 where id = 1")).isOne();
+            try (Stream<Long> ids = postgres.stream(Long.class, "select id from orders order by id")) {
+                assertThat(ids.findFirst()).contains(1L);
+                // The stream runs on a connection of its own: the thread's stays writable and auto-committing.
+                assertThat(postgres.exec("update orders set total = 6 where id = 1")).isOne();
+            }
+        });
+        assertThat(postgres.queryOne(BigDecimal.class, "select total from orders where id = 1"))
+            .hasValueSatisfying((total) -> assertThat(total).isEqualByComparingTo("6"));
+        assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
+    }
+
+    @Test
+    void aStreamThatFailsPartWayGivesBackAUsableConnection() {
+        try (Stream<Long> values = postgres.stream(Long.class,
+                "select 10000 / (g - 2500) from generate_series(1, 3000) g")) {
+            assertThatExceptionOfType(DataIntegrityViolationException.class)
+                .isThrownBy(() -> values.forEach((value) -> assertThat(value).isNotNull()))
+                .satisfies((ex) -> assertThat(fullText(ex)).contains("22012"));
+        }
+        assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
+        for (int i = 0; i < 4; i++) {
+            // Every connection of the pool is back in auto-commit, read-write mode.
+            assertThat(postgres.exec("update orders set total = total where id = 1")).isOne();
+        }
+    }
+
+    @Test
+    void notifyChecksTheChannelAndPayload() {
+        assertThatIllegalArgumentException().isThrownBy(() -> postgres.notify("orders", "x".repeat(8000)));
+        assertThatIllegalArgumentException().isThrownBy(() -> postgres.notify("", "x"));
+        postgres.notify("orders", "fine");
     }
 
     static String fullText(Throwable ex) {

@@ -14,11 +14,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.IllegalTransactionStateException;
 import org.springframework.transaction.annotation.Isolation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 @ExtendWith(PostgresExtension.class)
 class TransactionTests {
@@ -112,7 +115,7 @@ class TransactionTests {
         postgres.inTransaction((outer) -> {
             postgres.exec("update accounts set balance = balance - 50 where id = 1");
             assertThatExceptionOfType(DataAccessException.class).isThrownBy(() -> postgres.inTransaction(
-                    TransactionOptions.defaults().savepoint(true), (inner) -> {
+                    TransactionOptions.defaults().withSavepoint(true), (inner) -> {
                         assertThat(inner.hasSavepoint()).isTrue();
                         postgres.exec("update accounts set balance = balance + 50 where id = 2");
                         return postgres.exec("update accounts set balance = -1 where id = 2");
@@ -127,9 +130,9 @@ class TransactionTests {
     @Test
     void isolationReadOnlyAndDeferrableReachTheServer() {
         TransactionOptions options = TransactionOptions.defaults()
-            .isolation(Isolation.SERIALIZABLE)
-            .readOnly(true)
-            .deferrable(true);
+            .withIsolation(Isolation.SERIALIZABLE)
+            .withReadOnly(true)
+            .withDeferrable(true);
         String settings = postgres.inTransaction(options, (status) -> postgres
             .queryOne(String.class, "select current_setting('transaction_isolation') || ','"
                     + " || current_setting('transaction_read_only') || ','"
@@ -137,7 +140,7 @@ class TransactionTests {
             .orElseThrow());
         assertThat(settings).isEqualTo("serializable,on,on");
         assertThatExceptionOfType(DataAccessException.class).isThrownBy(() -> postgres.inTransaction(
-                TransactionOptions.defaults().readOnly(true),
+                TransactionOptions.defaults().withReadOnly(true),
                 (status) -> postgres.exec("update accounts set balance = 0 where id = 1")))
             .satisfies((ex) -> assertThat(PostgresTemplateTests.fullText(ex)).contains("25006"));
         // The connection went back to the pool with the defaults restored.
@@ -147,14 +150,14 @@ class TransactionTests {
             .orElseThrow());
         assertThat(defaults).isEqualTo("read committed,off");
         Optional<String> level = postgres.inTransaction(
-                TransactionOptions.defaults().isolation(Isolation.REPEATABLE_READ),
+                TransactionOptions.defaults().withIsolation(Isolation.REPEATABLE_READ),
                 (status) -> postgres.queryOne(String.class, "select current_setting('transaction_isolation')"));
         assertThat(level).contains("repeatable read");
     }
 
     @Test
     void aTimeoutEndsALongTransaction() {
-        TransactionOptions options = TransactionOptions.defaults().timeout(Duration.ofSeconds(1));
+        TransactionOptions options = TransactionOptions.defaults().withTimeout(Duration.ofSeconds(1));
         long start = System.nanoTime();
         assertThatExceptionOfType(DataAccessException.class)
             .isThrownBy(() -> postgres.inTransaction(options,
@@ -162,6 +165,24 @@ class TransactionTests {
             .satisfies((ex) -> assertThat(PostgresTemplateTests.fullText(ex)).contains("57014"));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
         assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
+    }
+
+    @Test
+    void optionsThatCannotHoldWhenJoiningFail() {
+        assertThatExceptionOfType(IllegalTransactionStateException.class)
+            .isThrownBy(() -> postgres.inTransaction((outer) -> postgres.inTransaction(
+                    TransactionOptions.defaults().withIsolation(Isolation.SERIALIZABLE),
+                    (inner) -> postgres.exec("update accounts set balance = 0 where id = 1"))));
+        assertThat(balance(1)).isEqualTo(100);
+    }
+
+    @Test
+    void invalidOptionsAreRefused() {
+        assertThatNullPointerException().isThrownBy(() -> TransactionOptions.defaults().withIsolation(null))
+            .withMessageContaining("Isolation.DEFAULT");
+        assertThatIllegalArgumentException()
+            .isThrownBy(() -> TransactionOptions.defaults().withTimeout(Duration.ZERO))
+            .withMessageContaining("positive");
     }
 
 }

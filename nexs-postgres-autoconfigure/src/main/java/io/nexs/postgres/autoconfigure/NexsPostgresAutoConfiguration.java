@@ -41,6 +41,16 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(NexsPostgresProperties.class)
 public final class NexsPostgresAutoConfiguration {
 
+    static int fetchSize(NexsPostgresProperties properties) {
+        int fetchSize = properties.getQuery().getFetchSize();
+        if (fetchSize < 1) {
+            throw new InvalidPostgresPropertyException("nexs.postgres.query.fetch-size", String.valueOf(fetchSize),
+                    "a stream needs at least one row per round trip",
+                    "Set nexs.postgres.query.fetch-size to a positive number of rows (the default is 1000).");
+        }
+        return fetchSize;
+    }
+
     @Bean
     @ConditionalOnMissingBean
     RowMappers postgresRowMappers(NexsPostgresProperties properties, ObjectProvider<JsonCodec> json) {
@@ -68,12 +78,7 @@ public final class NexsPostgresAutoConfiguration {
         DefaultPostgresProvider postgresProvider(NexsPostgresProperties properties,
                 ObjectProvider<JdbcConnectionDetails> connectionDetails,
                 ObjectProvider<NodePoolCustomizer> customizers, RowMappers rowMappers, Environment environment) {
-            int fetchSize = properties.getQuery().getFetchSize();
-            if (fetchSize < 1) {
-                throw new InvalidPostgresPropertyException("nexs.postgres.query.fetch-size",
-                        String.valueOf(fetchSize), "a stream needs at least one row per round trip",
-                        "Set nexs.postgres.query.fetch-size to a positive number of rows (the default is 1000).");
-            }
+            int fetchSize = fetchSize(properties);
             ResolvedSettings settings = ResolvedSettings.resolve(properties, connectionDetails.getIfAvailable(),
                     environment.getProperty("spring.application.name"));
             NodePool pool = new NodePool(settings.connection(), settings.pool(),

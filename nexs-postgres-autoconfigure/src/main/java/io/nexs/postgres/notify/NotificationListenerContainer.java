@@ -182,8 +182,8 @@ public final class NotificationListenerContainer implements AutoCloseable {
     /**
      * Registers a listener on a channel. The first listener of a channel issues {@code LISTEN} before this returns,
      * so that a notification sent afterwards is delivered. While the connection is down the listener is still
-     * registered; it is listened to when the connection is back, and then told so through
-     * {@link NotificationListener#onResubscribed(String)}.
+     * registered; once the container is started, it is listened to when the connection is back, and then told so
+     * through {@link NotificationListener#onResubscribed(String)}.
      * @param channel the channel, case-sensitive, see {@link #validateChannel(String)}
      * @param listener the listener; may be registered more than once, each registration has its own subscription
      * @return the subscription, whose {@code close} removes this registration

@@ -22,7 +22,8 @@ public interface JsonCodec {
     @Nullable Object read(String json, Type type);
 
     /**
-     * Writes a value as a JSON document.
+     * Writes a value as a JSON document, for code that sends JSON to the server. Query parameters do not use
+     * it: bind the document's text and cast it ({@code ?::jsonb}).
      * @param value the value
      * @return the document's text
      */

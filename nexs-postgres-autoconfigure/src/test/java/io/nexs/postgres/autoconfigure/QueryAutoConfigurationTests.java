@@ -5,7 +5,12 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.nexs.postgres.PostgresOperations;
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.PostgresTemplate;
 import io.nexs.postgres.notify.Notification;
 import io.nexs.postgres.notify.NotificationListenerContainer;
 import io.nexs.postgres.notify.Subscription;
@@ -37,7 +42,8 @@ class QueryAutoConfigurationTests {
     private static PostgresNode node;
 
     private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(NexsPostgresAutoConfiguration.class))
+        .withConfiguration(AutoConfigurations.of(NexsPostgresAutoConfiguration.class,
+                NexsPostgresTemplateAutoConfiguration.class))
         .withPropertyValues("nexs.postgres.url=" + node.jdbcUrl(), "nexs.postgres.username=" + node.username(),
                 "nexs.postgres.pool.max-size=2");
 
@@ -125,6 +131,29 @@ class QueryAutoConfigurationTests {
         this.contextRunner.run((context) -> assertThat(context.getBean(PostgresProvider.class)
             .queryCount("select count(*) from pg_stat_activity where backend_type = 'client backend' "
                     + "and query ilike 'listen%'")).as("the container closed with the context").isZero());
+    }
+
+    @Test
+    void anApplicationDataSourceGetsATemplateAndNoPool() {
+        this.contextRunner.withBean(DataSource.class, () -> {
+            HikariDataSource own = new HikariDataSource();
+            own.setJdbcUrl(node.jdbcUrl());
+            own.setUsername(node.username());
+            own.setMaximumPoolSize(1);
+            return own;
+        }).run((context) -> {
+            assertThat(context).doesNotHaveBean(PostgresProvider.class).hasSingleBean(PostgresOperations.class);
+            PostgresTemplate template = context.getBean(PostgresTemplate.class);
+            assertThat(template.queryAll(Narrow.class, "select generate_series(1, 2) as id"))
+                .containsExactly(new Narrow(1), new Narrow(2));
+        });
+    }
+
+    @Test
+    void withTheProviderThereIsOneSetOfOperations() {
+        this.contextRunner.run((context) -> assertThat(context).hasSingleBean(PostgresOperations.class)
+            .getBean(PostgresOperations.class)
+            .isInstanceOf(PostgresProvider.class));
     }
 
 }
