@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  * {@code RowMapper} (the limit), {@code PostgresTemplate.queryAll} into a record and into a JavaBean, nexs'
  * {@code ObjectRowMapper} under {@code JdbcTemplate}, and Spring's {@code DataClassRowMapper} and
  * {@code BeanPropertyRowMapper}. Every contender runs a {@code PreparedStatement}, so they differ only in
- * mapping.</li>
+ * mapping, and runs twice: with results in text ({@code prepareThreshold=0}) and in binary (server-prepared, the
+ * result line), one table each.</li>
  * <li>{@code overhead}: primary-key lookups by {@value Overhead#THREADS} threads through raw HikariCP + PgJDBC
  * (the limit), {@code JdbcTemplate} and {@code PostgresTemplate.queryOne}, in alternating rounds.</li>
  * </ul>
@@ -33,8 +34,9 @@ import org.jspecify.annotations.Nullable;
  * in the jar, checks that all contenders return the same data, measures them all in the same run, prints the
  * machine, a table and a target, and ends with one line {@code result: <name> key=value ...} of throughput
  * ratios (ours / peer), for scripts. Only ratios from the same run mean anything: absolute numbers depend on the
- * machine. {@code --quick} takes under three minutes on two cores (about 90 seconds each); the full run takes about
- * four and a half (mapping) and six (overhead) minutes. Unknown names print this usage and exit with status 2.
+ * machine. {@code --quick} takes under three minutes on two cores (about two and a half for mapping, a minute and
+ * a half for overhead); the full run takes about ten (mapping) and six (overhead) minutes. Unknown names print
+ * this usage and exit with status 2.
  */
 public final class Benchmarks {
 
@@ -43,7 +45,8 @@ public final class Benchmarks {
 
             benchmarks:
               mapping    10,000 rows x 10 columns per query, one thread (JMH): nexs-postgres into a record and a
-                         bean vs a hand-written RowMapper, DataClassRowMapper and BeanPropertyRowMapper
+                         bean vs a hand-written RowMapper, DataClassRowMapper and BeanPropertyRowMapper, with
+                         results in text (the result line) and in binary wire format
               overhead   primary-key lookups by 4 threads: nexs-postgres vs raw HikariCP + PgJDBC and JdbcTemplate
 
             options:

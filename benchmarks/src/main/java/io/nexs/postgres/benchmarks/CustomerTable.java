@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.util.Map;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -111,7 +112,24 @@ public final class CustomerTable {
      */
     public static HikariDataSource pool(String jdbcUrl, String username, @Nullable String password, int size,
             String name) {
+        return pool(jdbcUrl, username, password, size, name, Map.of());
+    }
+
+    /**
+     * A HikariCP pool like {@link #pool(String, String, String, int, String)} whose connections PgJDBC opens with
+     * extra connection properties.
+     * @param jdbcUrl the server
+     * @param username the user
+     * @param password the password, or {@code null} for {@code trust} authentication
+     * @param size the number of connections
+     * @param name the pool name
+     * @param driverProperties PgJDBC connection properties, such as {@code prepareThreshold}
+     * @return the pool
+     */
+    public static HikariDataSource pool(String jdbcUrl, String username, @Nullable String password, int size,
+            String name, Map<String, String> driverProperties) {
         HikariConfig config = new HikariConfig();
+        driverProperties.forEach(config::addDataSourceProperty);
         config.setPoolName(name);
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(username);

@@ -1,7 +1,10 @@
 package io.nexs.postgres.benchmarks;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
@@ -14,6 +17,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -25,9 +29,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The JMH side of the {@code mapping} benchmark: one operation reads all {@value Mapping#ROWS} rows of
- * {@link CustomerTable} through one contender. Every contender shares the same HikariCP pool on the same server,
- * and every mapper is created once in {@link #open()}, as an application would keep it, so only the per-row work
- * differs. Run by {@link Mapping}, which passes the server in system properties to the forked JVM.
+ * {@link CustomerTable} through one contender, in the wire format of the {@link #format} parameter. Every contender
+ * of a format shares the same HikariCP pool on the same server, and every mapper is created once in
+ * {@link #open()}, as an application would keep it, so only the per-row work differs. Run by {@link Mapping},
+ * which passes the server in system properties to the forked JVM and picks the format of each fork.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,16 +48,39 @@ public class MappingBenchmark {
     /** System property with the password; absent for {@code trust} authentication. */
     static final String PASSWORD = "nexs.benchmarks.password";
 
+    /** Name of the JMH parameter {@link #format}. */
+    static final String FORMAT = "format";
+
+    /**
+     * Results in text: the pool's connections have PgJDBC's {@code prepareThreshold=0}, so the driver never
+     * prepares a statement on the server; it sends every query as an unnamed statement, which it reads in text.
+     * That is what {@code JdbcTemplate.query(sql, mapper)} without arguments gets: a plain {@code Statement},
+     * which PgJDBC never prepares on the server either.
+     */
+    static final String TEXT = "text";
+
+    /**
+     * Results in binary: PgJDBC's default {@code prepareThreshold=5}, so from the fifth execution of the query on
+     * a connection the driver uses a server-prepared statement and reads numbers, booleans, dates, timestamps and
+     * uuids in binary (text columns stay text). What a {@code PreparedStatement} gets in a long-running application.
+     */
+    static final String BINARY = "binary";
+
+    /** PgJDBC's {@code prepareThreshold}, the number of executions after which it prepares on the server. */
+    static final int PREPARE_THRESHOLD = 5;
+
     /**
      * Passed to {@code JdbcTemplate.query(sql, mapper, args)} so it runs a {@code PreparedStatement}, as
-     * {@code PostgresTemplate} does: without arguments {@code JdbcTemplate} would use a plain {@code Statement}, which
-     * PgJDBC sends with the simple query protocol and reads as text, while a prepared statement is server-prepared
-     * after five executions and reads numbers, dates and uuids in binary. The benchmark compares mappers, so every
-     * contender gets the same protocol.
+     * {@code PostgresTemplate} does: every contender then reads through the same kind of statement, and the pool
+     * of the {@link #format} alone decides whether the results come in text or in binary.
      */
     private static final Object[] NO_ARGS = {};
 
-    private @Nullable HikariDataSource dataSource;
+    /** The wire format of the results: {@value #TEXT} or {@value #BINARY}. */
+    @Param({ TEXT, BINARY })
+    public String format = BINARY;
+
+    private @Nullable HikariDataSource pool;
 
     private @Nullable JdbcTemplate jdbcTemplate;
 
@@ -64,7 +92,27 @@ public class MappingBenchmark {
 
     private @Nullable ObjectRowMapper<Customer> objectRowMapper;
 
-    /** Opens the pool and creates the templates and mappers, from the system properties JMH's fork got. */
+    /**
+     * A pool whose connections read results in the given wire format.
+     * @param url the server
+     * @param username the user
+     * @param password the password, or {@code null} for {@code trust} authentication
+     * @param format {@value #TEXT} or {@value #BINARY}
+     * @param size the number of connections
+     * @return the pool
+     */
+    static HikariDataSource pool(String url, String username, @Nullable String password, String format, int size) {
+        String prepareThreshold = switch (format) {
+            case TEXT -> "0";
+            // The driver's default, spelled out so a URL parameter cannot change it.
+            case BINARY -> Integer.toString(PREPARE_THRESHOLD);
+            default -> throw new IllegalArgumentException("unknown format: " + format);
+        };
+        return CustomerTable.pool(url, username, password, size, "mapping-" + format,
+                Map.of("prepareThreshold", prepareThreshold));
+    }
+
+    /** Opens the pool of the format and the templates and mappers, from the system properties JMH's fork got. */
     @Setup(Level.Trial)
     public void open() {
         String url = System.getProperty(JDBC_URL);
@@ -72,24 +120,28 @@ public class MappingBenchmark {
             throw new IllegalStateException("system property " + JDBC_URL + " is not set: run through "
                     + Benchmarks.class.getName());
         }
-        open(url, System.getProperty(USERNAME, "postgres"), System.getProperty(PASSWORD));
+        // Two connections for one thread: the benchmark never waits for the pool.
+        this.pool = pool(url, System.getProperty(USERNAME, "postgres"), System.getProperty(PASSWORD), this.format, 2);
+        open(this.pool);
     }
 
-    void open(String url, String username, @Nullable String password) {
-        // Two connections for one thread: the benchmark never waits for the pool.
-        this.dataSource = CustomerTable.pool(url, username, password, 2, "mapping");
-        this.jdbcTemplate = new JdbcTemplate(this.dataSource);
-        this.postgres = new PostgresTemplate(this.dataSource);
+    /**
+     * Creates the templates and mappers on a data source of the caller, which closes it.
+     * @param dataSource where to read
+     */
+    void open(DataSource dataSource) {
+        this.jdbcTemplate = new JdbcTemplate(dataSource);
+        this.postgres = new PostgresTemplate(dataSource);
         this.dataClassRowMapper = new DataClassRowMapper<>(Customer.class);
         this.beanPropertyRowMapper = new BeanPropertyRowMapper<>(CustomerBean.class);
         this.objectRowMapper = new RowMappers(UnmappedColumns.IGNORE, null).forType(Customer.class);
     }
 
-    /** Closes the pool. */
+    /** Closes the pool opened by {@link #open()}. */
     @TearDown(Level.Trial)
     public void close() {
-        if (this.dataSource != null) {
-            this.dataSource.close();
+        if (this.pool != null) {
+            this.pool.close();
         }
     }
 
