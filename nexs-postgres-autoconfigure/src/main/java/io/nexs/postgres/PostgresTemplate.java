@@ -121,26 +121,21 @@ public class PostgresTemplate implements PostgresOperations {
     @Override
     public <T> Optional<T> queryOne(Class<T> type, String sql, Object... args) {
         ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
-        return run("queryOne", sql, args, true, (statement) -> {
-            try (ResultSet rs = statement.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                T row = mapper.reader(rs).read(rs);
-                requireLastRow(rs);
-                return Optional.ofNullable(row);
-            }
-        });
+        return single(sql, args, mapper::reader);
     }
 
     @Override
     public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) {
+        return single(sql, args, (rs) -> (row) -> mapper.mapRow(row, 0));
+    }
+
+    private <T> Optional<T> single(String sql, @Nullable Object[] args, ReaderFactory<T> readers) {
         return run("queryOne", sql, args, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                T row = mapper.mapRow(rs, 0);
+                T row = readers.reader(rs).read(rs);
                 requireLastRow(rs);
                 return Optional.ofNullable(row);
             }
