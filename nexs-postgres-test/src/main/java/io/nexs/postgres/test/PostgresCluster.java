@@ -81,7 +81,8 @@ public final class PostgresCluster implements AutoCloseable {
 
     /**
      * Waits until the standby has replayed the WAL the primary had written when this method was called
-     * ({@code pg_current_wal_lsn()} on the primary).
+     * ({@code pg_current_wal_insert_lsn()} on the primary, which also counts WAL not yet flushed when commits
+     * are asynchronous).
      */
     public void awaitReplay(PostgresNode standby, Duration timeout) {
         String lsn = currentLsn();
@@ -128,12 +129,12 @@ public final class PostgresCluster implements AutoCloseable {
 
     private String currentLsn() {
         try (Connection connection = this.primary.connect(); Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("select pg_current_wal_lsn()::text")) {
+                ResultSet rows = statement.executeQuery("select pg_current_wal_insert_lsn()::text")) {
             rows.next();
             return rows.getString(1);
         }
         catch (SQLException ex) {
-            throw new PostgresNodeException("replay", this.primary.name(), "cannot read pg_current_wal_lsn(): "
+            throw new PostgresNodeException("replay", this.primary.name(), "cannot read pg_current_wal_insert_lsn(): "
                     + ex.getMessage(), this.primary.logTail(40), ex);
         }
     }
@@ -175,6 +176,10 @@ public final class PostgresCluster implements AutoCloseable {
 
         private boolean durable = true;
 
+        private @Nullable String password;
+
+        private boolean closeOnJvmExit = true;
+
         private final Map<String, String> settings = new LinkedHashMap<>();
 
         Builder() {
@@ -210,6 +215,21 @@ public final class PostgresCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A password for user {@code postgres} on every node, instead of trust authentication; standbys then
+         * stream with it too. See {@link PostgresNode.Builder#password(String)}.
+         */
+        public Builder password(String password) {
+            this.password = password;
+            return this;
+        }
+
+        /** Whether the JVM shutdown hook closes the nodes; see {@link PostgresNode.Builder#closeOnJvmExit(boolean)}. */
+        public Builder closeOnJvmExit(boolean closeOnJvmExit) {
+            this.closeOnJvmExit = closeOnJvmExit;
+            return this;
+        }
+
         /** A server setting for every node of the cluster. */
         public Builder setting(String key, String value) {
             this.settings.put(key, value);
@@ -226,7 +246,10 @@ public final class PostgresCluster implements AutoCloseable {
             try {
                 PostgresNode primary = PostgresNode.initialize(nodeBuilder("primary"));
                 created.add(primary);
-                primary.addHbaLine("host replication all 127.0.0.1/32 trust");
+                if (this.password == null) {
+                    // with a password, initdb's rules already let the standbys stream with it
+                    primary.addHbaLine("host replication all 127.0.0.1/32 trust");
+                }
                 List<PostgresNode> standbyNodes = new ArrayList<>();
                 for (int i = 1; i <= this.standbys; i++) {
                     PostgresNode standby = PostgresNode.copyOf(primary, nodeBuilder("standby" + i));
@@ -265,7 +288,11 @@ public final class PostgresCluster implements AutoCloseable {
         }
 
         private PostgresNode.Builder nodeBuilder(String name) {
-            PostgresNode.Builder builder = PostgresNode.builder().name(name).durable(this.durable);
+            PostgresNode.Builder builder = PostgresNode.builder().name(name).durable(this.durable)
+                .closeOnJvmExit(this.closeOnJvmExit);
+            if (this.password != null) {
+                builder.password(this.password);
+            }
             if (this.version != null) {
                 builder.version(this.version);
             }

@@ -469,8 +469,10 @@ public final class PostgresNode implements AutoCloseable {
 
     /** Turns a (not yet started) copy of a primary's data folder into a streaming standby of that primary. */
     void configureAsStandby(PostgresNode primary, String slotName) {
+        String password = (primary.password() != null)
+                ? " password='" + primary.password().replace("\\", "\\\\").replace("'", "\\'") + "'" : "";
         putSetting("primary_conninfo", "host=" + HOST + " port=" + primary.port() + " user=" + USER
-                + " application_name=" + this.name);
+                + " application_name=" + this.name + password);
         putSetting("primary_slot_name", slotName);
         try {
             Path signal = Files.createFile(this.dataDirectory.resolve("standby.signal"));
@@ -657,8 +659,11 @@ public final class PostgresNode implements AutoCloseable {
         }
         effective.putAll(this.settings);
         StringBuilder text = new StringBuilder("# Written by nexs-postgres-test before each start.\n");
-        effective.forEach((key, value) -> text.append(key).append(" = '").append(value.replace("'", "''"))
-                .append("'\n"));
+        // The configuration file reads backslash escapes inside quoted values, so both need escaping.
+        effective.forEach((key, value) -> text.append(key)
+            .append(" = '")
+            .append(value.replace("\\", "\\\\").replace("'", "''"))
+            .append("'\n"));
         Path config = this.dataDirectory.resolve(CONFIG_FILE);
         try {
             Files.writeString(config, text, StandardCharsets.UTF_8);

@@ -18,6 +18,25 @@ class PostgresClusterTests {
     private static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(15);
 
     @Test
+    void withAPasswordTheStandbyStreamsWithItAndTrustIsNotGranted() throws SQLException {
+        String password = "it's a \\ secret";
+        try (PostgresCluster cluster = PostgresCluster.builder().password(password).durable(false).start()) {
+            PostgresNode standby = cluster.standbys().get(0);
+            assertThat(standby.password()).isEqualTo(password);
+            try (Connection primary = cluster.primary().connect();
+                    Statement statement = primary.createStatement()) {
+                assertThat(query(primary, "select count(*) from pg_hba_file_rules where auth_method = 'trust'"))
+                    .isEqualTo("0");
+                statement.execute("create table secured (id int)");
+            }
+            cluster.awaitReplay(standby, REPLAY_TIMEOUT);
+            try (Connection connection = standby.connect()) {
+                assertThat(query(connection, "select count(*) from secured")).isEqualTo("0");
+            }
+        }
+    }
+
+    @Test
     void rowWrittenOnPrimaryAppearsOnStandby() throws SQLException {
         try (PostgresCluster cluster = PostgresCluster.builder().standbys(2).start()) {
             assertThat(cluster.nodes()).hasSize(3).first().isSameAs(cluster.primary());
