@@ -1,61 +1,181 @@
 package io.nexs.postgres;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import javax.sql.DataSource;
 
 import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.query.RowMappers;
+import io.nexs.postgres.topology.ClusterNode;
+import io.nexs.postgres.topology.ClusterTopology;
+import io.nexs.postgres.topology.FailoverInProgressException;
+import io.nexs.postgres.topology.NodeState;
+import io.nexs.postgres.topology.ReadPreference;
+import io.nexs.postgres.topology.RoutingDataSource;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.datasource.LazyConnectionDataSourceProxy;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionCallback;
 
 /**
- * {@link PostgresProvider} over a single node. Queries run through {@link PostgresTemplate} on the node's pool.
- * Closing the provider drains and closes the pool.
+ * {@link PostgresProvider} over a {@link ClusterTopology}. Its {@link #dataSource()} is a Spring
+ * {@link LazyConnectionDataSourceProxy}: a transaction's connection is fetched at its first statement, when the
+ * transaction's read-only flag is known, from the primary or from a reader. Closing the provider stops the
+ * monitors and drains the pools.
  */
 public class DefaultPostgresProvider extends PostgresTemplate implements PostgresProvider, AutoCloseable {
 
-    private final NodePool primary;
+    private final ClusterTopology topology;
+
+    private final LazyConnectionDataSourceProxy dataSource;
+
+    private final Map<ReadPreference, PostgresOperations> views = new EnumMap<>(ReadPreference.class);
 
     /**
-     * Creates a provider over one node with default query settings; the provider owns the pool from now on.
-     * @param primary the pool of the node that takes reads and writes
-     */
-    public DefaultPostgresProvider(NodePool primary) {
-        super(primary.dataSource());
-        this.primary = primary;
-    }
-
-    /**
-     * Creates a provider over one node; the provider owns the pool from now on.
-     * @param primary the pool of the node that takes reads and writes
+     * Creates a provider over a started topology, which it owns from now on.
+     * @param topology the nodes
      * @param rowMappers the row mappers
      * @param fetchSize rows per round trip of a stream
      */
-    public DefaultPostgresProvider(NodePool primary, RowMappers rowMappers, int fetchSize) {
-        super(primary.dataSource(), rowMappers, fetchSize);
-        this.primary = primary;
+    public DefaultPostgresProvider(ClusterTopology topology, RowMappers rowMappers, int fetchSize) {
+        this(topology, routedDataSource(topology), rowMappers, fetchSize);
+    }
+
+    private DefaultPostgresProvider(ClusterTopology topology, LazyConnectionDataSourceProxy dataSource,
+            RowMappers rowMappers, int fetchSize) {
+        super(dataSource, RoutingDataSource.primary(topology),
+                RoutingDataSource.reads(topology, topology.settings().readPreference()), rowMappers, fetchSize);
+        this.topology = topology;
+        this.dataSource = dataSource;
+        for (ReadPreference preference : ReadPreference.values()) {
+            this.views.put(preference, (preference == topology.settings().readPreference()) ? this
+                    : new PreferenceView(this, preference, rowMappers, fetchSize));
+        }
+    }
+
+    private static LazyConnectionDataSourceProxy routedDataSource(ClusterTopology topology) {
+        LazyConnectionDataSourceProxy proxy = new LazyConnectionDataSourceProxy();
+        proxy.setTargetDataSource(RoutingDataSource.primary(topology));
+        proxy.setReadOnlyDataSource(RoutingDataSource.reads(topology, topology.settings().readPreference()));
+        // Known defaults, so the proxy never borrows a connection just to learn them (and never waits for a
+        // primary to do so). PostgreSQL's default isolation is read committed.
+        proxy.setDefaultAutoCommit(true);
+        proxy.setDefaultTransactionIsolation(TransactionDefinition.ISOLATION_READ_COMMITTED);
+        proxy.afterPropertiesSet();
+        return proxy;
     }
 
     @Override
     public DataSource dataSource() {
-        return this.primary.dataSource();
+        return this.dataSource;
     }
 
     @Override
     public NodePool primary() {
-        return this.primary;
+        return this.topology.primary()
+            .orElseThrow(() -> new FailoverInProgressException("No PostgreSQL node can take writes right now "
+                    + "(failover in progress?): " + this.topology, null))
+            .pool();
     }
 
     @Override
     public List<NodePool> nodes() {
-        return List.of(this.primary);
+        return this.topology.nodes().stream().map(ClusterNode::pool).toList();
+    }
+
+    @Override
+    public ClusterTopology topology() {
+        return this.topology;
+    }
+
+    @Override
+    public PostgresOperations withReadPreference(ReadPreference preference) {
+        return this.views.get(preference);
+    }
+
+    @Override
+    RuntimeException failure(String task, @Nullable String sql, SQLException ex,
+            @Nullable Object @Nullable [] values, @Nullable Connection connection) {
+        return describeFailover(this.topology, task, ex, connection, super.failure(task, sql, ex, values, connection));
     }
 
     /**
-     * Waits for borrowed connections to come back, up to the pool's shutdown timeout, then closes the pool.
+     * When a connection was lost, tells the monitor and, if the node turns out to be failing, replaces the
+     * exception with a {@link FailoverInProgressException} that says so.
+     */
+    static RuntimeException describeFailover(ClusterTopology topology, String task, SQLException ex,
+            @Nullable Connection connection, RuntimeException translated) {
+        if (connection == null || !isConnectionFailure(ex)) {
+            return translated;
+        }
+        Optional<ClusterNode> failed = topology.connectionFailed(connection);
+        if (failed.isEmpty()) {
+            return translated;
+        }
+        ClusterNode node = failed.get();
+        NodeState state = topology.awaitVerdict(node);
+        if (state == NodeState.HEALTHY && node.isWritable()) {
+            return translated;
+        }
+        return new FailoverInProgressException(task + " lost its connection to PostgreSQL node " + node.name()
+                + ", which is " + state.label() + " (" + node.role().label() + "): failover in progress, the work "
+                + "may be retried once a primary takes writes", translated);
+    }
+
+    private static boolean isConnectionFailure(SQLException ex) {
+        String state = ex.getSQLState();
+        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                || state.equals("57P03"));
+    }
+
+    /**
+     * Stops the monitors, then waits for borrowed connections to come back, up to each pool's shutdown timeout,
+     * and closes the pools.
      */
     @Override
     public void close() {
-        this.primary.close();
+        this.topology.close();
+    }
+
+    /** The provider's operations with another read preference. */
+    private static final class PreferenceView extends PostgresTemplate {
+
+        private final DefaultPostgresProvider provider;
+
+        private final ReadPreference preference;
+
+        PreferenceView(DefaultPostgresProvider provider, ReadPreference preference, RowMappers rowMappers,
+                int fetchSize) {
+            super(provider.dataSource, RoutingDataSource.primary(provider.topology),
+                    RoutingDataSource.reads(provider.topology, preference), rowMappers, fetchSize);
+            this.provider = provider;
+            this.preference = preference;
+        }
+
+        @Override
+        public <T> T inTransaction(TransactionOptions options, TransactionCallback<T> callback) {
+            return RoutingDataSource.withReadPreference(this.preference,
+                    () -> super.inTransaction(options, callback));
+        }
+
+        @Override
+        RuntimeException failure(String task, @Nullable String sql, SQLException ex,
+                @Nullable Object @Nullable [] values, @Nullable Connection connection) {
+            return describeFailover(this.provider.topology, task, ex, connection,
+                    super.failure(task, sql, ex, values, connection));
+        }
+
+        @Override
+        public String toString() {
+            return "PostgresOperations[read preference " + this.preference + "]";
+        }
+
     }
 
 }

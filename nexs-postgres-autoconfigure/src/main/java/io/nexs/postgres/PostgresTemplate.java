@@ -50,6 +50,12 @@ public class PostgresTemplate implements PostgresOperations {
 
     private final DataSource dataSource;
 
+    /** Where statements that change data go outside a transaction. */
+    private final DataSource writes;
+
+    /** Where queries go outside a transaction. */
+    private final DataSource reads;
+
     private final RowMappers rowMappers;
 
     private final int fetchSize;
@@ -74,10 +80,27 @@ public class PostgresTemplate implements PostgresOperations {
      * @param fetchSize rows per round trip of a stream
      */
     public PostgresTemplate(DataSource dataSource, RowMappers rowMappers, int fetchSize) {
+        this(dataSource, dataSource, dataSource, rowMappers, fetchSize);
+    }
+
+    /**
+     * Creates a template that sends work outside a transaction straight to the node it belongs on: queries to
+     * {@code reads}, everything else to {@code writes}. Inside a transaction every call joins the transaction's
+     * connection from {@code dataSource}, which must route by itself (read-only transactions to readers).
+     * @param dataSource the data source transactions are bound to
+     * @param writes connections for statements outside a transaction
+     * @param reads connections for queries outside a transaction
+     * @param rowMappers the row mappers, shared by the templates of an application
+     * @param fetchSize rows per round trip of a stream
+     */
+    protected PostgresTemplate(DataSource dataSource, DataSource writes, DataSource reads, RowMappers rowMappers,
+            int fetchSize) {
         if (fetchSize < 1) {
             throw new IllegalArgumentException("The fetch size must be at least 1, not " + fetchSize);
         }
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.writes = Objects.requireNonNull(writes, "writes");
+        this.reads = Objects.requireNonNull(reads, "reads");
         this.rowMappers = Objects.requireNonNull(rowMappers, "rowMappers");
         this.fetchSize = fetchSize;
         this.transactionManager = new JdbcTransactionManager(dataSource);
@@ -97,7 +120,7 @@ public class PostgresTemplate implements PostgresOperations {
     @Override
     public <T> List<T> queryAll(Class<T> type, String sql, Object... args) {
         ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
-        return run("queryAll", sql, args, false, (statement) -> {
+        return run("queryAll", sql, args, false, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
                 return mapper.readAll(rs);
             }
@@ -106,7 +129,7 @@ public class PostgresTemplate implements PostgresOperations {
 
     @Override
     public <T> List<T> queryAll(String sql, RowMapper<T> mapper, Object... args) {
-        return run("queryAll", sql, args, false, (statement) -> {
+        return run("queryAll", sql, args, false, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
                 List<T> rows = new ArrayList<>();
                 int rowNum = 0;
@@ -130,7 +153,7 @@ public class PostgresTemplate implements PostgresOperations {
     }
 
     private <T> Optional<T> single(String sql, @Nullable Object[] args, ReaderFactory<T> readers) {
-        return run("queryOne", sql, args, true, (statement) -> {
+        return run("queryOne", sql, args, true, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
@@ -152,7 +175,7 @@ public class PostgresTemplate implements PostgresOperations {
     @Override
     public long queryCount(String sql, Object... args) {
         ObjectRowMapper<Long> mapper = this.rowMappers.forType(Long.class);
-        return run("queryCount", sql, args, true, (statement) -> {
+        return run("queryCount", sql, args, true, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
                 if (!rs.next()) {
                     throw new IncorrectResultSizeDataAccessException(
@@ -173,21 +196,21 @@ public class PostgresTemplate implements PostgresOperations {
 
     @Override
     public int exec(String sql, Object... args) {
-        return run("exec", sql, args, false, PreparedStatement::executeUpdate);
+        return run("exec", sql, args, false, false, PreparedStatement::executeUpdate);
     }
 
     @Override
     public void notify(String channel, String payload) {
         NotificationListenerContainer.validateChannel(channel);
         NotificationListenerContainer.validatePayload(payload);
-        run("notify", "select pg_notify(?, ?)", new Object[] { channel, payload }, false,
+        run("notify", "select pg_notify(?, ?)", new Object[] { channel, payload }, false, false,
                 PreparedStatement::execute);
     }
 
     @Override
     public int[] batch(String sql, Iterable<?> parameterSets) {
         Objects.requireNonNull(parameterSets, "parameterSets");
-        Connection connection = DataSourceUtils.getConnection(this.dataSource);
+        Connection connection = connection(false);
         PreparedStatement statement = null;
         StatementParameters current = null;
         String firstSql = null;
@@ -215,7 +238,7 @@ public class PostgresTemplate implements PostgresOperations {
             return (statement != null) ? statement.executeBatch() : new int[0];
         }
         catch (SQLException ex) {
-            throw this.errors.translate("batch", (current != null) ? current.sql() : sql, ex, sent.toArray());
+            throw failure("batch", (current != null) ? current.sql() : sql, ex, sent.toArray(), connection);
         }
         finally {
             JdbcUtils.closeStatement(statement);
@@ -244,7 +267,7 @@ public class PostgresTemplate implements PostgresOperations {
         }
         // PgJDBC sends the statements of one multi-statement string as separate extended-protocol messages
         // followed by a single Sync: one round trip, and one implicit transaction when auto-commit is on.
-        return run("pipeline", sql.toString(), values.toArray(), false, (statement) -> {
+        return run("pipeline", sql.toString(), values.toArray(), false, false, (statement) -> {
             int[] counts = new int[statements.size()];
             int index = 0;
             boolean isResultSet = statement.execute();
@@ -317,16 +340,17 @@ public class PostgresTemplate implements PostgresOperations {
                         return true;
                     }
                     catch (SQLException ex) {
-                        throw PostgresTemplate.this.errors.translate("stream", parameters.sql(), ex,
-                                parameters.values());
+                        throw failure("stream", parameters.sql(), ex, parameters.values(), cursor.connection);
                     }
                 }
             };
             return StreamSupport.stream(rows, false).onClose(cursor::close);
         }
         catch (SQLException ex) {
+            RuntimeException failure = failure("stream", parameters.sql(), ex, parameters.values(),
+                    cursor.connection);
             cursor.close();
-            throw this.errors.translate("stream", parameters.sql(), ex, parameters.values());
+            throw failure;
         }
         catch (RuntimeException | Error ex) {
             cursor.close();
@@ -361,10 +385,43 @@ public class PostgresTemplate implements PostgresOperations {
         });
     }
 
-    private <R> R run(String task, String sql, @Nullable Object[] args, boolean singleRow,
+    /**
+     * A connection for one call: the transaction's when one is bound to the thread, otherwise a new one from the
+     * reads or the writes data source. Released with {@link DataSourceUtils#releaseConnection}, which closes it
+     * unless it is the transaction's.
+     */
+    private Connection connection(boolean read) {
+        DataSource direct = read ? this.reads : this.writes;
+        if (direct == this.dataSource || TransactionSynchronizationManager.isSynchronizationActive()) {
+            return DataSourceUtils.getConnection(this.dataSource);
+        }
+        try {
+            return direct.getConnection();
+        }
+        catch (SQLException ex) {
+            throw failure(read ? "read connection" : "write connection", null, ex, null, null);
+        }
+    }
+
+    /**
+     * Turns a driver failure into the exception the caller sees. Subclasses that know the nodes behind the
+     * connection may say more, such as that a failover is in progress.
+     * @param task the operation, for example {@code queryAll}
+     * @param sql the statement
+     * @param ex the driver's failure
+     * @param values the bound values, kept out of the message
+     * @param connection the connection it happened on, if one was obtained
+     * @return the exception to throw
+     */
+    RuntimeException failure(String task, @Nullable String sql, SQLException ex, @Nullable Object @Nullable [] values,
+            @Nullable Connection connection) {
+        return this.errors.translate(task, sql, ex, values);
+    }
+
+    private <R> R run(String task, String sql, @Nullable Object[] args, boolean singleRow, boolean read,
             StatementWork<R> work) {
         StatementParameters parameters = StatementParameters.of(sql, args);
-        Connection connection = DataSourceUtils.getConnection(this.dataSource);
+        Connection connection = connection(read);
         try (PreparedStatement statement = connection.prepareStatement(parameters.sql())) {
             DataSourceUtils.applyTransactionTimeout(statement, this.dataSource);
             if (singleRow) {
@@ -375,7 +432,7 @@ public class PostgresTemplate implements PostgresOperations {
             return work.run(statement);
         }
         catch (SQLException ex) {
-            throw this.errors.translate(task, parameters.sql(), ex, parameters.values());
+            throw failure(task, parameters.sql(), ex, parameters.values(), connection);
         }
         finally {
             DataSourceUtils.releaseConnection(connection, this.dataSource);
@@ -429,7 +486,7 @@ public class PostgresTemplate implements PostgresOperations {
                 this.connection = connection;
             }
             else {
-                connection = dataSource.getConnection();
+                connection = PostgresTemplate.this.reads.getConnection();
                 this.connection = connection;
                 this.ownConnection = true;
                 connection.setReadOnly(true);

@@ -1,5 +1,7 @@
 package io.nexs.postgres.autoconfigure;
 
+import java.sql.SQLException;
+
 import javax.sql.DataSource;
 import javax.sql.XADataSource;
 
@@ -7,7 +9,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.notify.NotificationListenerContainer;
-import io.nexs.postgres.pool.NodePool;
+import io.nexs.postgres.topology.ClusterTopology;
+import io.nexs.postgres.topology.FailoverInProgressException;
 import io.nexs.postgres.pool.NodePoolCustomizer;
 import io.nexs.postgres.query.JacksonJsonCodec;
 import io.nexs.postgres.query.JsonCodec;
@@ -20,20 +23,23 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.core.env.Environment;
 
 /**
- * Auto-configuration of nexs-postgres: the {@link PostgresProvider} and its HikariCP pool, exposed as the
- * application's {@link DataSource}. It runs before Spring Boot's own DataSource auto-configuration, which then
- * backs off, so the application has exactly one pool; {@code JdbcTemplate}, {@code JdbcClient},
- * {@code @Transactional} and Flyway use it unchanged. An application that defines its own {@link DataSource}
- * keeps it, and nexs-postgres opens no pool.
+ * Auto-configuration of nexs-postgres: the {@link PostgresProvider} over the cluster's nodes (one HikariCP pool
+ * each, watched by the topology monitor), and its routed {@link DataSource} as the application's. It runs before
+ * Spring Boot's own DataSource auto-configuration, which then backs off; {@code JdbcTemplate},
+ * {@code JdbcClient}, {@code @Transactional} and Flyway use the routed data source unchanged. Topology events are
+ * published as application events. An application that defines its own {@link DataSource} keeps it, and
+ * nexs-postgres opens no pool.
  */
 @AutoConfiguration(before = DataSourceAutoConfiguration.class)
 @ConditionalOnClass({ Driver.class, HikariDataSource.class })
@@ -49,6 +55,16 @@ public final class NexsPostgresAutoConfiguration {
                     "Set nexs.postgres.query.fetch-size to a positive number of rows (the default is 1000).");
         }
         return fetchSize;
+    }
+
+    /**
+     * Binds the short form of {@code nexs.postgres.nodes}: {@code host:port} strings.
+     * @return the converter
+     */
+    @Bean
+    @ConfigurationPropertiesBinding
+    static StringToNodeConverter nexsPostgresNodeConverter() {
+        return new StringToNodeConverter();
     }
 
     @Bean
@@ -77,14 +93,16 @@ public final class NexsPostgresAutoConfiguration {
         @ConditionalOnMissingBean(PostgresProvider.class)
         DefaultPostgresProvider postgresProvider(NexsPostgresProperties properties,
                 ObjectProvider<JdbcConnectionDetails> connectionDetails,
-                ObjectProvider<NodePoolCustomizer> customizers, RowMappers rowMappers, Environment environment) {
+                ObjectProvider<NodePoolCustomizer> customizers, RowMappers rowMappers, Environment environment,
+                ApplicationEventPublisher events) {
             int fetchSize = fetchSize(properties);
             ResolvedSettings settings = ResolvedSettings.resolve(properties, connectionDetails.getIfAvailable(),
                     environment.getProperty("spring.application.name"));
-            NodePool pool = new NodePool(settings.connection(), settings.pool(),
+            ClusterTopology topology = new ClusterTopology(settings.nodes(), settings.topology(),
                     customizers.orderedStream().toList());
-            pool.start();
-            return new DefaultPostgresProvider(pool, rowMappers, fetchSize);
+            topology.addListener(events::publishEvent);
+            topology.start();
+            return new DefaultPostgresProvider(topology, rowMappers, fetchSize);
         }
 
         /**
@@ -99,7 +117,7 @@ public final class NexsPostgresAutoConfiguration {
         }
 
         /**
-         * LISTEN on a connection of its own to the primary. Lazy: the connection and the delivery thread exist
+         * LISTEN on a connection of its own to the primary; after a failover it reconnects to the new primary. Lazy: the connection and the delivery thread exist
          * only in applications that inject the container.
          * @param provider the provider
          * @return the started container
@@ -108,8 +126,15 @@ public final class NexsPostgresAutoConfiguration {
         @Lazy
         @ConditionalOnMissingBean
         NotificationListenerContainer postgresNotificationListenerContainer(PostgresProvider provider) {
-            NotificationListenerContainer container = new NotificationListenerContainer(
-                    () -> provider.primary().openConnection());
+            NotificationListenerContainer container = new NotificationListenerContainer(() -> {
+                try {
+                    return provider.primary().openConnection();
+                }
+                catch (FailoverInProgressException ex) {
+                    // no primary right now: the container retries with back-off, as after any failed connect
+                    throw new SQLException(ex.getMessage(), "08001", ex);
+                }
+            });
             container.start();
             return container;
         }

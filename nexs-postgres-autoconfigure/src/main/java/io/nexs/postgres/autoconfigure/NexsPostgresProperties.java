@@ -2,8 +2,14 @@ package io.nexs.postgres.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 import io.nexs.postgres.query.UnmappedColumns;
+import io.nexs.postgres.topology.LoadBalancing;
+import io.nexs.postgres.topology.ReadPreference;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -20,25 +26,32 @@ public class NexsPostgresProperties {
     private boolean enabled = true;
 
     /**
-     * PgJDBC URL of the server, for example jdbc:postgresql://db.example.com:5432/orders. Use either this or
-     * host, port and database.
+     * PgJDBC URL of the server, for example jdbc:postgresql://db.example.com:5432/orders, or of every node of a
+     * cluster, for example jdbc:postgresql://pg-a:5432,pg-b:5432/orders. Use either this, host, or nodes.
      */
     private @Nullable String url;
 
     /**
-     * Host name or address of the server, when no URL is given.
+     * Host name or address of the server, when neither a URL nor nodes are given.
      */
     private @Nullable String host;
 
     /**
-     * TCP port of the server, when no URL is given.
+     * TCP port of the server, with host.
      */
     private int port = 5432;
 
     /**
-     * Database to connect to, when no URL is given.
+     * Database to connect to, with host or nodes.
      */
     private String database = "postgres";
+
+    /**
+     * Nodes of the cluster, instead of url or host: host:port strings (db1:5432,db2:5432), or objects with an
+     * address and optionally a name, weight, tags and pool overrides. Database, credentials, timeouts and TLS
+     * settings apply to every node.
+     */
+    private List<Node> nodes = new ArrayList<>();
 
     /**
      * Login user of the database.
@@ -89,6 +102,10 @@ public class NexsPostgresProperties {
     private @Nullable Path sslKey;
 
     private final Pool pool = new Pool();
+
+    private final Replicas replicas = new Replicas();
+
+    private final Failover failover = new Failover();
 
     private final Query query = new Query();
 
@@ -204,12 +221,179 @@ public class NexsPostgresProperties {
         this.sslKey = sslKey;
     }
 
+    public List<Node> getNodes() {
+        return this.nodes;
+    }
+
+    public void setNodes(List<Node> nodes) {
+        this.nodes = nodes;
+    }
+
     public Pool getPool() {
         return this.pool;
     }
 
+    public Replicas getReplicas() {
+        return this.replicas;
+    }
+
+    public Failover getFailover() {
+        return this.failover;
+    }
+
     public Query getQuery() {
         return this.query;
+    }
+
+    /**
+     * One node of the cluster. The short form, a {@code host:port} string, sets the address alone.
+     */
+    public static class Node {
+
+        /**
+         * Host and port of the node, for example db1.example.com:5432, or [::1]:5432 for an IPv6 address. The
+         * port defaults to 5432.
+         */
+        private @Nullable String address;
+
+        /**
+         * Name of the node in logs, health details and metric tags. Defaults to the address.
+         */
+        private @Nullable String name;
+
+        /**
+         * Share of the reads the node serves under weighted load balancing, 1 or more.
+         */
+        private int weight = 1;
+
+        /**
+         * Free-form labels of the node, for example its availability zone.
+         */
+        private Set<String> tags = new LinkedHashSet<>();
+
+        private final PoolOverrides pool = new PoolOverrides();
+
+        public @Nullable String getAddress() {
+            return this.address;
+        }
+
+        public void setAddress(@Nullable String address) {
+            this.address = address;
+        }
+
+        public @Nullable String getName() {
+            return this.name;
+        }
+
+        public void setName(@Nullable String name) {
+            this.name = name;
+        }
+
+        public int getWeight() {
+            return this.weight;
+        }
+
+        public void setWeight(int weight) {
+            this.weight = weight;
+        }
+
+        public Set<String> getTags() {
+            return this.tags;
+        }
+
+        public void setTags(Set<String> tags) {
+            this.tags = tags;
+        }
+
+        public PoolOverrides getPool() {
+            return this.pool;
+        }
+
+        @Override
+        public String toString() {
+            return "Node[address=" + this.address + ", name=" + this.name + ", weight=" + this.weight + ", tags="
+                    + this.tags + "]";
+        }
+
+    }
+
+    /**
+     * Pool settings of one node that differ from nexs.postgres.pool. Unset values are taken from there.
+     */
+    public static class PoolOverrides {
+
+        /**
+         * Connections of this node's pool kept open when idle, instead of nexs.postgres.pool.min-idle.
+         */
+        private @Nullable Integer minIdle;
+
+        /**
+         * Most connections the pool opens to this node, instead of nexs.postgres.pool.max-size.
+         */
+        private @Nullable Integer maxSize;
+
+        /**
+         * How long a caller waits to borrow a connection of this node, instead of
+         * nexs.postgres.pool.connection-timeout.
+         */
+        private @Nullable Duration connectionTimeout;
+
+        /**
+         * How long a connection to this node above min-idle may stay idle, instead of
+         * nexs.postgres.pool.idle-timeout.
+         */
+        private @Nullable Duration idleTimeout;
+
+        /**
+         * Longest a connection to this node lives, instead of nexs.postgres.pool.max-lifetime.
+         */
+        private @Nullable Duration maxLifetime;
+
+        public @Nullable Integer getMinIdle() {
+            return this.minIdle;
+        }
+
+        public void setMinIdle(@Nullable Integer minIdle) {
+            this.minIdle = minIdle;
+        }
+
+        public @Nullable Integer getMaxSize() {
+            return this.maxSize;
+        }
+
+        public void setMaxSize(@Nullable Integer maxSize) {
+            this.maxSize = maxSize;
+        }
+
+        public @Nullable Duration getConnectionTimeout() {
+            return this.connectionTimeout;
+        }
+
+        public void setConnectionTimeout(@Nullable Duration connectionTimeout) {
+            this.connectionTimeout = connectionTimeout;
+        }
+
+        public @Nullable Duration getIdleTimeout() {
+            return this.idleTimeout;
+        }
+
+        public void setIdleTimeout(@Nullable Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+        }
+
+        public @Nullable Duration getMaxLifetime() {
+            return this.maxLifetime;
+        }
+
+        public void setMaxLifetime(@Nullable Duration maxLifetime) {
+            this.maxLifetime = maxLifetime;
+        }
+
+        boolean isEmpty() {
+            return this.minIdle == null && this.maxSize == null && this.connectionTimeout == null
+                    && this.idleTimeout == null && this.maxLifetime == null;
+        }
+
     }
 
     /**
@@ -364,6 +548,155 @@ public class NexsPostgresProperties {
 
         public void setShutdownTimeout(Duration shutdownTimeout) {
             this.shutdownTimeout = shutdownTimeout;
+        }
+
+    }
+
+    /**
+     * How reads are spread over the primary and the replicas.
+     */
+    public static class Replicas {
+
+        /**
+         * Which nodes serve a read when the caller does not choose: primary, secondary (replicas only),
+         * secondary-preferred (replicas, else the primary) or nearest (the fastest to answer, primary included).
+         */
+        private ReadPreference readPreference = ReadPreference.SECONDARY_PREFERRED;
+
+        /**
+         * How a read chooses among the nodes its read preference allows: round-robin, random, weighted (by each
+         * node's weight) or latency (the fastest recent check).
+         */
+        private LoadBalancing loadBalancing = LoadBalancing.ROUND_ROBIN;
+
+        /**
+         * Replication lag above which a replica serves no reads. Unset for no limit.
+         */
+        private @Nullable Duration maxLag;
+
+        /**
+         * Under the nearest read preference, nodes whose checks answer this much slower than the fastest node's
+         * serve no reads.
+         */
+        private Duration latencyWindow = Duration.ofMillis(15);
+
+        public ReadPreference getReadPreference() {
+            return this.readPreference;
+        }
+
+        public void setReadPreference(ReadPreference readPreference) {
+            this.readPreference = readPreference;
+        }
+
+        public LoadBalancing getLoadBalancing() {
+            return this.loadBalancing;
+        }
+
+        public void setLoadBalancing(LoadBalancing loadBalancing) {
+            this.loadBalancing = loadBalancing;
+        }
+
+        public @Nullable Duration getMaxLag() {
+            return this.maxLag;
+        }
+
+        public void setMaxLag(@Nullable Duration maxLag) {
+            this.maxLag = maxLag;
+        }
+
+        public Duration getLatencyWindow() {
+            return this.latencyWindow;
+        }
+
+        public void setLatencyWindow(Duration latencyWindow) {
+            this.latencyWindow = latencyWindow;
+        }
+
+    }
+
+    /**
+     * How nodes are checked, and how writes follow the primary when it changes.
+     */
+    public static class Failover {
+
+        /**
+         * Whether writes follow a new primary. When false, writes stay with the first node seen as primary and
+         * fail at once while it is unhealthy.
+         */
+        private boolean enabled = true;
+
+        /**
+         * Time between two checks of a healthy node's role, replication lag and latency.
+         */
+        private Duration healthCheckInterval = Duration.ofSeconds(1);
+
+        /**
+         * How long one check, connecting included, may take before it counts as failed. At least 100ms.
+         */
+        private Duration healthCheckTimeout = Duration.ofSeconds(1);
+
+        /**
+         * Failed checks in a row that make a node unhealthy, and good checks in a row that make it healthy again.
+         */
+        private int failureThreshold = 2;
+
+        /**
+         * How long a write waits for a primary, during a failover, before it fails. Zero fails at once.
+         */
+        private Duration writeWaitTimeout = Duration.ofSeconds(15);
+
+        /**
+         * How often nodes are checked while writes wait for a primary or after a failed check. At most
+         * health-check-interval.
+         */
+        private Duration probeInterval = Duration.ofMillis(25);
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getHealthCheckInterval() {
+            return this.healthCheckInterval;
+        }
+
+        public void setHealthCheckInterval(Duration healthCheckInterval) {
+            this.healthCheckInterval = healthCheckInterval;
+        }
+
+        public Duration getHealthCheckTimeout() {
+            return this.healthCheckTimeout;
+        }
+
+        public void setHealthCheckTimeout(Duration healthCheckTimeout) {
+            this.healthCheckTimeout = healthCheckTimeout;
+        }
+
+        public int getFailureThreshold() {
+            return this.failureThreshold;
+        }
+
+        public void setFailureThreshold(int failureThreshold) {
+            this.failureThreshold = failureThreshold;
+        }
+
+        public Duration getWriteWaitTimeout() {
+            return this.writeWaitTimeout;
+        }
+
+        public void setWriteWaitTimeout(Duration writeWaitTimeout) {
+            this.writeWaitTimeout = writeWaitTimeout;
+        }
+
+        public Duration getProbeInterval() {
+            return this.probeInterval;
+        }
+
+        public void setProbeInterval(Duration probeInterval) {
+            this.probeInterval = probeInterval;
         }
 
     }

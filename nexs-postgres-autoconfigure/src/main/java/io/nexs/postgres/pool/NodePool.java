@@ -1,13 +1,19 @@
 package io.nexs.postgres.pool;
 
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import javax.sql.DataSource;
@@ -25,9 +31,15 @@ import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.jdbc.datasource.DataSourceUtils;
+
 /**
- * The HikariCP pool of one PostgreSQL node, with the start-up warm-up that checks the server and the graceful
- * drain that closes it.
+ * The HikariCP pool of one PostgreSQL node, with the start-up warm-up that checks the server, the graceful drain
+ * that closes it and the abort that cuts every connection of a node that stopped answering.
+ *
+ * <p>HikariCP opens its connections through this class, which keeps track of them: when the topology monitor
+ * gives up on a node, {@link #abortConnections()} closes their sockets, so a borrower blocked on a read from a
+ * hung server gets an error at once instead of waiting for the operating system's TCP timeout.
  */
 public final class NodePool implements AutoCloseable {
 
@@ -49,34 +61,68 @@ public final class NodePool implements AutoCloseable {
 
     private final HikariDataSource dataSource;
 
-    private volatile NodeRole role = NodeRole.UNKNOWN;
+    /** The driver properties in force: the configured ones plus those a customizer added to the pool. */
+    private final Properties driverProperties;
 
-    private volatile @Nullable String serverVersion;
+    /** Every connection HikariCP opened through {@link PhysicalConnections} and has not closed yet. */
+    private final Set<Connection> physical = ConcurrentHashMap.newKeySet();
+
+    /**
+     * The connections {@link #borrow(long)} handed out, by identity, forgotten once they are garbage. HikariCP
+     * cuts a borrowed connection off from its physical one as soon as a statement on it fails with a connection
+     * error, and {@link #abortConnections()} forgets the physical ones, so only this tells whose connection it was
+     * when the borrower reports the failure.
+     */
+    private final Set<Connection> lent = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
     /**
      * Creates the pool. HikariCP starts at once but does not fail when the server is down: {@link #warmUp()}
-     * decides what an unreachable server means.
+     * reports an unreachable server, and the topology decides what that means.
      * @param connection how to reach the node
      * @param settings pool sizing and timeouts
      * @param customizers callbacks applied to the HikariCP configuration last
      */
     public NodePool(ConnectionSettings connection, PoolSettings settings, List<NodePoolCustomizer> customizers) {
+        this(connection.address().toString(), connection, settings, customizers);
+    }
+
+    /**
+     * Creates the pool of a node with a name of its own.
+     * @param name the node's name, used in logs, health details, metric tags and the pool's name
+     * @param connection how to reach the node
+     * @param settings pool sizing and timeouts
+     * @param customizers callbacks applied to the HikariCP configuration last
+     */
+    public NodePool(String name, ConnectionSettings connection, PoolSettings settings,
+            List<NodePoolCustomizer> customizers) {
         this.connection = connection;
         this.settings = settings;
-        this.name = connection.address().toString();
+        this.name = name;
         HikariConfig config = hikariConfig(this.name, connection, settings);
         customizers.forEach((customizer) -> customizer.customize(this.name, config));
+        this.driverProperties = driverProperties(connection, config.getDataSourceProperties());
+        config.setDataSource(new PhysicalConnections());
         this.dataSource = new HikariDataSource(config);
+    }
+
+    private static Properties driverProperties(ConnectionSettings connection, Properties customized) {
+        Properties properties = new Properties();
+        properties.putAll(connection.driverProperties());
+        properties.putAll(customized);
+        if (connection.username() != null) {
+            properties.setProperty("user", connection.username());
+        }
+        if (connection.password() != null) {
+            properties.setProperty("password", connection.password());
+        }
+        return properties;
     }
 
     private static HikariConfig hikariConfig(String name, ConnectionSettings connection, PoolSettings settings) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("nexs-postgres-" + name);
-        config.setDriverClassName(Driver.class.getName());
-        config.setJdbcUrl(connection.jdbcUrl());
-        config.setUsername(connection.username());
-        config.setPassword(connection.password());
-        connection.driverProperties().forEach(config::addDataSourceProperty);
+        // HikariCP opens connections through PhysicalConnections (set after the customizers ran), which applies
+        // the URL, the credentials and the driver properties.
         config.setMinimumIdle(settings.minIdle());
         config.setMaximumPoolSize(settings.maxSize());
         config.setConnectionTimeout(settings.connectionTimeout().toMillis());
@@ -91,7 +137,8 @@ public final class NodePool implements AutoCloseable {
     }
 
     /**
-     * The node's name, {@code host:port}: used in logs, health details and metric tags.
+     * The node's name, {@code host:port} unless configured otherwise: used in logs, health details and metric
+     * tags.
      * @return the name
      */
     public String name() {
@@ -121,52 +168,6 @@ public final class NodePool implements AutoCloseable {
      */
     public PoolSettings settings() {
         return this.settings;
-    }
-
-    /**
-     * The role the server reported at the last warm-up or check.
-     * @return the role, {@link NodeRole#UNKNOWN} before the first successful round trip
-     */
-    public NodeRole role() {
-        return this.role;
-    }
-
-    /**
-     * The server version reported at the last warm-up or check.
-     * @return the version, or {@code null} before the first successful round trip
-     */
-    public @Nullable String serverVersion() {
-        return this.serverVersion;
-    }
-
-    /**
-     * Runs the start-up policy of the settings: warm up when {@link PoolSettings#warmUp()} is set and, when the
-     * server cannot be reached, fail if {@link PoolSettings#failFast()} is set or log and carry on degraded
-     * (HikariCP keeps trying to connect in the background). A failed start closes the pool.
-     * @throws NodeUnavailableException when warm-up fails and fail-fast is set
-     */
-    public void start() {
-        if (!this.settings.warmUp()) {
-            return;
-        }
-        boolean started = false;
-        try {
-            warmUp();
-            started = true;
-        }
-        catch (NodeUnavailableException ex) {
-            if (this.settings.failFast()) {
-                throw ex;
-            }
-            logger.warn("Starting without PostgreSQL at {}; the pool keeps trying to connect: {}", this.name,
-                    ex.getMessage());
-            started = true;
-        }
-        finally {
-            if (!started) {
-                close();
-            }
-        }
     }
 
     /**
@@ -201,9 +202,6 @@ public final class NodePool implements AutoCloseable {
         }
         logger.info("PostgreSQL {} at {} is {}; {} connections open", status.serverVersion(), address(),
                 status.role().label(), borrowed.size());
-        if (status.role() == NodeRole.REPLICA) {
-            logger.warn("PostgreSQL at {} is a replica (in recovery): reads work, writes will fail", address());
-        }
         return status;
     }
 
@@ -214,14 +212,29 @@ public final class NodePool implements AutoCloseable {
      * @throws SQLException when the server cannot be reached or refuses the login
      */
     public Connection openConnection() throws SQLException {
+        return connect(this.driverProperties);
+    }
+
+    /**
+     * A new connection outside the pool whose opening, login included, gives up after {@code timeout}, and whose
+     * reads give up after about as long (whole seconds, at least one): for health checks, which must not hang on
+     * a server that accepts TCP connections but no longer answers.
+     * @param timeout the most the connect and the login may take
+     * @return the new connection
+     * @throws SQLException when the server cannot be reached in time or refuses the login
+     */
+    public Connection openConnection(Duration timeout) throws SQLException {
         Properties properties = new Properties();
-        properties.putAll(this.connection.driverProperties());
-        if (this.connection.username() != null) {
-            properties.setProperty("user", this.connection.username());
-        }
-        if (this.connection.password() != null) {
-            properties.setProperty("password", this.connection.password());
-        }
+        properties.putAll(this.driverProperties);
+        String seconds = String.valueOf(Math.max(1, (timeout.toMillis() + 999) / 1000));
+        // PgJDBC reads loginTimeout as fractional seconds; the others are whole seconds.
+        properties.setProperty("loginTimeout", String.valueOf(timeout.toMillis() / 1000.0));
+        properties.setProperty("connectTimeout", seconds);
+        properties.setProperty("socketTimeout", seconds);
+        return connect(properties);
+    }
+
+    private Connection connect(Properties properties) throws SQLException {
         Connection direct = new Driver().connect(this.connection.jdbcUrl(), properties);
         if (direct == null) {
             throw new SQLException("PgJDBC does not accept the URL of node " + this.name);
@@ -230,24 +243,64 @@ public final class NodePool implements AutoCloseable {
     }
 
     /**
-     * One round trip through the pool that refreshes the node's role and version. Borrowing and the query each
-     * take at most the validation timeout, so a busy pool or a server that stopped answering makes the check
-     * fail instead of blocking its caller (a health probe, typically).
-     * @return what the server reported and how long it took
-     * @throws SQLException when no connection can be borrowed in time or the query fails
+     * Closes the socket of every connection this pool has open, borrowed or idle, without waiting for anything:
+     * borrowers get an I/O error on their next or current read, and HikariCP replaces the connections as they
+     * come back. For a node that stopped answering.
+     * @return how many connections were aborted
      */
-    public NodeStatus check() throws SQLException {
-        long start = System.nanoTime();
-        try (Connection pooled = borrow(this.settings.validationTimeout().toMillis())) {
-            return check(pooled, start);
+    public int abortConnections() {
+        HikariPoolMXBean pool = this.dataSource.getHikariPoolMXBean();
+        if (pool != null) {
+            pool.softEvictConnections();
+        }
+        int aborted = 0;
+        for (Connection connection : this.physical) {
+            this.physical.remove(connection);
+            try {
+                connection.abort(SAME_THREAD);
+                aborted++;
+            }
+            catch (SQLException | RuntimeException ex) {
+                logger.debug("Could not abort a connection to {}", this.name, ex);
+            }
+        }
+        if (aborted > 0) {
+            logger.warn("Aborted {} connection(s) to {}", aborted, this.name);
+        }
+        return aborted;
+    }
+
+    /**
+     * Whether a connection borrowed from this pool (or unwrapped from one) belongs to this node, also after it
+     * broke. Spring's connection proxies (lazy, transaction-aware) are unwrapped first.
+     * @param connection a connection
+     * @return whether it was borrowed from this pool or its physical connection was opened by this pool
+     */
+    public boolean owns(Connection connection) {
+        if (this.lent.contains(DataSourceUtils.getTargetConnection(connection))) {
+            return true;
+        }
+        try {
+            Connection target = connection.isWrapperFor(org.postgresql.PGConnection.class)
+                    ? (Connection) connection.unwrap(org.postgresql.PGConnection.class) : connection;
+            return this.physical.contains(target);
+        }
+        catch (SQLException | ClassCastException ex) {
+            return false;
         }
     }
 
-    private Connection borrow(long timeoutMillis) throws SQLException {
-        if (this.dataSource.getHikariPoolMXBean() instanceof HikariPool pool) {
-            return pool.getConnection(timeoutMillis);
-        }
-        return this.dataSource.getConnection();
+    /**
+     * Borrows a connection, waiting at most {@code timeoutMillis} rather than the pool's connection timeout.
+     * @param timeoutMillis the most to wait
+     * @return the connection, to be closed by the caller
+     * @throws SQLException when none is free in time, or the pool is closed
+     */
+    public Connection borrow(long timeoutMillis) throws SQLException {
+        Connection connection = (this.dataSource.getHikariPoolMXBean() instanceof HikariPool pool)
+                ? pool.getConnection(timeoutMillis) : this.dataSource.getConnection();
+        this.lent.add(connection);
+        return connection;
     }
 
     private NodeStatus check(Connection connection, long start) throws SQLException {
@@ -259,8 +312,6 @@ public final class NodePool implements AutoCloseable {
             result.next();
             String version = result.getString(1);
             NodeRole reported = NodeRole.fromRecovery(result.getBoolean(2));
-            this.serverVersion = version;
-            this.role = reported;
             return new NodeStatus(reported, version, Duration.ofNanos(System.nanoTime() - start));
         }
     }
@@ -317,9 +368,75 @@ public final class NodePool implements AutoCloseable {
         }
     }
 
+    /**
+     * How HikariCP opens the node's connections: through the driver, with the settings' URL, credentials and
+     * driver properties, keeping each new connection in {@link #physical}.
+     */
+    private final class PhysicalConnections implements DataSource {
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection opened = openConnection();
+            // Forget connections HikariCP has closed since; at most max-size are open, so this stays small.
+            NodePool.this.physical.removeIf(NodePool::isClosedQuietly);
+            NodePool.this.physical.add(opened);
+            return opened;
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) throws SQLException {
+            throw new SQLFeatureNotSupportedException("The pool of " + NodePool.this.name
+                    + " takes its credentials from its settings");
+        }
+
+        @Override
+        public @Nullable PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(@Nullable PrintWriter out) {
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+            // the driver properties carry the login timeout
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public java.util.logging.Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) throws SQLException {
+            throw new SQLException("Not a wrapper of " + type.getName());
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> type) {
+            return false;
+        }
+
+    }
+
+    private static boolean isClosedQuietly(Connection connection) {
+        try {
+            return connection.isClosed();
+        }
+        catch (SQLException ex) {
+            return true;
+        }
+    }
+
     @Override
     public String toString() {
-        return "NodePool[" + this.name + ", " + this.role.label() + "]";
+        return "NodePool[" + this.name + "]";
     }
 
 }

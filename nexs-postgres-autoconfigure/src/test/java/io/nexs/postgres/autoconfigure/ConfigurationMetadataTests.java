@@ -37,6 +37,28 @@ class ConfigurationMetadataTests {
         assertThat(all).extracting(ConfigurationMetadataProperty::getDescription).doesNotHaveDuplicates();
         assertThat(properties.get("nexs.postgres.ssl-mode").getType()).endsWith("SslMode");
         assertThat(properties).containsKey("management.health.nexs-postgres.enabled");
+        assertThat(properties).containsKeys("nexs.postgres.nodes", "nexs.postgres.replicas.read-preference",
+                "nexs.postgres.replicas.load-balancing", "nexs.postgres.replicas.max-lag",
+                "nexs.postgres.replicas.latency-window", "nexs.postgres.failover.enabled",
+                "nexs.postgres.failover.health-check-interval", "nexs.postgres.failover.health-check-timeout",
+                "nexs.postgres.failover.failure-threshold", "nexs.postgres.failover.write-wait-timeout",
+                "nexs.postgres.failover.probe-interval");
+        assertThat(properties.get("nexs.postgres.nodes").getType()).startsWith("java.util.List<")
+            .endsWith("Node>");
+        assertThat(properties.keySet()).as("a node's settings are described on nexs.postgres.nodes")
+            .noneMatch((name) -> name.startsWith("nexs.postgres.nodes."));
+        assertThat(properties.get("nexs.postgres.replicas.read-preference").getDefaultValue())
+            .isEqualTo("secondary-preferred");
+        assertThat(properties.get("nexs.postgres.replicas.load-balancing").getDefaultValue())
+            .isEqualTo("round-robin");
+        assertThat(properties.get("nexs.postgres.replicas.max-lag").getDefaultValue()).isNull();
+        assertThat(properties.get("nexs.postgres.replicas.latency-window").getDefaultValue()).isEqualTo("15ms");
+        assertThat(properties.get("nexs.postgres.failover.enabled").getDefaultValue()).isEqualTo(true);
+        assertThat(properties.get("nexs.postgres.failover.health-check-interval").getDefaultValue()).isEqualTo("1s");
+        assertThat(properties.get("nexs.postgres.failover.health-check-timeout").getDefaultValue()).isEqualTo("1s");
+        assertThat(properties.get("nexs.postgres.failover.failure-threshold").getDefaultValue()).isEqualTo(2);
+        assertThat(properties.get("nexs.postgres.failover.write-wait-timeout").getDefaultValue()).isEqualTo("15s");
+        assertThat(properties.get("nexs.postgres.failover.probe-interval").getDefaultValue()).isEqualTo("25ms");
     }
 
 }

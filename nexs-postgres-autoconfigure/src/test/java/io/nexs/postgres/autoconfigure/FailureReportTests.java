@@ -31,6 +31,23 @@ class FailureReportTests {
     }
 
     @Test
+    void reportsAnInvalidNodeOfTheShortFormByItsIndex(CapturedOutput output) {
+        start("--nexs.postgres.nodes=db1:5432,db2:port");
+        assertThat(output).contains("APPLICATION FAILED TO START", "Property: nexs.postgres.nodes[1].address",
+                "Value:    \"db2:port\"", "the port 'port' is not a number", "host:port").doesNotContain(SECRET);
+    }
+
+    @Test
+    void reportsAnInvalidFailoverSetting(CapturedOutput output) {
+        start("--nexs.postgres.url=jdbc:postgresql://127.0.0.1:5432,127.0.0.1:5433/app",
+                "--nexs.postgres.failover.health-check-interval=10ms");
+        assertThat(output).contains("APPLICATION FAILED TO START", "Property: nexs.postgres.failover.probe-interval",
+                "Value:    \"25ms\"", "health-check-interval is 10ms",
+                "Set nexs.postgres.failover.probe-interval to at most nexs.postgres.failover.health-check-interval")
+            .doesNotContain(SECRET);
+    }
+
+    @Test
     void reportsAnUnknownSslModeWithTheValidOnes(CapturedOutput output) {
         start("--nexs.postgres.url=jdbc:postgresql://127.0.0.1:5432/app", "--nexs.postgres.ssl-mode=always");
         assertThat(output).contains("APPLICATION FAILED TO START", "nexs.postgres.ssl-mode", "verify-full",

@@ -14,7 +14,9 @@ import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.pool.NodePoolCustomizer;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.topology.ClusterNode;
 import io.nexs.postgres.topology.NodeRole;
+import io.nexs.postgres.topology.NodeState;
 import io.nexs.postgres.topology.NodeUnavailableException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.LazyConnectionDataSourceProxy;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -59,16 +63,20 @@ class NexsPostgresAutoConfigurationTests {
     }
 
     @Test
-    void defaultsCreateAProviderAndOneHikariDataSourceOnAWarmPrimary() {
+    void defaultsCreateAProviderWithARoutedDataSourceOverAWarmPrimary() {
         this.contextRunner.run((context) -> {
             assertThat(context).hasSingleBean(PostgresProvider.class).hasSingleBean(DataSource.class);
             PostgresProvider provider = context.getBean(PostgresProvider.class);
             assertThat(context.getBean(DataSource.class)).isSameAs(provider.dataSource())
-                .isInstanceOf(HikariDataSource.class);
+                .isInstanceOf(LazyConnectionDataSourceProxy.class);
             NodePool primary = provider.primary();
+            assertThat(primary.dataSource()).isInstanceOf(HikariDataSource.class);
             assertThat(primary.name()).isEqualTo("127.0.0.1:" + node.port());
-            assertThat(primary.role()).isEqualTo(NodeRole.PRIMARY);
-            assertThat(primary.serverVersion()).startsWith(node.version().substring(0, 2));
+            ClusterNode only = provider.topology().nodes().get(0);
+            assertThat(only.role()).isEqualTo(NodeRole.PRIMARY);
+            assertThat(only.state()).isEqualTo(NodeState.HEALTHY);
+            assertThat(provider.topology().health().get(0).serverVersion())
+                .startsWith(node.version().substring(0, 2));
             assertThat(primary.settings().minIdle()).as("min-idle defaults to max-size").isEqualTo(3);
             assertThat(primary.stats().idle()).as("warm-up opened min-idle connections").isEqualTo(3);
             assertThat(provider.nodes()).containsExactly(primary);
@@ -141,7 +149,8 @@ class NexsPostgresAutoConfigurationTests {
             .withBean(JdbcConnectionDetails.class, () -> details)
             .run((context) -> {
                 assertThat(context).hasNotFailed();
-                assertThat(context.getBean(PostgresProvider.class).primary().role()).isEqualTo(NodeRole.PRIMARY);
+                assertThat(context.getBean(PostgresProvider.class).primary().name())
+                    .isEqualTo("127.0.0.1:" + node.port());
             });
     }
 
@@ -167,8 +176,8 @@ class NexsPostgresAutoConfigurationTests {
         try (PostgresNode secured = PostgresNode.builder().password(password).start()) {
             this.contextRunner
                 .withPropertyValues("nexs.postgres.url=" + secured.jdbcUrl(), "nexs.postgres.password=" + password)
-                .run((context) -> assertThat(context.getBean(PostgresProvider.class).primary().role())
-                    .isEqualTo(NodeRole.PRIMARY));
+                .run((context) -> assertThat(context.getBean(PostgresProvider.class).topology().nodes().get(0)
+                    .role()).isEqualTo(NodeRole.PRIMARY));
             this.contextRunner
                 .withPropertyValues("nexs.postgres.url=" + secured.jdbcUrl(),
                         "nexs.postgres.password=wrong-" + password)
@@ -194,23 +203,30 @@ class NexsPostgresAutoConfigurationTests {
                     "nexs.postgres.pool.validation-timeout=250ms")
             .run((context) -> {
                 assertThat(context).hasNotFailed();
-                assertThat(context.getBean(PostgresProvider.class).primary().role()).isEqualTo(NodeRole.UNKNOWN);
-                assertThat(output).contains("Starting without PostgreSQL at 127.0.0.1:1");
+                ClusterNode unreachable = context.getBean(PostgresProvider.class).topology().nodes().get(0);
+                assertThat(unreachable.role()).isEqualTo(NodeRole.UNKNOWN);
+                assertThat(unreachable.state()).isEqualTo(NodeState.UNHEALTHY);
+                assertThat(output).contains("Starting without PostgreSQL node 127.0.0.1:1");
             });
     }
 
     @Test
-    void withoutWarmUpNoConnectionIsCheckedAtStartUp() {
-        this.contextRunner.withPropertyValues("nexs.postgres.pool.warm-up=false")
-            .run((context) -> assertThat(context.getBean(PostgresProvider.class).primary().role())
-                .isEqualTo(NodeRole.UNKNOWN));
+    void withoutWarmUpStartUpOpensNoPooledConnection(CapturedOutput output) {
+        this.contextRunner.withPropertyValues("nexs.postgres.pool.warm-up=false", "nexs.postgres.pool.min-idle=0")
+            .run((context) -> {
+                PostgresProvider provider = context.getBean(PostgresProvider.class);
+                assertThat(provider.primary().stats().idle() + provider.primary().stats().active()).isZero();
+                assertThat(output).doesNotContain("connections open");
+                // the monitor's own check still finds the role
+                assertThat(provider.topology().nodes().get(0).role()).isEqualTo(NodeRole.PRIMARY);
+            });
     }
 
     @Test
     void customizersAdjustTheHikariConfiguration() {
         NodePoolCustomizer customizer = (name, config) -> config.setPoolName("custom-" + name);
         this.contextRunner.withBean(NodePoolCustomizer.class, () -> customizer)
-            .run((context) -> assertThat(context.getBean(HikariDataSource.class).getPoolName())
+            .run((context) -> assertThat(hikari(context).getPoolName())
                 .isEqualTo("custom-127.0.0.1:" + node.port()));
     }
 
@@ -269,7 +285,7 @@ class NexsPostgresAutoConfigurationTests {
         AtomicReference<Connection> borrowed = new AtomicReference<>();
         AtomicReference<CompletableFuture<Void>> closing = new AtomicReference<>();
         this.contextRunner.withPropertyValues("nexs.postgres.pool.shutdown-timeout=20s").run((context) -> {
-            pool.set(context.getBean(HikariDataSource.class));
+            pool.set(hikari(context));
             borrowed.set(pool.get().getConnection());
             closing.set(CompletableFuture.runAsync(context::close));
             await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
@@ -284,12 +300,16 @@ class NexsPostgresAutoConfigurationTests {
     void closingGivesUpAfterTheShutdownTimeoutAndSaysHowManyWereBorrowed(CapturedOutput output) {
         AtomicReference<HikariDataSource> pool = new AtomicReference<>();
         this.contextRunner.withPropertyValues("nexs.postgres.pool.shutdown-timeout=200ms").run((context) -> {
-            pool.set(context.getBean(HikariDataSource.class));
+            pool.set(hikari(context));
             pool.get().getConnection();
         });
         assertThat(pool.get().isClosed()).isTrue();
         assertThat(output).contains("Closing the pool of 127.0.0.1:" + node.port()
                 + " with 1 connection(s) still borrowed after waiting PT0.2S");
+    }
+
+    private static HikariDataSource hikari(ApplicationContext context) {
+        return (HikariDataSource) context.getBean(PostgresProvider.class).nodes().get(0).dataSource();
     }
 
     @Test

@@ -1,11 +1,7 @@
 package io.nexs.postgres.autoconfigure.health;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.autoconfigure.NexsPostgresAutoConfiguration;
-import io.nexs.postgres.pool.NodePool;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -17,8 +13,9 @@ import org.springframework.boot.health.contributor.HealthContributor;
 import org.springframework.context.annotation.Bean;
 
 /**
- * Health of every PostgreSQL node, as the {@code nexsPostgres} component of {@code /actuator/health}: one
- * indicator per node, named {@code host:port}. Switch it off with
+ * Health of the PostgreSQL cluster, as the {@code nexsPostgres} component of {@code /actuator/health}: a
+ * {@code cluster} indicator that is {@code DOWN} when no node takes writes, and one indicator per node (state,
+ * role, lag, latency, pool figures) from the topology monitor's last check. Switch it off with
  * {@code management.health.nexs-postgres.enabled=false}.
  */
 @AutoConfiguration(after = NexsPostgresAutoConfiguration.class)
@@ -30,11 +27,7 @@ public final class NexsPostgresHealthContributorAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "nexsPostgresHealthContributor")
     CompositeHealthContributor nexsPostgresHealthContributor(PostgresProvider provider) {
-        Map<String, NodeHealthIndicator> indicators = new LinkedHashMap<>();
-        for (NodePool pool : provider.nodes()) {
-            indicators.put(pool.name(), new NodeHealthIndicator(pool));
-        }
-        return CompositeHealthContributor.fromMap(indicators);
+        return new TopologyHealthContributor(provider.topology());
     }
 
 }

@@ -2,10 +2,12 @@ package io.nexs.postgres.autoconfigure.health;
 
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import io.nexs.postgres.PostgresProvider;
-
 import io.nexs.postgres.autoconfigure.NexsPostgresAutoConfiguration;
 import io.nexs.postgres.test.ClusterSpec;
 import io.nexs.postgres.test.PostgresCluster;
@@ -16,19 +18,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.actuate.endpoint.SimpleStatusAggregator;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.boot.health.contributor.HealthContributors;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-@ExtendWith({ PostgresExtension.class, OutputCaptureExtension.class })
+@ExtendWith(PostgresExtension.class)
 class NexsPostgresHealthContributorAutoConfigurationTests {
 
     private static PostgresNode node;
@@ -45,68 +49,98 @@ class NexsPostgresHealthContributorAutoConfigurationTests {
     }
 
     @Test
-    void reportsEveryNodeWithRoleVersionLatencyAndPool() {
+    void reportsTheClusterAndEveryNodeWithStateRoleVersionLatencyAndPool() {
         this.contextRunner.run((context) -> {
-            CompositeHealthContributor contributor = context.getBean("nexsPostgresHealthContributor",
-                    CompositeHealthContributor.class);
+            CompositeHealthContributor contributor = contributor(context);
             String name = "127.0.0.1:" + node.port();
-            Health health = ((HealthIndicator) contributor.getContributor(name)).health(true);
+            Health cluster = health(contributor, "cluster");
+            assertThat(cluster.getStatus()).isEqualTo(Status.UP);
+            assertThat(cluster.getDetails()).containsEntry("primary", name);
+            Health health = health(contributor, name);
             assertThat(health.getStatus()).isEqualTo(Status.UP);
             assertThat(health.getDetails()).containsEntry("address", name)
+                .containsEntry("state", "healthy")
                 .containsEntry("role", "primary")
-                .containsKeys("version", "latencyMs");
+                .containsEntry("writable", true)
+                .containsKeys("version", "latencyMs", "timeline");
             assertThat(health.getDetails().get("latencyMs")).isInstanceOf(Double.class);
-            @SuppressWarnings("unchecked")
-            Map<String, Integer> pool = (Map<String, Integer>) health.getDetails().get("pool");
-            assertThat(pool).containsEntry("max", 2).containsKeys("active", "idle", "pending");
+            assertThat(pool(health)).containsEntry("max", 2).containsKeys("active", "idle", "pending");
+            assertThat(contributor.stream().map(HealthContributors.Entry::name)).containsExactly("cluster", name);
         });
     }
 
     @Test
-    void reportsAStandbyAsAReplica(@ClusterSpec(standbys = 1) PostgresCluster cluster, CapturedOutput output) {
+    void reportsTheReplicaWithItsLagAndStaysUpWhenOnlyTheReplicaIsLost(
+            @ClusterSpec(standbys = 1) PostgresCluster cluster) {
+        PostgresNode primary = cluster.primary();
         PostgresNode standby = cluster.standbys().get(0);
-        this.contextRunner.withPropertyValues("nexs.postgres.url=" + standby.jdbcUrl()).run((context) -> {
-            CompositeHealthContributor contributor = context.getBean(CompositeHealthContributor.class);
-            Health health = ((HealthIndicator) contributor.getContributor("127.0.0.1:" + standby.port()))
-                .health(true);
-            assertThat(health.getStatus()).isEqualTo(Status.UP);
-            assertThat(health.getDetails()).containsEntry("role", "replica");
-            assertThat(output).contains("PostgreSQL at 127.0.0.1:" + standby.port()
-                    + " is a replica (in recovery): reads work, writes will fail");
-        });
+        this.contextRunner
+            .withPropertyValues("nexs.postgres.url=jdbc:postgresql://127.0.0.1:" + primary.port() + ",127.0.0.1:"
+                    + standby.port() + "/postgres", "nexs.postgres.failover.health-check-interval=200ms",
+                    "nexs.postgres.failover.health-check-timeout=500ms")
+            .run((context) -> {
+                CompositeHealthContributor contributor = contributor(context);
+                String standbyName = "127.0.0.1:" + standby.port();
+                Health replica = health(contributor, standbyName);
+                assertThat(replica.getStatus()).isEqualTo(Status.UP);
+                assertThat(replica.getDetails()).containsEntry("role", "replica")
+                    .containsEntry("writable", false)
+                    .containsKeys("lagMs", "lagBytes");
+                assertThat(health(contributor, "cluster").getDetails()).containsEntry("replicas",
+                        List.of(standbyName));
+                standby.stop();
+                await().atMost(Duration.ofSeconds(10))
+                    .until(() -> health(contributor, standbyName).getStatus().equals(NodeHealthIndicator.DEGRADED));
+                assertThat(health(contributor, standbyName).getDetails()).containsEntry("state", "unhealthy")
+                    .containsKey("lastError");
+                assertThat(health(contributor, "cluster").getStatus()).isEqualTo(Status.UP);
+                assertThat(aggregate(contributor)).as("a lost replica does not take the application down")
+                    .isEqualTo(Status.UP);
+            });
     }
 
     @Test
-    void reportsDownWithTheLastKnownRoleWhenTheNodeCannotBeReached() {
+    void reportsDownWhenNoNodeCanBeReached() {
         this.contextRunner
             .withPropertyValues("nexs.postgres.url=jdbc:postgresql://127.0.0.1:1/postgres",
                     "nexs.postgres.pool.fail-fast=false", "nexs.postgres.pool.connection-timeout=300ms",
                     "nexs.postgres.pool.validation-timeout=250ms")
             .run((context) -> {
-                CompositeHealthContributor contributor = context.getBean(CompositeHealthContributor.class);
-                Health health = ((HealthIndicator) contributor.getContributor("127.0.0.1:1")).health(true);
+                CompositeHealthContributor contributor = contributor(context);
+                Health health = health(contributor, "127.0.0.1:1");
                 assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-                assertThat(health.getDetails()).containsEntry("role", "unknown").containsKey("error");
+                assertThat(health.getDetails()).containsEntry("role", "unknown")
+                    .containsEntry("state", "unhealthy")
+                    .containsKey("lastError");
+                Health cluster = health(contributor, "cluster");
+                assertThat(cluster.getStatus()).isEqualTo(Status.DOWN);
+                assertThat(cluster.getDetails()).containsEntry("primary", "none");
+                assertThat(aggregate(contributor)).isEqualTo(Status.DOWN);
             });
     }
 
     @Test
-    void reportsDownWithinTheValidationTimeoutWhenTheServerHangs() {
+    void reportsDownWithinTheMonitorsTimeoutsWhenTheServerHangsAndAnswersAtOnce() {
         try (PostgresNode hanging = PostgresNode.start()) {
             this.contextRunner
                 .withPropertyValues("nexs.postgres.url=" + hanging.jdbcUrl(), "nexs.postgres.pool.max-size=1",
-                        "nexs.postgres.pool.validation-timeout=1s")
+                        "nexs.postgres.failover.health-check-interval=200ms",
+                        "nexs.postgres.failover.health-check-timeout=500ms")
                 .run((context) -> {
-                    CompositeHealthContributor contributor = context.getBean(CompositeHealthContributor.class);
-                    HealthIndicator indicator = (HealthIndicator) contributor
-                        .getContributor("127.0.0.1:" + hanging.port());
-                    assertThat(indicator.health(true).getStatus()).isEqualTo(Status.UP);
+                    CompositeHealthContributor contributor = contributor(context);
+                    String name = "127.0.0.1:" + hanging.port();
+                    assertThat(health(contributor, name).getStatus()).isEqualTo(Status.UP);
                     hanging.hang();
                     try {
                         long start = System.nanoTime();
-                        Health health = indicator.health(true);
-                        assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-                        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+                        await().atMost(Duration.ofSeconds(5))
+                            .until(() -> health(contributor, "cluster").getStatus().equals(Status.DOWN));
+                        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+                        long asked = System.nanoTime();
+                        assertThat(health(contributor, name).getStatus()).isEqualTo(Status.DOWN);
+                        assertThat(Duration.ofNanos(System.nanoTime() - asked))
+                            .as("health reads the monitor's verdict and never waits on the server")
+                            .isLessThan(Duration.ofMillis(200));
                     }
                     finally {
                         hanging.resume();
@@ -116,21 +150,37 @@ class NexsPostgresHealthContributorAutoConfigurationTests {
     }
 
     @Test
-    void reportsDownInsteadOfWaitingWhenThePoolIsExhausted() {
+    void staysUpWhenThePoolIsExhaustedAndShowsIt() {
         this.contextRunner.withPropertyValues("nexs.postgres.pool.max-size=1", "nexs.postgres.pool.validation-timeout=1s")
             .run((context) -> {
                 PostgresProvider provider = context.getBean(PostgresProvider.class);
-                HealthIndicator indicator = (HealthIndicator) context.getBean(CompositeHealthContributor.class)
-                    .getContributor(provider.primary().name());
-                try (Connection held = provider.dataSource().getConnection()) {
-                    Health health = indicator.health(true);
-                    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-                    @SuppressWarnings("unchecked")
-                    Map<String, Integer> pool = (Map<String, Integer>) health.getDetails().get("pool");
-                    assertThat(pool).containsEntry("active", 1).containsEntry("max", 1);
+                CompositeHealthContributor contributor = contributor(context);
+                try (Connection held = provider.primary().dataSource().getConnection()) {
+                    Health health = health(contributor, provider.primary().name());
+                    assertThat(health.getStatus()).as("a busy pool is not a failed server").isEqualTo(Status.UP);
+                    assertThat(pool(health)).containsEntry("active", 1).containsEntry("max", 1);
                 }
-                assertThat(indicator.health(true).getStatus()).isEqualTo(Status.UP);
             });
+    }
+
+    private static CompositeHealthContributor contributor(AssertableApplicationContext context) {
+        return context.getBean("nexsPostgresHealthContributor", CompositeHealthContributor.class);
+    }
+
+    private static Health health(CompositeHealthContributor contributor, String name) {
+        return ((HealthIndicator) contributor.getContributor(name)).health(true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Integer> pool(Health health) {
+        return (Map<String, Integer>) health.getDetails().get("pool");
+    }
+
+    private static Status aggregate(CompositeHealthContributor contributor) {
+        Set<Status> statuses = contributor.stream()
+            .map((entry) -> ((HealthIndicator) entry.contributor()).health(false).getStatus())
+            .collect(Collectors.toSet());
+        return new SimpleStatusAggregator().getAggregateStatus(statuses);
     }
 
     @Test

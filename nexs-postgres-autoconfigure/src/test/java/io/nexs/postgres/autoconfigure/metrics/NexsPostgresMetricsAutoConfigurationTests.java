@@ -49,7 +49,7 @@ class NexsPostgresMetricsAutoConfigurationTests {
                 MeterRegistry registry = context.getBean(MeterRegistry.class);
                 PostgresProvider provider = context.getBean(PostgresProvider.class);
                 String name = provider.primary().name();
-                try (Connection borrowed = provider.dataSource().getConnection()) {
+                try (Connection borrowed = provider.primary().dataSource().getConnection()) {
                     assertThat(gauge(registry, "db.connections.active", name)).isEqualTo(1);
                     assertThat(gauge(registry, "db.connections.max", name)).isEqualTo(4);
                     assertThat(gauge(registry, "db.connections.pending", name)).isZero();

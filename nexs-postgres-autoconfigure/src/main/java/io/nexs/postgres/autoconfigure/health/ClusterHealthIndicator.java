@@ -1,0 +1,52 @@
+package io.nexs.postgres.autoconfigure.health;
+
+import java.util.List;
+
+import io.nexs.postgres.topology.ClusterNode;
+import io.nexs.postgres.topology.ClusterTopology;
+import io.nexs.postgres.topology.NodeHealth;
+import io.nexs.postgres.topology.NodeRole;
+import io.nexs.postgres.topology.NodeState;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/**
+ * Whether the cluster can take writes: {@code UP} with the primary's name while one node takes writes,
+ * {@code DOWN} when none does (failover in progress, or split-brain with no node on a newer timeline), which is
+ * what takes the application out of service.
+ */
+class ClusterHealthIndicator implements HealthIndicator {
+
+    private final ClusterTopology topology;
+
+    ClusterHealthIndicator(ClusterTopology topology) {
+        this.topology = topology;
+    }
+
+    @Override
+    public Health health() {
+        List<NodeHealth> nodes = this.topology.health();
+        Health.Builder builder = this.topology.primary().isPresent() ? Health.up() : Health.down();
+        builder.withDetail("primary", this.topology.primary().map(ClusterNode::name).orElse("none"));
+        builder.withDetail("replicas", nodes.stream()
+            .filter((node) -> node.role() == NodeRole.REPLICA && node.state() == NodeState.HEALTHY)
+            .map(NodeHealth::name)
+            .toList());
+        List<String> notServing = nodes.stream()
+            .filter((node) -> node.state() != NodeState.HEALTHY || node.stale())
+            .map((node) -> node.name() + " (" + (node.stale() ? "stale timeline" : node.state().label()) + ")")
+            .toList();
+        if (!notServing.isEmpty()) {
+            builder.withDetail("notServing", notServing);
+        }
+        if (this.topology.isSplitBrain()) {
+            builder.withDetail("splitBrain", nodes.stream()
+                .filter((node) -> node.role() == NodeRole.PRIMARY && node.state() == NodeState.HEALTHY)
+                .map(NodeHealth::name)
+                .toList());
+        }
+        return builder.build();
+    }
+
+}

@@ -1,0 +1,71 @@
+package io.nexs.postgres.topology;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How the topology routes reads and watches for failures.
+ *
+ * @param readPreference which nodes serve reads when the caller does not say
+ * @param loadBalancing how a read chooses among the allowed nodes
+ * @param maxLag a replica further behind than this serves no reads; {@code null} for no limit
+ * @param latencyWindow under {@link ReadPreference#NEAREST}, nodes this much slower than the fastest are left out
+ * @param failoverEnabled whether writes follow a new primary; when off, writes stay with the first node seen as
+ * primary and fail at once while it is unhealthy
+ * @param checkInterval time between two checks of a healthy node
+ * @param checkTimeout how long one check (connecting included) may take before it counts as failed
+ * @param failureThreshold failed checks in a row that make a node unhealthy, and good checks in a row that make
+ * it healthy again
+ * @param writeWaitTimeout how long a write waits for a primary before failing
+ * @param probeInterval time between two checks of a node while writes wait for a primary or after a failed check
+ */
+public record TopologySettings(ReadPreference readPreference, LoadBalancing loadBalancing, @Nullable Duration maxLag,
+        Duration latencyWindow, boolean failoverEnabled, Duration checkInterval, Duration checkTimeout,
+        int failureThreshold, Duration writeWaitTimeout, Duration probeInterval) {
+
+    /** Default read preference: replicas, the primary when none is available. */
+    public static final ReadPreference DEFAULT_READ_PREFERENCE = ReadPreference.SECONDARY_PREFERRED;
+
+    /**
+     * Checks the settings.
+     * @param readPreference default read preference
+     * @param loadBalancing load balancing among allowed nodes
+     * @param maxLag lag limit of replicas, or {@code null}
+     * @param latencyWindow latency window of nearest reads
+     * @param failoverEnabled whether writes follow a new primary
+     * @param checkInterval time between checks
+     * @param checkTimeout time limit of a check
+     * @param failureThreshold failures in a row before a node is unhealthy
+     * @param writeWaitTimeout how long a write waits for a primary
+     * @param probeInterval time between checks while writes wait
+     */
+    public TopologySettings {
+        Objects.requireNonNull(readPreference, "readPreference");
+        Objects.requireNonNull(loadBalancing, "loadBalancing");
+        Objects.requireNonNull(latencyWindow, "latencyWindow");
+        Objects.requireNonNull(checkInterval, "checkInterval");
+        Objects.requireNonNull(checkTimeout, "checkTimeout");
+        Objects.requireNonNull(writeWaitTimeout, "writeWaitTimeout");
+        Objects.requireNonNull(probeInterval, "probeInterval");
+        if (failureThreshold < 1) {
+            throw new IllegalArgumentException("failureThreshold must be at least 1, not " + failureThreshold);
+        }
+        if (checkInterval.isNegative() || checkInterval.isZero() || checkTimeout.isNegative()
+                || checkTimeout.isZero() || probeInterval.isNegative() || probeInterval.isZero()) {
+            throw new IllegalArgumentException("check intervals and timeouts must be positive");
+        }
+    }
+
+    /**
+     * The defaults: secondary-preferred round-robin reads, no lag limit, checks every second with a one-second
+     * limit, two failures to mark a node unhealthy, writes waiting up to 15 seconds for a primary.
+     * @return the default settings
+     */
+    public static TopologySettings defaults() {
+        return new TopologySettings(DEFAULT_READ_PREFERENCE, LoadBalancing.ROUND_ROBIN, null, Duration.ofMillis(15),
+                true, Duration.ofSeconds(1), Duration.ofSeconds(1), 2, Duration.ofSeconds(15), Duration.ofMillis(25));
+    }
+
+}

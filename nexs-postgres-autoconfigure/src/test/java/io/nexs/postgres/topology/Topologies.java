@@ -1,0 +1,78 @@
+package io.nexs.postgres.topology;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+import io.nexs.postgres.pool.ConnectionSettings;
+import io.nexs.postgres.pool.PoolSettings;
+import io.nexs.postgres.test.PostgresCluster;
+import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TcpProxy;
+
+/**
+ * Topologies over real clusters of the test kit, for tests that exercise routing and failover without the
+ * auto-configuration. Settings are quick so failures are detected fast.
+ */
+public final class Topologies {
+
+    private Topologies() {
+    }
+
+    /** Fast checks: every 200 ms with a 500 ms limit, two failures, writes waiting up to 10 s. */
+    public static TopologySettings fast() {
+        return new TopologySettings(ReadPreference.SECONDARY_PREFERRED, LoadBalancing.ROUND_ROBIN, null,
+                Duration.ofMillis(15), true, Duration.ofMillis(200), Duration.ofMillis(500), 2,
+                Duration.ofSeconds(10), Duration.ofMillis(25));
+    }
+
+    /** Small pools that do not wait long for a connection. */
+    public static PoolSettings pool(int size) {
+        return new PoolSettings(size, size, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
+                Duration.ZERO, Duration.ofSeconds(1), Duration.ZERO, true, true, Duration.ofSeconds(2));
+    }
+
+    /** A definition of a node reached at {@code host:port}, named after the node. */
+    public static NodeDefinition definition(String name, String host, int port, int weight) {
+        ConnectionSettings connection = new ConnectionSettings(new NodeAddress(host, port),
+                "jdbc:postgresql://" + host + ":" + port + "/postgres", "postgres", null,
+                Map.of("connectTimeout", "2", "loginTimeout", "2", "ApplicationName", "nexs-postgres-tests"));
+        return new NodeDefinition(name, connection, pool(3), weight, Set.of());
+    }
+
+    /** A definition of a node of the kit. */
+    public static NodeDefinition definition(PostgresNode node) {
+        return definition(node.name(), node.host(), node.port(), 1);
+    }
+
+    /** A definition of a node reached through a proxy. */
+    public static NodeDefinition definition(PostgresNode node, TcpProxy proxy) {
+        return definition(node.name(), proxy.host(), proxy.port(), 1);
+    }
+
+    /** A started topology over every node of the cluster, primary first. */
+    public static ClusterTopology start(PostgresCluster cluster, TopologySettings settings) {
+        return start(cluster, settings, UnaryOperator.identity());
+    }
+
+    /** A started topology over every node of the cluster, each definition adjusted first. */
+    public static ClusterTopology start(PostgresCluster cluster, TopologySettings settings,
+            UnaryOperator<NodeDefinition> adjust) {
+        List<NodeDefinition> definitions = new ArrayList<>();
+        for (PostgresNode node : cluster.nodes()) {
+            definitions.add(adjust.apply(definition(node)));
+        }
+        return start(definitions, settings);
+    }
+
+    /** A started topology over the given nodes. */
+    public static ClusterTopology start(List<NodeDefinition> definitions, TopologySettings settings) {
+        ClusterTopology topology = new ClusterTopology(definitions, settings, List.of());
+        topology.start();
+        return topology;
+    }
+
+}
