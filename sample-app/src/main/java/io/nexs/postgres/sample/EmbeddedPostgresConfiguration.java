@@ -1,8 +1,9 @@
 package io.nexs.postgres.sample;
 
 import java.util.UUID;
+import java.util.stream.Collectors;
 
-import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.PostgresCluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,11 +17,13 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
- * The development default: when nexs-postgres is enabled and neither {@code nexs.postgres.url} nor
- * {@code nexs.postgres.host} is set, start
- * a throwaway PostgreSQL server and hand it to nexs-postgres as {@link JdbcConnectionDetails}, the same way
- * Testcontainers' {@code @ServiceConnection} hands over a database. The server and its data go away when the
- * application stops.
+ * The development default: when nexs-postgres is enabled and none of {@code nexs.postgres.url},
+ * {@code nexs.postgres.host} and {@code nexs.postgres.nodes} is set, start a throwaway PostgreSQL primary with one
+ * streaming replica and hand both to nexs-postgres as {@link JdbcConnectionDetails} with a multi-host URL, the
+ * same way Testcontainers' {@code @ServiceConnection} hands over a database. Writes go to the primary, read-only
+ * transactions to the replica. The replica is synchronous and applies each commit before the commit returns
+ * ({@code synchronous_commit = remote_apply}), so a read right after a write sees it. The servers and their data
+ * go away when the application stops.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(EmbeddedPostgresConfiguration.NoServerConfigured.class)
@@ -29,37 +32,47 @@ class EmbeddedPostgresConfiguration {
     private static final Logger logger = LoggerFactory.getLogger(EmbeddedPostgresConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    PostgresNode embeddedPostgres() {
+    PostgresCluster embeddedPostgres() {
         // A password rather than trust authentication, so other local users cannot log in as the superuser.
-        // The context closes the node after the pool has drained, instead of the kit's JVM shutdown hook,
+        // The context closes the nodes after the pools have drained, instead of the kit's JVM shutdown hook,
         // which would run at the same time as the application's graceful shutdown.
-        PostgresNode node = PostgresNode.builder()
+        PostgresCluster cluster = PostgresCluster.builder()
+            .standbys(1)
+            .synchronous(true)
+            .durable(false)
+            .setting("synchronous_commit", "remote_apply")
             .password(UUID.randomUUID().toString())
             .closeOnJvmExit(false)
             .start();
-        logger.warn("No nexs.postgres.url or nexs.postgres.host is set: started an embedded PostgreSQL {} at {}:{} "
-                + "for development; its data is deleted when the application stops. Set nexs.postgres.url to use "
-                + "a real server.", node.version(), node.host(), node.port());
-        return node;
+        logger.warn("No nexs.postgres.url, host or nodes is set: started an embedded PostgreSQL {} primary at {}:{} "
+                + "with a streaming replica at {}:{} for development; their data is deleted when the application "
+                + "stops. Set nexs.postgres.url or nexs.postgres.nodes to use real servers.",
+                cluster.primary().version(), cluster.primary().host(), cluster.primary().port(),
+                cluster.standbys().get(0).host(), cluster.standbys().get(0).port());
+        return cluster;
     }
 
     @Bean
-    JdbcConnectionDetails embeddedPostgresConnectionDetails(PostgresNode embeddedPostgres) {
+    JdbcConnectionDetails embeddedPostgresConnectionDetails(PostgresCluster embeddedPostgres) {
+        String hosts = embeddedPostgres.nodes()
+            .stream()
+            .map((node) -> node.host() + ":" + node.port())
+            .collect(Collectors.joining(","));
         return new JdbcConnectionDetails() {
 
             @Override
             public String getUsername() {
-                return embeddedPostgres.username();
+                return embeddedPostgres.primary().username();
             }
 
             @Override
             public String getPassword() {
-                return embeddedPostgres.password();
+                return embeddedPostgres.primary().password();
             }
 
             @Override
             public String getJdbcUrl() {
-                return embeddedPostgres.jdbcUrl();
+                return "jdbc:postgresql://" + hosts + "/postgres";
             }
 
         };
@@ -72,7 +85,10 @@ class EmbeddedPostgresConfiguration {
             Environment environment = context.getEnvironment();
             return environment.getProperty("nexs.postgres.enabled", Boolean.class, true)
                     && !environment.containsProperty("nexs.postgres.url")
-                    && !environment.containsProperty("nexs.postgres.host");
+                    && !environment.containsProperty("nexs.postgres.host")
+                    && !environment.containsProperty("nexs.postgres.nodes")
+                    && !environment.containsProperty("nexs.postgres.nodes[0]")
+                    && !environment.containsProperty("nexs.postgres.nodes[0].address");
         }
 
     }

@@ -1,6 +1,7 @@
 package io.nexs.postgres.sample;
 
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class ConfiguredServerTests {
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(SampleApplication.class)
             .web(WebApplicationType.NONE)
             .run("--nexs.postgres.url=" + server.jdbcUrl(), "--nexs.postgres.username=" + server.username())) {
-            assertThat(context.getBeansOfType(PostgresNode.class)).isEmpty();
+            assertThat(context.getBeansOfType(PostgresCluster.class)).isEmpty();
             assertThat(context.getBean(PostgresProvider.class).primary().name())
                 .isEqualTo("127.0.0.1:" + server.port());
             assertThat(context.getBean(JdbcClient.class).sql("select count(*) from orders").query(Integer.class).single())

@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.topology.ClusterNode;
+import io.nexs.postgres.topology.NodeRole;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -17,8 +20,12 @@ import org.springframework.boot.json.JsonParser;
 import org.springframework.boot.json.JsonParserFactory;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * Boots the sample on a random port, on its embedded PostgreSQL, and uses it over HTTP as a client would.
@@ -34,14 +41,35 @@ class SampleApplicationTests {
     private int port;
 
     @Autowired
-    private PostgresNode embeddedPostgres;
+    private PostgresCluster embeddedPostgres;
 
     @Autowired
     private PostgresProvider provider;
 
+    @Autowired
+    private PlatformTransactionManager transactionManager;
+
+    @Autowired
+    private JdbcTemplate jdbcTemplate;
+
     @Test
-    void runsOnTheEmbeddedPostgresWhenNoServerIsConfigured() {
-        assertThat(this.provider.primary().name()).isEqualTo("127.0.0.1:" + this.embeddedPostgres.port());
+    void runsOnTheEmbeddedPrimaryAndReplicaWhenNoServerIsConfigured() {
+        assertThat(this.provider.primary().name()).isEqualTo(name(this.embeddedPostgres.primary()));
+        assertThat(this.provider.topology().nodes()).extracting(ClusterNode::name, ClusterNode::role)
+            .containsExactly(tuple(name(this.embeddedPostgres.primary()), NodeRole.PRIMARY),
+                    tuple(name(this.embeddedPostgres.standbys().get(0)), NodeRole.REPLICA));
+    }
+
+    @Test
+    void readOnlyTransactionsRunOnTheReplicaAndTheRestOnThePrimary() {
+        TransactionTemplate readOnly = new TransactionTemplate(this.transactionManager);
+        readOnly.setReadOnly(true);
+        Integer readPort = readOnly.execute((status) -> this.jdbcTemplate.queryForObject("select inet_server_port()",
+                Integer.class));
+        assertThat(readPort).isEqualTo(this.embeddedPostgres.standbys().get(0).port());
+        Integer writePort = new TransactionTemplate(this.transactionManager).execute(
+                (status) -> this.jdbcTemplate.queryForObject("select inet_server_port()", Integer.class));
+        assertThat(writePort).isEqualTo(this.embeddedPostgres.primary().port());
     }
 
     @Test
@@ -72,7 +100,7 @@ class SampleApplicationTests {
 
     @Test
     @SuppressWarnings("unchecked")
-    void healthShowsTheNodeAndItsRole() throws Exception {
+    void healthShowsBothNodesWithTheirRoles() throws Exception {
         HttpResponse<String> response = get("/actuator/health");
         assertThat(response.statusCode()).isEqualTo(200);
         Map<String, Object> health = this.json.parseMap(response.body());
@@ -80,26 +108,36 @@ class SampleApplicationTests {
         Map<String, Object> nexs = (Map<String, Object>) ((Map<String, Object>) health.get("components"))
             .get("nexsPostgres");
         assertThat(nexs).containsEntry("status", "UP");
-        Map<String, Object> node = (Map<String, Object>) ((Map<String, Object>) nexs.get("components"))
-            .get("127.0.0.1:" + this.embeddedPostgres.port());
-        Map<String, Object> details = (Map<String, Object>) node.get("details");
-        assertThat(details).containsEntry("role", "primary").containsKeys("version", "latencyMs", "pool");
+        Map<String, Object> components = (Map<String, Object>) nexs.get("components");
+        Map<String, Object> primary = (Map<String, Object>) ((Map<String, Object>) components
+            .get(name(this.embeddedPostgres.primary()))).get("details");
+        assertThat(primary).containsEntry("role", "primary")
+            .containsEntry("writable", true)
+            .containsKeys("version", "latencyMs", "pool");
+        Map<String, Object> replica = (Map<String, Object>) ((Map<String, Object>) components
+            .get(name(this.embeddedPostgres.standbys().get(0)))).get("details");
+        assertThat(replica).containsEntry("role", "replica").containsKeys("lagMs", "latencyMs", "pool");
+        Map<String, Object> cluster = (Map<String, Object>) components.get("cluster");
+        assertThat(cluster).containsEntry("status", "UP");
     }
 
     @Test
     void prometheusShowsThePoolGauges() throws Exception {
         HttpResponse<String> response = get("/actuator/prometheus");
         assertThat(response.statusCode()).isEqualTo(200);
-        String node = "node=\"127.0.0.1:" + this.embeddedPostgres.port() + "\"";
+        String node = "node=\"" + name(this.embeddedPostgres.primary()) + "\"";
         assertThat(response.body().lines()).anySatisfy((line) -> assertThat(line)
             .startsWith("db_connections_active{")
             .contains(node));
         assertThat(response.body()).contains("db_connections_idle{", "db_connections_pending{",
                 "db_connections_max{");
         assertThat(response.body().lines().filter((line) -> line.startsWith("db_connections_max{")))
-            .singleElement()
-            .asString()
-            .endsWith(" 10.0");
+            .hasSize(2)
+            .allSatisfy((line) -> assertThat(line).endsWith(" 10.0"));
+    }
+
+    private static String name(PostgresNode node) {
+        return node.host() + ":" + node.port();
     }
 
     private HttpResponse<String> postOrder(String json) throws IOException, InterruptedException {
