@@ -24,18 +24,14 @@ public final class ClusterNode {
 
     /**
      * One round trip that tells the role, the timeline (from the last checkpoint, and for a primary from the WAL
-     * file it writes, which changes at once on promotion), the WAL position and, for a replica, how far replay
-     * trails.
+     * file it writes, which changes at once on promotion) and the WAL position: written for a primary, replayed
+     * for a replica.
      */
     static final String CHECK_SQL = """
             select pg_is_in_recovery(), current_setting('server_version'),
                    (pg_control_checkpoint()).timeline_id,
                    case when pg_is_in_recovery() then null else pg_walfile_name(pg_current_wal_lsn()) end,
-                   (case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end)::text,
-                   case when not pg_is_in_recovery() then null
-                        when pg_last_wal_receive_lsn() is not distinct from pg_last_wal_replay_lsn() then 0
-                        else coalesce(extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp()), 0)
-                   end::float8""";
+                   (case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end)::text""";
 
     /** The same without {@code pg_control_checkpoint()}, for users not allowed to call it. */
     static final String CHECK_SQL_WITHOUT_CONTROL = CHECK_SQL.replace("(pg_control_checkpoint()).timeline_id", "0");
@@ -68,7 +64,8 @@ public final class ClusterNode {
 
     volatile long lsn = -1;
 
-    volatile @Nullable Double lagSeconds;
+    /** How far replay trails the primary, from the topology's history of primary positions; -1 unknown. */
+    volatile long lagNanos = -1;
 
     volatile long latencyNanos = -1;
 
@@ -156,14 +153,14 @@ public final class ClusterNode {
      * @return the snapshot
      */
     NodeHealth health(long primaryLsn) {
-        Double lag = this.lagSeconds;
+        long lag = this.lagNanos;
         Long lagBytes = null;
         if (this.role == NodeRole.REPLICA && primaryLsn >= 0 && this.lsn >= 0) {
             lagBytes = Math.max(0, primaryLsn - this.lsn);
         }
         long latency = this.latencyNanos;
         return new NodeHealth(name(), address(), this.state, this.role, this.writable, this.stale, this.timeline,
-                (lag != null) ? Duration.ofNanos((long) (lag * 1_000_000_000L)) : null, lagBytes,
+                (this.role == NodeRole.REPLICA && lag >= 0) ? Duration.ofNanos(lag) : null, lagBytes,
                 (latency >= 0) ? Duration.ofNanos(latency) : null, this.failures, this.lastChecked, this.lastError,
                 this.serverVersion);
     }
@@ -195,11 +192,9 @@ public final class ClusterNode {
                 long checkpointTimeline = result.getLong(3);
                 long walTimeline = NodeCheck.timelineOfWalFile(result.getString(4));
                 long position = NodeCheck.parseLsn(result.getString(5));
-                double lag = result.getDouble(6);
-                Double lagSeconds = result.wasNull() ? null : lag;
                 long roundTrip = System.nanoTime() - start;
                 return new NodeCheck(true, NodeRole.fromRecovery(inRecovery),
-                        Math.max(checkpointTimeline, walTimeline), position, lagSeconds, roundTrip, version, null);
+                        Math.max(checkpointTimeline, walTimeline), position, roundTrip, version, null);
             }
         }
         catch (SQLException ex) {

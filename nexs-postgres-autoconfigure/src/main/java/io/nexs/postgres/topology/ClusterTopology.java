@@ -72,6 +72,9 @@ public final class ClusterTopology implements AutoCloseable {
     /** Guarded by {@link #lock}. */
     private long highestTimeline;
 
+    /** Guarded by {@link #lock}: where the writable primary's WAL was when, to tell replicas' lag. */
+    private final PrimaryPositions positions = new PrimaryPositions();
+
     /** Written under {@link #lock}; read by the monitors without it. */
     private volatile int writeWaiters;
 
@@ -504,7 +507,12 @@ public final class ClusterTopology implements AutoCloseable {
                 node.role = check.role();
                 node.timeline = check.timeline();
                 node.lsn = check.lsn();
-                node.lagSeconds = check.lagSeconds();
+                long now = System.nanoTime();
+                if (node.role == NodeRole.PRIMARY
+                        && (this.routes.primary == node || (this.routes.primary == null && !node.stale))) {
+                    this.positions.record(node.lsn, now);
+                }
+                node.lagNanos = (node.role == NodeRole.REPLICA) ? this.positions.lagNanos(node.lsn, now) : -1;
                 node.serverVersion = check.serverVersion();
                 node.recordLatency(check.roundTripNanos());
                 if (initial) {
@@ -672,11 +680,8 @@ public final class ClusterTopology implements AutoCloseable {
     }
 
     private static boolean withinLag(ClusterNode node, @Nullable Duration maxLag) {
-        if (maxLag == null) {
-            return true;
-        }
-        Double lag = node.lagSeconds;
-        return lag == null || lag <= maxLag.toNanos() / 1e9;
+        long lag = node.lagNanos;
+        return maxLag == null || lag < 0 || lag <= maxLag.toNanos();
     }
 
     private void publish(List<TopologyEvent> published) {

@@ -9,17 +9,14 @@ import org.jspecify.annotations.Nullable;
  * @param role the role it reported
  * @param timeline its timeline
  * @param lsn for a primary its current WAL position, for a replica its replay position; -1 when unknown
- * @param lagSeconds for a replica, seconds since the last replayed transaction when it has WAL left to replay,
- * else 0; {@code null} for a primary or when unknown
  * @param roundTripNanos how long the query took
  * @param serverVersion the server's version
  * @param error why the check failed
  */
-record NodeCheck(boolean ok, NodeRole role, long timeline, long lsn, @Nullable Double lagSeconds,
-        long roundTripNanos, @Nullable String serverVersion, @Nullable String error) {
+record NodeCheck(boolean ok, NodeRole role, long timeline, long lsn, long roundTripNanos, @Nullable String serverVersion, @Nullable String error) {
 
     static NodeCheck failed(String error) {
-        return new NodeCheck(false, NodeRole.UNKNOWN, 0, -1, null, 0, null, error);
+        return new NodeCheck(false, NodeRole.UNKNOWN, 0, -1, 0, null, error);
     }
 
     /**
