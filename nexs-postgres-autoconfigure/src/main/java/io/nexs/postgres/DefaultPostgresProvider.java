@@ -1,7 +1,7 @@
 package io.nexs.postgres;
 
-import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +14,7 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.topology.ClusterNode;
 import io.nexs.postgres.topology.ClusterTopology;
 import io.nexs.postgres.topology.FailoverInProgressException;
+import io.nexs.postgres.topology.NodeRole;
 import io.nexs.postgres.topology.NodeState;
 import io.nexs.postgres.topology.ReadPreference;
 import io.nexs.postgres.topology.RoutingDataSource;
@@ -101,8 +102,8 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
 
     @Override
     RuntimeException failure(String task, @Nullable String sql, SQLException ex,
-            @Nullable Object @Nullable [] values, @Nullable Connection connection) {
-        return describeFailover(this.topology, task, ex, connection, super.failure(task, sql, ex, values, connection));
+            @Nullable Object @Nullable [] values, @Nullable Statement statement) {
+        return describeFailover(this.topology, task, ex, statement, super.failure(task, sql, ex, values, statement));
     }
 
     /**
@@ -110,17 +111,19 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
      * exception with a {@link FailoverInProgressException} that says so.
      */
     static RuntimeException describeFailover(ClusterTopology topology, String task, SQLException ex,
-            @Nullable Connection connection, RuntimeException translated) {
-        if (connection == null || !isConnectionFailure(ex)) {
+            @Nullable Statement statement, RuntimeException translated) {
+        if (statement == null || !isConnectionFailure(ex)) {
             return translated;
         }
-        Optional<ClusterNode> failed = topology.connectionFailed(connection);
+        Optional<ClusterNode> failed = topology.connectionFailed(statement);
         if (failed.isEmpty()) {
             return translated;
         }
         ClusterNode node = failed.get();
         NodeState state = topology.awaitVerdict(node);
-        if (state == NodeState.HEALTHY && node.isWritable()) {
+        boolean displaced = node.role() == NodeRole.PRIMARY && !node.isWritable();
+        if (state == NodeState.HEALTHY && !displaced) {
+            // the node is fine: this one session was lost (terminated, or a network blip)
             return translated;
         }
         return new FailoverInProgressException(task + " lost its connection to PostgreSQL node " + node.name()
@@ -166,9 +169,9 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
 
         @Override
         RuntimeException failure(String task, @Nullable String sql, SQLException ex,
-                @Nullable Object @Nullable [] values, @Nullable Connection connection) {
-            return describeFailover(this.provider.topology, task, ex, connection,
-                    super.failure(task, sql, ex, values, connection));
+                @Nullable Object @Nullable [] values, @Nullable Statement statement) {
+            return describeFailover(this.provider.topology, task, ex, statement,
+                    super.failure(task, sql, ex, values, statement));
         }
 
         @Override

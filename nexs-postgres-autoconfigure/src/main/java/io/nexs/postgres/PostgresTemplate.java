@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -238,7 +239,7 @@ public class PostgresTemplate implements PostgresOperations {
             return (statement != null) ? statement.executeBatch() : new int[0];
         }
         catch (SQLException ex) {
-            throw failure("batch", (current != null) ? current.sql() : sql, ex, sent.toArray(), connection);
+            throw failure("batch", (current != null) ? current.sql() : sql, ex, sent.toArray(), statement);
         }
         finally {
             JdbcUtils.closeStatement(statement);
@@ -340,7 +341,7 @@ public class PostgresTemplate implements PostgresOperations {
                         return true;
                     }
                     catch (SQLException ex) {
-                        throw failure("stream", parameters.sql(), ex, parameters.values(), cursor.connection);
+                        throw failure("stream", parameters.sql(), ex, parameters.values(), cursor.statement);
                     }
                 }
             };
@@ -348,13 +349,23 @@ public class PostgresTemplate implements PostgresOperations {
         }
         catch (SQLException ex) {
             RuntimeException failure = failure("stream", parameters.sql(), ex, parameters.values(),
-                    cursor.connection);
-            cursor.close();
+                    cursor.statement);
+            closeAfterFailure(cursor, failure);
             throw failure;
         }
         catch (RuntimeException | Error ex) {
-            cursor.close();
+            closeAfterFailure(cursor, ex);
             throw ex;
+        }
+    }
+
+    /** Closing a stream whose connection broke fails too; that must not hide why it broke. */
+    private static void closeAfterFailure(CursorQuery cursor, Throwable failure) {
+        try {
+            cursor.close();
+        }
+        catch (RuntimeException ex) {
+            failure.addSuppressed(ex);
         }
     }
 
@@ -391,10 +402,17 @@ public class PostgresTemplate implements PostgresOperations {
      * unless it is the transaction's.
      */
     private Connection connection(boolean read) {
-        DataSource direct = read ? this.reads : this.writes;
-        if (direct == this.dataSource || TransactionSynchronizationManager.isSynchronizationActive()) {
+        if (this.reads == this.dataSource && this.writes == this.dataSource) {
             return DataSourceUtils.getConnection(this.dataSource);
         }
+        // Join only a transaction of this data source; a SUPPORTS scope or another resource's transaction binds
+        // nothing here, and its read-only flag still sends the call to a reader.
+        if (TransactionSynchronizationManager.getResource(this.dataSource) != null
+                || TransactionSynchronizationManager.isActualTransactionActive()) {
+            return DataSourceUtils.getConnection(this.dataSource);
+        }
+        DataSource direct = (read || TransactionSynchronizationManager.isCurrentTransactionReadOnly()) ? this.reads
+                : this.writes;
         try {
             return direct.getConnection();
         }
@@ -410,11 +428,11 @@ public class PostgresTemplate implements PostgresOperations {
      * @param sql the statement
      * @param ex the driver's failure
      * @param values the bound values, kept out of the message
-     * @param connection the connection it happened on, if one was obtained
+     * @param statement the statement it happened on, if one was created
      * @return the exception to throw
      */
     RuntimeException failure(String task, @Nullable String sql, SQLException ex, @Nullable Object @Nullable [] values,
-            @Nullable Connection connection) {
+            @Nullable Statement statement) {
         return this.errors.translate(task, sql, ex, values);
     }
 
@@ -422,7 +440,9 @@ public class PostgresTemplate implements PostgresOperations {
             StatementWork<R> work) {
         StatementParameters parameters = StatementParameters.of(sql, args);
         Connection connection = connection(read);
-        try (PreparedStatement statement = connection.prepareStatement(parameters.sql())) {
+        PreparedStatement statement = null;
+        try {
+            statement = connection.prepareStatement(parameters.sql());
             DataSourceUtils.applyTransactionTimeout(statement, this.dataSource);
             if (singleRow) {
                 // The server stops after two rows, enough to tell "one" from "more than one".
@@ -432,9 +452,10 @@ public class PostgresTemplate implements PostgresOperations {
             return work.run(statement);
         }
         catch (SQLException ex) {
-            throw failure(task, parameters.sql(), ex, parameters.values(), connection);
+            throw failure(task, parameters.sql(), ex, parameters.values(), statement);
         }
         finally {
+            JdbcUtils.closeStatement(statement);
             DataSourceUtils.releaseConnection(connection, this.dataSource);
         }
     }
@@ -515,6 +536,11 @@ public class PostgresTemplate implements PostgresOperations {
             if (connection == null) {
                 return;
             }
+            if (this.ownConnection && isBroken(connection)) {
+                // The pool has already given the connection up (the stream failed on it): nothing to undo.
+                attempt(null, connection, Connection::close);
+                return;
+            }
             if (this.ownConnection) {
                 // Each step on its own, so a failed rollback still restores the connection before it goes back.
                 // The transaction was read-only: rolling it back loses nothing.
@@ -529,6 +555,15 @@ public class PostgresTemplate implements PostgresOperations {
             if (failure != null) {
                 throw PostgresTemplate.this.errors.translate("stream close", this.parameters.sql(), failure,
                         this.parameters.values());
+            }
+        }
+
+        private static boolean isBroken(Connection connection) {
+            try {
+                return connection.isClosed();
+            }
+            catch (SQLException ex) {
+                return true;
             }
         }
 

@@ -8,11 +8,9 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
@@ -30,8 +28,6 @@ import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import org.springframework.jdbc.datasource.DataSourceUtils;
 
 /**
  * The HikariCP pool of one PostgreSQL node, with the start-up warm-up that checks the server, the graceful drain
@@ -66,14 +62,6 @@ public final class NodePool implements AutoCloseable {
 
     /** Every connection HikariCP opened through {@link PhysicalConnections} and has not closed yet. */
     private final Set<Connection> physical = ConcurrentHashMap.newKeySet();
-
-    /**
-     * The connections {@link #borrow(long)} handed out, by identity, forgotten once they are garbage. HikariCP
-     * cuts a borrowed connection off from its physical one as soon as a statement on it fails with a connection
-     * error, and {@link #abortConnections()} forgets the physical ones, so only this tells whose connection it was
-     * when the borrower reports the failure.
-     */
-    private final Set<Connection> lent = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
     /**
      * Creates the pool. HikariCP starts at once but does not fail when the server is down: {@link #warmUp()}
@@ -255,7 +243,6 @@ public final class NodePool implements AutoCloseable {
         }
         int aborted = 0;
         for (Connection connection : this.physical) {
-            this.physical.remove(connection);
             try {
                 connection.abort(SAME_THREAD);
                 aborted++;
@@ -271,21 +258,18 @@ public final class NodePool implements AutoCloseable {
     }
 
     /**
-     * Whether a connection borrowed from this pool (or unwrapped from one) belongs to this node, also after it
-     * broke. Spring's connection proxies (lazy, transaction-aware) are unwrapped first.
-     * @param connection a connection
-     * @return whether it was borrowed from this pool or its physical connection was opened by this pool
+     * Whether a statement runs on a connection of this node. It looks at the driver's own statement, which still
+     * knows its connection after HikariCP has given up a broken one, so it works on the error path too, and it
+     * costs nothing while borrowing.
+     * @param statement a statement created on a pooled connection (possibly through Spring's proxies)
+     * @return whether its physical connection was opened by this pool
      */
-    public boolean owns(Connection connection) {
-        if (this.lent.contains(DataSourceUtils.getTargetConnection(connection))) {
-            return true;
-        }
+    public boolean owns(Statement statement) {
         try {
-            Connection target = connection.isWrapperFor(org.postgresql.PGConnection.class)
-                    ? (Connection) connection.unwrap(org.postgresql.PGConnection.class) : connection;
-            return this.physical.contains(target);
+            Statement driverStatement = (Statement) statement.unwrap(org.postgresql.PGStatement.class);
+            return this.physical.contains(driverStatement.getConnection());
         }
-        catch (SQLException | ClassCastException ex) {
+        catch (SQLException | RuntimeException ex) {
             return false;
         }
     }
@@ -297,10 +281,8 @@ public final class NodePool implements AutoCloseable {
      * @throws SQLException when none is free in time, or the pool is closed
      */
     public Connection borrow(long timeoutMillis) throws SQLException {
-        Connection connection = (this.dataSource.getHikariPoolMXBean() instanceof HikariPool pool)
-                ? pool.getConnection(timeoutMillis) : this.dataSource.getConnection();
-        this.lent.add(connection);
-        return connection;
+        return (this.dataSource.getHikariPoolMXBean() instanceof HikariPool pool) ? pool.getConnection(timeoutMillis)
+                : this.dataSource.getConnection();
     }
 
     private NodeStatus check(Connection connection, long start) throws SQLException {
@@ -377,8 +359,11 @@ public final class NodePool implements AutoCloseable {
         @Override
         public Connection getConnection() throws SQLException {
             Connection opened = openConnection();
-            // Forget connections HikariCP has closed since; at most max-size are open, so this stays small.
-            NodePool.this.physical.removeIf(NodePool::isClosedQuietly);
+            // Closed connections stay known for a while, so a borrower whose connection was aborted can still be
+            // told which node it was on; they are forgotten once twice the pool's size has piled up.
+            if (NodePool.this.physical.size() >= 2 * NodePool.this.settings.maxSize()) {
+                NodePool.this.physical.removeIf(NodePool::isClosedQuietly);
+            }
             NodePool.this.physical.add(opened);
             return opened;
         }
@@ -405,7 +390,14 @@ public final class NodePool implements AutoCloseable {
 
         @Override
         public int getLoginTimeout() {
-            return 0;
+            // HikariCP waits this long for its connection-adding thread when the pool closes
+            String timeout = NodePool.this.driverProperties.getProperty("loginTimeout", "5");
+            try {
+                return Math.max(1, (int) Math.ceil(Double.parseDouble(timeout)));
+            }
+            catch (NumberFormatException ex) {
+                return 5;
+            }
         }
 
         @Override

@@ -50,7 +50,7 @@ public final class ClusterNode {
 
     volatile boolean monitored = true;
 
-    @Nullable Thread monitorThread;
+    volatile @Nullable Thread monitorThread;
 
     private @Nullable Connection checkConnection;
 
@@ -73,6 +73,24 @@ public final class ClusterNode {
 
     /** Checks completed, good or bad. */
     volatile long checks;
+
+    /** Checks that succeeded. */
+    volatile long goodChecks;
+
+    /** Checks the monitor has begun, counted from 1. */
+    volatile long probesStarted;
+
+    /** The number of the last check the monitor has finished and applied. */
+    volatile long lastProbeCompleted;
+
+    /**
+     * Whether a check of this node, as the writable primary, has been running for longer than a healthy server
+     * takes: the other nodes are then checked often, so a promotion elsewhere is seen at once.
+     */
+    volatile boolean stalled;
+
+    /** When the node, as the writable primary, first stopped answering in time; 0 while it answers. */
+    volatile long troubleSince;
 
     volatile int successes;
 

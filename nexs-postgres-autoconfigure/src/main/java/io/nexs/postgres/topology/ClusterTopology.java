@@ -2,6 +2,7 @@ package io.nexs.postgres.topology;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +16,9 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,11 +37,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every node has a monitor thread of its own that checks it every {@code checkInterval} on a connection of
  * its own, each check bounded by {@code checkTimeout}: reachable, role ({@code pg_is_in_recovery()}), timeline,
- * replay lag and latency. After {@code failureThreshold} failed checks in a row the node is unhealthy and its
- * pool's connections are aborted, so borrowers blocked on a dead or hung server fail at once. While writes wait
- * for a primary, and right after a failed check or a connection failure reported by a borrower, nodes are
- * checked every {@code probeInterval} instead, so a promoted replica takes writes a few tens of milliseconds
- * after the promotion.
+ * replay lag and latency. After {@code failureThreshold} failed checks in a row the node is unhealthy and (with
+ * failover enabled) its pool's connections are aborted, so borrowers blocked on a dead or hung server fail at
+ * once; so are those of a primary that writes leave for another node. While writes wait for a primary, while the
+ * primary fails its checks or takes longer than a quarter of the check timeout to answer one, nodes are checked
+ * every {@code probeInterval} instead, so a promoted replica takes writes a few tens of milliseconds after the
+ * promotion. A node that failed a check, or is recovering, is also checked at that pace.
  *
  * <p>Writes go to the one healthy node that reports itself primary. When several do (split-brain), writes go to
  * the one on the newest timeline if it is alone there, otherwise to none; a node reporting primary on an older
@@ -68,6 +73,9 @@ public final class ClusterTopology implements AutoCloseable {
     private final List<Consumer<? super TopologyEvent>> listeners = new CopyOnWriteArrayList<>();
 
     private final ExecutorService events;
+
+    /** Notices checks of the primary that take too long. */
+    private final ScheduledExecutorService watchdog;
 
     /** Guarded by {@link #lock}. */
     private long highestTimeline;
@@ -124,6 +132,13 @@ public final class ClusterTopology implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        ScheduledThreadPoolExecutor watchdog = new ScheduledThreadPoolExecutor(1, (task) -> {
+            Thread thread = new Thread(task, "nexs-postgres-topology-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog.setRemoveOnCancelPolicy(true);
+        this.watchdog = watchdog;
     }
 
     private ClusterNode newNode(NodeDefinition definition) {
@@ -166,6 +181,15 @@ public final class ClusterTopology implements AutoCloseable {
             Thread.currentThread().interrupt();
             close();
             throw new IllegalStateException("Interrupted while warming up the PostgreSQL nodes", ex);
+        }
+        synchronized (this.lock) {
+            // the replicas may have been checked before the primary: tell their lag now
+            long now = System.nanoTime();
+            for (ClusterNode node : all) {
+                if (node.role == NodeRole.REPLICA) {
+                    node.lagNanos = this.positions.lagNanos(node.lsn, now);
+                }
+            }
         }
         boolean anyHealthy = all.stream().anyMatch((node) -> node.state == NodeState.HEALTHY);
         if (!anyHealthy && !failures.isEmpty() && all.get(0).pool().settings().failFast()) {
@@ -217,15 +241,23 @@ public final class ClusterTopology implements AutoCloseable {
                 current = node;
                 borrowDeadline = System.nanoTime() + node.pool().settings().connectionTimeout().toNanos();
             }
+            Connection connection;
             try {
-                return node.pool().borrow(slice(borrowDeadline));
+                connection = node.pool().borrow(slice(borrowDeadline));
             }
             catch (SQLException ex) {
-                if (this.closed || (this.routes.primary == node && System.nanoTime() - borrowDeadline >= 0)) {
+                if (this.closed || Thread.currentThread().isInterrupted()
+                        || (this.routes.primary == node && System.nanoTime() - borrowDeadline >= 0)) {
                     throw ex;
                 }
                 // the node failed or a slice ran out: route again
+                continue;
             }
+            if (this.routes.primary == node) {
+                return connection;
+            }
+            // writes left the node while the borrow waited
+            connection.close();
         }
     }
 
@@ -253,7 +285,8 @@ public final class ClusterTopology implements AutoCloseable {
                     connection = node.pool().borrow(slice(borrowDeadline));
                 }
                 catch (SQLException ex) {
-                    if (this.closed || System.nanoTime() - borrowDeadline >= 0) {
+                    if (this.closed || Thread.currentThread().isInterrupted()
+                            || System.nanoTime() - borrowDeadline >= 0) {
                         throw ex;
                     }
                     continue;
@@ -397,12 +430,12 @@ public final class ClusterTopology implements AutoCloseable {
     /**
      * Tells the monitor that a borrower lost its connection, so the node is checked now rather than at its next
      * turn.
-     * @param connection the connection that failed
+     * @param statement a statement of the connection that failed
      * @return the node it belongs to, if known
      */
-    public Optional<ClusterNode> connectionFailed(Connection connection) {
+    public Optional<ClusterNode> connectionFailed(Statement statement) {
         for (ClusterNode node : this.nodes) {
-            if (node.pool().owns(connection)) {
+            if (node.pool().owns(statement)) {
                 wake(node);
                 return Optional.of(node);
             }
@@ -417,14 +450,15 @@ public final class ClusterTopology implements AutoCloseable {
      * @return its state then
      */
     public NodeState awaitVerdict(ClusterNode node) {
-        long checksBefore = node.checks;
+        // only a check begun after the failure tells: one already under way may have passed just before it
+        long firstTelling = node.probesStarted + 1;
         long budget = (this.settings.checkTimeout().toNanos() + this.settings.probeInterval().toNanos())
                 * (this.settings.failureThreshold() + 1);
         long deadline = System.nanoTime() + budget;
         synchronized (this.lock) {
             try {
-                while (node.state == NodeState.HEALTHY && !(node.checks > checksBefore && node.failures == 0)
-                        && !this.closed) {
+                while (node.state == NodeState.HEALTHY
+                        && !(node.lastProbeCompleted >= firstTelling && node.failures == 0) && !this.closed) {
                     long remaining = deadline - System.nanoTime();
                     if (remaining <= 0) {
                         break;
@@ -464,19 +498,63 @@ public final class ClusterTopology implements AutoCloseable {
             if (!node.monitored || this.closed) {
                 break;
             }
+            ScheduledFuture<?> watch = null;
+            if (this.routes.primary == node && this.settings.failoverEnabled()) {
+                watch = this.watchdog.schedule(() -> primaryStalled(node), stallThresholdNanos(),
+                        TimeUnit.NANOSECONDS);
+            }
+            long probe = ++node.probesStarted;
             try {
                 onCheck(node, node.probe(this.settings.checkTimeout()), false);
+                node.lastProbeCompleted = probe;
+                synchronized (this.lock) {
+                    this.lock.notifyAll();
+                }
             }
             catch (RuntimeException ex) {
                 logger.error("The monitor of PostgreSQL node {} failed; it carries on", node.name(), ex);
+            }
+            finally {
+                if (watch != null) {
+                    watch.cancel(false);
+                }
             }
         }
         node.closeCheckConnection();
     }
 
+    /**
+     * A check of the primary has been running longer than a quarter of the check timeout (a healthy server
+     * answers in a millisecond or two): the primary may be hung, and the cluster manager may be promoting another
+     * node, so every node is checked every probe interval until the primary answers again.
+     */
+    private void primaryStalled(ClusterNode node) {
+        if (this.routes.primary != node || node.stalled) {
+            return;
+        }
+        node.stalled = true;
+        if (node.troubleSince == 0) {
+            node.troubleSince = System.nanoTime();
+        }
+        logger.info("PostgreSQL primary {} has not answered a check for {} ms; checking every node every {} ms",
+                node.name(), TimeUnit.NANOSECONDS.toMillis(stallThresholdNanos()),
+                this.settings.probeInterval().toMillis());
+        this.nodes.forEach(ClusterTopology::wake);
+    }
+
+    private long stallThresholdNanos() {
+        return Math.max(this.settings.probeInterval().toNanos(), this.settings.checkTimeout().toNanos() / 4);
+    }
+
+    /** Whether the writable primary is failing or slow to answer its checks. */
+    private boolean primaryInDoubt() {
+        ClusterNode primary = this.routes.primary;
+        return primary != null && (primary.stalled || primary.failures > 0);
+    }
+
     private Duration nextDelay(ClusterNode node) {
-        boolean urgent = this.writeWaiters > 0 && this.settings.failoverEnabled();
-        boolean confirming = node.failures > 0 && node.state != NodeState.UNHEALTHY;
+        boolean urgent = (this.writeWaiters > 0 || primaryInDoubt()) && this.settings.failoverEnabled();
+        boolean confirming = node.failures > 0 && node.state == NodeState.HEALTHY;
         boolean recovering = node.state == NodeState.RECOVERING;
         return (urgent || confirming || recovering) ? this.settings.probeInterval() : this.settings.checkInterval();
     }
@@ -491,6 +569,7 @@ public final class ClusterTopology implements AutoCloseable {
     private void onCheck(ClusterNode node, NodeCheck check, boolean initial) {
         List<TopologyEvent> published = new ArrayList<>();
         boolean abort = false;
+        ClusterNode toAbort = null;
         synchronized (this.lock) {
             if (!this.nodes.contains(node)) {
                 return;
@@ -503,6 +582,9 @@ public final class ClusterTopology implements AutoCloseable {
             if (check.ok()) {
                 node.failures = 0;
                 node.successes++;
+                node.goodChecks++;
+                node.stalled = false;
+                node.troubleSince = 0;
                 node.lastError = null;
                 node.role = check.role();
                 node.timeline = check.timeline();
@@ -535,6 +617,13 @@ public final class ClusterTopology implements AutoCloseable {
             else {
                 node.successes = 0;
                 node.failures++;
+                if (node.troubleSince == 0 && this.routes.primary == node) {
+                    node.troubleSince = System.nanoTime();
+                }
+                if (node.failures == 1 && this.routes.primary == node && this.settings.failoverEnabled()) {
+                    // the primary may be going: look for a promoted node everywhere, not only here
+                    this.nodes.forEach(ClusterTopology::wake);
+                }
                 node.lastError = check.error();
                 reason = "failed " + node.failures + " check(s) in a row: " + check.error();
                 if (initial) {
@@ -554,14 +643,25 @@ public final class ClusterTopology implements AutoCloseable {
                         node.role, reason, Instant.now()));
                 log(node, previousState, previousRole, reason);
             }
-            recomputeRoutes(published, initial);
+            ClusterNode displaced = recomputeRoutes(published, initial);
+            if (displaced != null && displaced != node && displaced.state != NodeState.MAINTENANCE
+                    && this.settings.failoverEnabled()) {
+                // Writes moved away from a node that still answers (a newer primary appeared, or both claim to
+                // be primary): its sessions must not carry on writing there.
+                toAbort = displaced;
+            }
             // wakes awaitVerdict as well as writers waiting for a primary
             this.lock.notifyAll();
+            // queued under the lock, so listeners see the events of all monitors in the order they happened
+            publish(published);
         }
         if (abort) {
             node.pool().abortConnections();
         }
-        publish(published);
+        if (toAbort != null) {
+            logger.warn("Writes left PostgreSQL node {}; closing its connections", toAbort.name());
+            toAbort.pool().abortConnections();
+        }
     }
 
     private void log(ClusterNode node, NodeState previousState, NodeRole previousRole, String reason) {
@@ -576,8 +676,11 @@ public final class ClusterTopology implements AutoCloseable {
         }
     }
 
-    /** Decides the writable primary and the readable replicas; called with {@link #lock} held. */
-    private void recomputeRoutes(List<TopologyEvent> published, boolean initial) {
+    /**
+     * Decides the writable primary and the readable replicas; called with {@link #lock} held.
+     * @return the node that took writes until now and no longer does, or {@code null}
+     */
+    private @Nullable ClusterNode recomputeRoutes(List<TopologyEvent> published, boolean initial) {
         List<ClusterNode> all = this.nodes;
         List<ClusterNode> primaries = new ArrayList<>();
         for (ClusterNode node : all) {
@@ -634,6 +737,11 @@ public final class ClusterTopology implements AutoCloseable {
                 Duration unavailable = (this.primaryLostAt != null) ? Duration.between(this.primaryLostAt, now)
                         : Duration.ZERO;
                 ClusterNode before = this.lastPrimary;
+                if (before != null && before.troubleSince != 0) {
+                    // writes were stuck on the old primary before it was given up
+                    Duration stuck = Duration.ofNanos(System.nanoTime() - before.troubleSince);
+                    unavailable = (stuck.compareTo(unavailable) > 0) ? stuck : unavailable;
+                }
                 if (!initial && before != primary) {
                     logger.warn("PostgreSQL failover: writes go to {} (timeline {}) instead of {}; no primary for "
                             + "{} ms", primary.name(), primary.timeline, (before != null) ? before.name() : "none",
@@ -645,11 +753,13 @@ public final class ClusterTopology implements AutoCloseable {
                 this.primaryLostAt = null;
             }
             this.lock.notifyAll();
+            return previous;
         }
+        return null;
     }
 
     /**
-     * Reports a split-brain once every node involved has answered a check begun after it was first seen: a
+     * Reports a split-brain once every node involved has answered a check after it was first seen: a
      * primary that was just killed still counts as healthy until its next check, which must not raise an alarm
      * during an ordinary failover. Routing does not wait for this; it is already safe.
      */
@@ -662,12 +772,12 @@ public final class ClusterTopology implements AutoCloseable {
         Map<ClusterNode, Long> suspected = this.suspectedSplitBrain;
         if (suspected == null || !suspected.keySet().equals(Set.copyOf(primaries))) {
             Map<ClusterNode, Long> checks = new HashMap<>();
-            primaries.forEach((node) -> checks.put(node, node.checks));
+            primaries.forEach((node) -> checks.put(node, node.goodChecks));
             this.suspectedSplitBrain = checks;
             primaries.forEach(ClusterTopology::wake);
             return;
         }
-        if (suspected.entrySet().stream().anyMatch((entry) -> entry.getKey().checks <= entry.getValue())) {
+        if (suspected.entrySet().stream().anyMatch((entry) -> entry.getKey().goodChecks <= entry.getValue())) {
             return;
         }
         this.reportedSplitBrain = names;
@@ -784,12 +894,16 @@ public final class ClusterTopology implements AutoCloseable {
      * @throws IllegalArgumentException when a node of that name exists
      */
     public ClusterNode addNode(NodeDefinition definition) {
-        ClusterNode node;
+        if (this.closed) {
+            throw new IllegalStateException("The topology is closed");
+        }
+        // The pool (and the customizers) are built outside the lock, which the monitors need.
+        ClusterNode node = newNode(definition);
         synchronized (this.lock) {
             if (this.nodes.stream().anyMatch((existing) -> existing.name().equals(definition.name()))) {
+                node.pool().close();
                 throw new IllegalArgumentException("A node named " + definition.name() + " exists already");
             }
-            node = newNode(definition);
             List<ClusterNode> updated = new ArrayList<>(this.nodes);
             updated.add(node);
             this.nodes = List.copyOf(updated);
@@ -815,6 +929,12 @@ public final class ClusterTopology implements AutoCloseable {
             List<ClusterNode> updated = new ArrayList<>(this.nodes);
             updated.remove(node);
             this.nodes = List.copyOf(updated);
+            // a timeline only the removed node had reached must not keep the others stale
+            this.highestTimeline = updated.stream()
+                .filter((remaining) -> remaining.role == NodeRole.PRIMARY)
+                .mapToLong((remaining) -> remaining.timeline)
+                .max()
+                .orElse(0);
             recomputeRoutes(published, false);
         }
         publish(published);
@@ -926,6 +1046,7 @@ public final class ClusterTopology implements AutoCloseable {
             }
         }
         this.events.shutdown();
+        this.watchdog.shutdownNow();
     }
 
     private static String describe(List<ClusterNode> nodes) {

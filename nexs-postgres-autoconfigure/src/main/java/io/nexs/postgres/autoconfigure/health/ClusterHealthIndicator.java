@@ -1,6 +1,7 @@
 package io.nexs.postgres.autoconfigure.health;
 
 import java.util.List;
+import java.util.Optional;
 
 import io.nexs.postgres.topology.ClusterNode;
 import io.nexs.postgres.topology.ClusterTopology;
@@ -27,8 +28,9 @@ class ClusterHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         List<NodeHealth> nodes = this.topology.health();
-        Health.Builder builder = this.topology.primary().isPresent() ? Health.up() : Health.down();
-        builder.withDetail("primary", this.topology.primary().map(ClusterNode::name).orElse("none"));
+        Optional<ClusterNode> primary = this.topology.primary();
+        Health.Builder builder = primary.isPresent() ? Health.up() : Health.down();
+        builder.withDetail("primary", primary.map(ClusterNode::name).orElse("none"));
         builder.withDetail("replicas", nodes.stream()
             .filter((node) -> node.role() == NodeRole.REPLICA && node.state() == NodeState.HEALTHY)
             .map(NodeHealth::name)

@@ -41,11 +41,17 @@ class NodeHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        ClusterNode node = this.topology.node(this.name);
-        NodeHealth health = this.topology.health().stream()
+        ClusterNode node = this.topology.nodes().stream()
             .filter((candidate) -> candidate.name().equals(this.name))
             .findFirst()
-            .orElseThrow();
+            .orElse(null);
+        NodeHealth health = (node == null) ? null : this.topology.health().stream()
+            .filter((candidate) -> candidate.name().equals(this.name))
+            .findFirst()
+            .orElse(null);
+        if (node == null || health == null) {
+            return Health.unknown().withDetail("state", "removed").build();
+        }
         Health.Builder builder = new Health.Builder(status(health));
         builder.withDetail("address", health.address().toString())
             .withDetail("state", health.state().label())
