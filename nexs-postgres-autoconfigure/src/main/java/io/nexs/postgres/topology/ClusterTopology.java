@@ -445,7 +445,8 @@ public final class ClusterTopology implements AutoCloseable {
 
     /**
      * Waits until the monitor has made up its mind about a node a borrower reported: it failed enough checks to
-     * be unhealthy, or a check succeeded. Bounded by the time the checks can take.
+     * be unhealthy, writes left it for another primary, or a check begun after the failure succeeded. Bounded by
+     * the time the checks can take.
      * @param node the node
      * @return its state then
      */
@@ -457,7 +458,8 @@ public final class ClusterTopology implements AutoCloseable {
         long deadline = System.nanoTime() + budget;
         synchronized (this.lock) {
             try {
-                while (node.state == NodeState.HEALTHY
+                // a primary that writes have left is a verdict too: the caller must not wait for its checks
+                while (node.state == NodeState.HEALTHY && !(node.role == NodeRole.PRIMARY && !node.writable)
                         && !(node.lastProbeCompleted >= firstTelling && node.failures == 0) && !this.closed) {
                     long remaining = deadline - System.nanoTime();
                     if (remaining <= 0) {
