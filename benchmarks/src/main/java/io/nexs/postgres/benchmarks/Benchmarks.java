@@ -28,6 +28,11 @@ import org.jspecify.annotations.Nullable;
  * result line), one table each.</li>
  * <li>{@code overhead}: primary-key lookups by {@value Overhead#THREADS} threads through raw HikariCP + PgJDBC
  * (the limit), {@code JdbcTemplate} and {@code PostgresTemplate.queryOne}, in alternating rounds.</li>
+ * <li>{@code failover}: a writer inserting every {@value Failover#WRITE_INTERVAL_MILLIS} ms while the primary of a
+ * fresh cluster (primary + synchronous standby) is killed (SIGKILL) or hung (SIGSTOP) and the standby promoted
+ * {@value Failover#PROMOTE_AFTER_MILLIS} ms later: detection, write recovery and acknowledged writes lost through a
+ * {@code ClusterTopology} with the shipped defaults, against HikariCP on a PgJDBC multi-host URL with
+ * {@code targetServerType=primary}. Its result line holds medians in seconds and a count, not ratios.</li>
  * </ul>
  *
  * <p>Every benchmark starts its own server ({@code fsync=off}, {@code synchronous_commit=off}) from the binaries
@@ -35,8 +40,9 @@ import org.jspecify.annotations.Nullable;
  * machine, a table and a target, and ends with one line {@code result: <name> key=value ...} of throughput
  * ratios (ours / peer), for scripts. Only ratios from the same run mean anything: absolute numbers depend on the
  * machine. {@code --quick} takes under three minutes on two cores (about two and a half for mapping, a minute and
- * a half for overhead); the full run takes about ten (mapping) and six (overhead) minutes. Unknown names print
- * this usage and exit with status 2.
+ * a half for overhead and failover); the full run takes about ten (mapping), six (overhead) and seven (failover)
+ * minutes. The failover benchmark starts a cluster per cycle ({@code synchronous_commit=on}) instead of one
+ * server. Unknown names print this usage and exit with status 2.
  */
 public final class Benchmarks {
 
@@ -48,6 +54,9 @@ public final class Benchmarks {
                          bean vs a hand-written RowMapper, DataClassRowMapper and BeanPropertyRowMapper, with
                          results in text (the result line) and in binary wire format
               overhead   primary-key lookups by 4 threads: nexs-postgres vs raw HikariCP + PgJDBC and JdbcTemplate
+              failover   a primary killed (SIGKILL) or hung (SIGSTOP) under a writer, its synchronous standby
+                         promoted 1 s later: detection, write recovery and acknowledged writes lost, nexs-postgres
+                         vs HikariCP on a PgJDBC multi-host URL (targetServerType=primary)
 
             options:
               --quick    a short run: under 3 minutes on 2 cores
@@ -83,6 +92,7 @@ public final class Benchmarks {
             result = switch (name) {
                 case "mapping" -> Mapping.run(quick);
                 case "overhead" -> Overhead.run(quick);
+                case "failover" -> Failover.run(quick);
                 default -> {
                     usage(System.err, "unknown benchmark: " + name);
                     throw new AssertionError();
@@ -113,18 +123,25 @@ public final class Benchmarks {
      * @return the running server; close it
      */
     static PostgresNode startNode() {
-        // Shading strips the binaries jar's version from its resource URLs, which is where the test kit reads it;
-        // tell it the version Maven put in the jar unless the caller chose one.
-        String version = binariesVersion();
-        if (version != null && System.getProperty("nexs.postgres.test.version") == null) {
-            System.setProperty("nexs.postgres.test.version", version);
-        }
+        useBundledBinaries();
         return PostgresNode.builder()
                 .name("benchmarks")
                 .setting("fsync", "off")
                 .setting("synchronous_commit", "off")
                 .setting("full_page_writes", "off")
                 .start();
+    }
+
+    /**
+     * Points the test kit at the PostgreSQL binaries in the jar. Shading strips the binaries jar's version from its
+     * resource URLs, which is where the test kit reads it; this tells it the version Maven put in the jar unless
+     * the caller chose one with {@code -Dnexs.postgres.test.version}. Call before starting any server.
+     */
+    static void useBundledBinaries() {
+        String version = binariesVersion();
+        if (version != null && System.getProperty("nexs.postgres.test.version") == null) {
+            System.setProperty("nexs.postgres.test.version", version);
+        }
     }
 
     private static @Nullable String binariesVersion() {

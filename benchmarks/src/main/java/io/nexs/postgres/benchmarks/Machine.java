@@ -29,6 +29,19 @@ final class Machine {
      * @throws SQLException when the server cannot be asked for its version
      */
     static void describe(String benchmark, boolean quick, PostgresNode node) throws SQLException {
+        describe(benchmark, quick, node, "fsync=off, synchronous_commit=off");
+    }
+
+    /**
+     * Prints cores, CPU model, memory, JVM, OS and the PostgreSQL server of a run whose servers are set up
+     * differently from the throughput benchmarks' single server.
+     * @param benchmark the benchmark's name
+     * @param quick whether the run is the short one
+     * @param node a server the benchmark uses
+     * @param setup how the servers are set up, for example {@code fsync=off, synchronous_commit=on}
+     * @throws SQLException when the server cannot be asked for its version
+     */
+    static void describe(String benchmark, boolean quick, PostgresNode node, String setup) throws SQLException {
         Runtime runtime = Runtime.getRuntime();
         System.out.printf(Locale.ROOT, "benchmark:  %s (%s)%n", benchmark, quick ? "quick" : "full");
         System.out.printf(Locale.ROOT, "cores:      %d (%s)%n", runtime.availableProcessors(), cpuModel());
@@ -37,8 +50,8 @@ final class Machine {
                 System.getProperty("java.runtime.version"), System.getProperty("java.vm.vendor"));
         System.out.printf(Locale.ROOT, "os:         %s %s %s%n", System.getProperty("os.name"),
                 System.getProperty("os.version"), System.getProperty("os.arch"));
-        System.out.printf(Locale.ROOT, "postgresql: %s (binaries %s, fsync=off, synchronous_commit=off, %s)%n",
-                serverVersion(node), node.version(), node.jdbcUrl());
+        System.out.printf(Locale.ROOT, "postgresql: %s (binaries %s, %s, %s)%n", serverVersion(node),
+                node.version(), setup, node.jdbcUrl());
         System.out.println();
     }
 

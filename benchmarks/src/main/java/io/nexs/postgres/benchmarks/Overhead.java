@@ -4,8 +4,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -15,14 +18,25 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.pool.ConnectionSettings;
+import io.nexs.postgres.pool.PoolSettings;
+import io.nexs.postgres.query.RowMappers;
+import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.topology.ClusterTopology;
+import io.nexs.postgres.topology.NodeAddress;
+import io.nexs.postgres.topology.NodeDefinition;
+import io.nexs.postgres.topology.TopologySettings;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The {@code overhead} benchmark: what a primary-key lookup costs through nexs-postgres compared with raw
- * HikariCP and PgJDBC, and with Spring's {@code JdbcTemplate}, from {@value #THREADS} threads at once.
+ * HikariCP and PgJDBC, and with Spring's {@code JdbcTemplate}, from {@value #THREADS} threads at once: through
+ * {@code PostgresTemplate} on the same pool, and through the routed, monitored provider of a one-node cluster
+ * with a pool of its own of the same size.
  *
  * <p>A plain load harness rather than JMH: each lookup is a network round trip, so what matters is the
  * contenders sharing one noisy machine fairly. They run in alternating rounds (A, B, C, then B, C, A, then
@@ -65,11 +79,10 @@ final class Overhead {
      */
     static String run(boolean quick) throws Exception {
         // Many short rounds rather than a few long ones: the median then shrugs off a round that a neighbour
-        // on the machine slowed down. A multiple of three, so each contender runs first, second and third
-        // equally often.
+        // on the machine slowed down. A multiple of four, so each contender runs in each position equally often.
         long warmupMillis = quick ? 2_000 : 5_000;
         long roundMillis = quick ? 3_000 : 5_000;
-        int rounds = quick ? 9 : 21;
+        int rounds = quick ? 8 : 20;
         try (PostgresNode node = Benchmarks.startNode();
                 HikariDataSource dataSource = CustomerTable.pool(node.jdbcUrl(), node.username(), node.password(),
                         POOL_SIZE, "overhead")) {
@@ -78,42 +91,74 @@ final class Overhead {
 
             JdbcTemplate jdbcTemplate = new JdbcTemplate(dataSource);
             PostgresTemplate postgres = new PostgresTemplate(dataSource);
+            DefaultPostgresProvider routed = routedProvider(node);
             List<Contender> contenders = List.of(
                     new Contender("raw", "HikariCP + PgJDBC by hand (limit)", id -> raw(dataSource, id)),
                     new Contender("jdbc_template", "Spring JdbcTemplate.queryForObject, hand-written RowMapper",
                             id -> jdbcTemplate.queryForObject(CustomerTable.SELECT_BY_ID, CustomerTable.HANDWRITTEN,
                                     id)),
                     new Contender("ours", "nexs PostgresTemplate.queryOne -> record",
-                            id -> postgres.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()));
-            verify(contenders);
-
-            System.out.printf(Locale.ROOT, "%d threads, pool of %d, %,d rows, random ids; warm-up 2 x %d s each, "
-                    + "then %d rounds of %d s each in rotating order%n", THREADS, POOL_SIZE, ROWS,
-                    warmupMillis / 1000, rounds, roundMillis / 1000);
-            // Two passes: the first contender would otherwise pay alone for compiling the code all of them share
-            // (PgJDBC, HikariCP).
-            for (int pass = 0; pass < 2; pass++) {
-                StringBuilder line = new StringBuilder("warm-up ");
-                for (Contender contender : contenders) {
-                    line.append(String.format(Locale.ROOT, "  %s %,.0f/s", contender.key(),
-                            round(contender.lookup(), warmupMillis)));
-                }
-                System.out.println(line);
+                            id -> postgres.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()),
+                    new Contender("ours_routed", "nexs PostgresProvider.queryOne -> record, routed, monitored",
+                            id -> routed.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()));
+            try {
+                return measure(contenders, warmupMillis, roundMillis, rounds);
             }
-
-            double[][] rates = new double[contenders.size()][rounds];
-            for (int r = 0; r < rounds; r++) {
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %2d", r + 1));
-                for (int k = 0; k < contenders.size(); k++) {
-                    int c = (r + k) % contenders.size();
-                    rates[c][r] = round(contenders.get(c).lookup(), roundMillis);
-                    line.append(String.format(Locale.ROOT, "  %s %,.0f/s", contenders.get(c).key(), rates[c][r]));
-                }
-                System.out.println(line);
+            finally {
+                routed.close();
             }
-            System.out.println();
-            return report(contenders, rates);
         }
+    }
+
+    /**
+     * The provider as the auto-configuration builds it for a one-node cluster: the same pool size, the topology
+     * monitor checking the node every second, reads routed by the read preference.
+     */
+    private static DefaultPostgresProvider routedProvider(PostgresNode node) {
+        Map<String, String> driver = new HashMap<>();
+        driver.put("ApplicationName", "overhead-routed");
+        ConnectionSettings connection = new ConnectionSettings(new NodeAddress(node.host(), node.port()),
+                node.jdbcUrl(), node.username(), node.password(), driver);
+        PoolSettings pool = new PoolSettings(POOL_SIZE, POOL_SIZE, Duration.ofSeconds(30), Duration.ofMinutes(10),
+                Duration.ofMinutes(30), Duration.ofMinutes(2), Duration.ofSeconds(5), Duration.ZERO, true, true,
+                Duration.ofSeconds(5));
+        ClusterTopology topology = new ClusterTopology(List.of(NodeDefinition.of(connection, pool)),
+                TopologySettings.defaults(), List.of());
+        topology.start();
+        return new DefaultPostgresProvider(topology, new RowMappers(UnmappedColumns.IGNORE, null),
+                PostgresTemplate.DEFAULT_FETCH_SIZE);
+    }
+
+    private static String measure(List<Contender> contenders, long warmupMillis, long roundMillis,
+            int rounds) throws Exception {
+        verify(contenders);
+
+        System.out.printf(Locale.ROOT, "%d threads, pool of %d, %,d rows, random ids; warm-up 2 x %d s each, "
+                + "then %d rounds of %d s each in rotating order%n", THREADS, POOL_SIZE, ROWS,
+                warmupMillis / 1000, rounds, roundMillis / 1000);
+        // Two passes: the first contender would otherwise pay alone for compiling the code all of them share
+        // (PgJDBC, HikariCP).
+        for (int pass = 0; pass < 2; pass++) {
+            StringBuilder line = new StringBuilder("warm-up ");
+            for (Contender contender : contenders) {
+                line.append(String.format(Locale.ROOT, "  %s %,.0f/s", contender.key(),
+                        round(contender.lookup(), warmupMillis)));
+            }
+            System.out.println(line);
+        }
+
+        double[][] rates = new double[contenders.size()][rounds];
+        for (int r = 0; r < rounds; r++) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %2d", r + 1));
+            for (int k = 0; k < contenders.size(); k++) {
+                int c = (r + k) % contenders.size();
+                rates[c][r] = round(contenders.get(c).lookup(), roundMillis);
+                line.append(String.format(Locale.ROOT, "  %s %,.0f/s", contenders.get(c).key(), rates[c][r]));
+            }
+            System.out.println(line);
+        }
+        System.out.println();
+        return report(contenders, rates);
     }
 
     /** The limit: borrow a connection, prepare, bind, execute, read the row by hand, give everything back. */
@@ -219,7 +264,8 @@ final class Overhead {
         System.out.printf(Locale.ROOT, "target: vs_raw >= %.2f: %s%n", TARGET_VS_RAW,
                 (vsRaw >= TARGET_VS_RAW) ? "met" : "MISSED");
         return "result: overhead vs_raw=" + format("%.2f", vsRaw) + " vs_jdbc_template="
-                + format("%.2f", medians[2] / medians[1]);
+                + format("%.2f", medians[2] / medians[1]) + " routed_vs_raw="
+                + format("%.2f", medians[3] / medians[0]);
     }
 
     private static double median(double[] values) {
