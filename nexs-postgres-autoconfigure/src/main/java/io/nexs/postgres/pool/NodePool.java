@@ -195,12 +195,20 @@ public final class NodePool implements AutoCloseable {
 
     /**
      * A new connection to this node outside the pool, with the pool's URL, credentials and driver properties; the
-     * caller closes it. For sessions that must not go back to a pool, such as LISTEN.
+     * caller closes it. For sessions that must not go back to a pool, such as LISTEN. Like the pool's own, the
+     * connection is aborted by {@link #abortConnections()} when the node fails or writes leave it.
      * @return the new connection
      * @throws SQLException when the server cannot be reached or refuses the login
      */
     public Connection openConnection() throws SQLException {
-        return connect(this.driverProperties);
+        Connection opened = connect(this.driverProperties);
+        // Closed connections stay known for a while, so a borrower whose connection was aborted can still be told
+        // which node it was on; they are forgotten once twice the pool's size has piled up.
+        if (this.physical.size() >= 2 * this.settings.maxSize()) {
+            this.physical.removeIf(NodePool::isClosedQuietly);
+        }
+        this.physical.add(opened);
+        return opened;
     }
 
     /**
@@ -358,14 +366,7 @@ public final class NodePool implements AutoCloseable {
 
         @Override
         public Connection getConnection() throws SQLException {
-            Connection opened = openConnection();
-            // Closed connections stay known for a while, so a borrower whose connection was aborted can still be
-            // told which node it was on; they are forgotten once twice the pool's size has piled up.
-            if (NodePool.this.physical.size() >= 2 * NodePool.this.settings.maxSize()) {
-                NodePool.this.physical.removeIf(NodePool::isClosedQuietly);
-            }
-            NodePool.this.physical.add(opened);
-            return opened;
+            return openConnection();
         }
 
         @Override

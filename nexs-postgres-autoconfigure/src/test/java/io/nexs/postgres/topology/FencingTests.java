@@ -6,9 +6,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 import io.nexs.postgres.DefaultPostgresProvider;
+import io.nexs.postgres.notify.NotificationListenerContainer;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresCluster;
@@ -62,6 +65,32 @@ class FencingTests {
             assertThat(topology.health()).filteredOn((node) -> node.name().equals("primary"))
                 .singleElement()
                 .satisfies((node) -> assertThat(node.writable()).isFalse());
+        }
+    }
+
+    @Test
+    void listenMovesToTheNewPrimaryWhenWritesLeaveAPrimaryThatStillRuns() {
+        try (PostgresCluster cluster = PostgresCluster.builder().standbys(1).durable(false).start();
+                DefaultPostgresProvider provider = new DefaultPostgresProvider(
+                        Topologies.start(cluster, Topologies.fast()), new RowMappers(UnmappedColumns.IGNORE, null),
+                        100);
+                NotificationListenerContainer container = new NotificationListenerContainer(
+                        () -> provider.primary().openConnection())) {
+            container.start();
+            List<String> received = new CopyOnWriteArrayList<>();
+            container.listen("fencing", (notification) -> received.add(notification.payload()));
+            provider.notify("fencing", "before");
+            await().atMost(Duration.ofSeconds(5)).until(() -> received.contains("before"));
+            cluster.standbys().get(0).promote();
+            await().atMost(Duration.ofSeconds(5)).until(() -> provider.topology()
+                .primary()
+                .map((node) -> node.name().equals("standby1"))
+                .orElse(false));
+            // the old primary still runs: only fencing its connections moves LISTEN to the new one
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                provider.notify("fencing", "after");
+                assertThat(received).contains("after");
+            });
         }
     }
 
