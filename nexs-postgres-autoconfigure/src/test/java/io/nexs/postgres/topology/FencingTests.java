@@ -16,6 +16,7 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TcpProxy;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.dao.DataAccessException;
@@ -26,8 +27,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Sessions opened on a primary must stop writing there once writes move to a newer primary, and a session lost
- * on a healthy node is not passed off as a failover.
+ * Sessions opened on a primary must stop writing there once writes move to a newer primary, an old primary that
+ * comes back as a replica serves reads again, and a session lost on a healthy node is not passed off as a
+ * failover.
  */
 class FencingTests {
 
@@ -91,6 +93,38 @@ class FencingTests {
                 provider.notify("fencing", "after");
                 assertThat(received).contains("after");
             });
+        }
+    }
+
+    @Test
+    void anOldPrimaryThatComesBackAsAReplicaRejoinsAsAReplica() {
+        try (PostgresCluster cluster = PostgresCluster.builder().standbys(2).durable(false).start();
+                TcpProxy oldPrimaryAddress = TcpProxy.forNode(cluster.primary());
+                DefaultPostgresProvider provider = new DefaultPostgresProvider(
+                        Topologies.start(List.of(Topologies.definition(cluster.primary(), oldPrimaryAddress),
+                                Topologies.definition(cluster.standbys().get(0))), Topologies.fast()),
+                        new RowMappers(UnmappedColumns.IGNORE, null), 100)) {
+            PostgresNode newPrimary = cluster.standbys().get(0);
+            PostgresNode rebuilt = cluster.standbys().get(1);
+            cluster.primary().crash();
+            newPrimary.promote();
+            await().atMost(Duration.ofSeconds(5)).until(() -> provider.topology()
+                .primary()
+                .map((node) -> node.name().equals("standby1"))
+                .orElse(false));
+            // The old primary's address now leads to a server in recovery, as after the cluster manager rebuilt it
+            // as a replica of the new primary.
+            oldPrimaryAddress.retarget(rebuilt);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                ClusterNode old = provider.topology().node("primary");
+                assertThat(old.state()).isEqualTo(NodeState.HEALTHY);
+                assertThat(old.role()).isEqualTo(NodeRole.REPLICA);
+            });
+            assertThat(provider.withReadPreference(ReadPreference.SECONDARY).queryCount("select inet_server_port()"))
+                .as("reads reach the rejoined replica")
+                .isEqualTo(rebuilt.port());
+            assertThat(provider.topology().primary()).hasValueSatisfying(
+                    (node) -> assertThat(node.name()).isEqualTo("standby1"));
         }
     }
 

@@ -63,9 +63,9 @@ public final class TcpProxy implements AutoCloseable {
 
     private static final long ACCEPT_THREAD_EXIT_MILLIS = 5_000;
 
-    private final String targetHost;
+    /** Where new connections go: host and port together, so a retarget is never seen half done. */
+    private volatile InetSocketAddress target;
 
-    private final int targetPort;
 
     private final int port;
 
@@ -91,8 +91,7 @@ public final class TcpProxy implements AutoCloseable {
     private @Nullable Thread acceptThread;
 
     private TcpProxy(String targetHost, int targetPort) {
-        this.targetHost = targetHost;
-        this.targetPort = targetPort;
+        this.target = InetSocketAddress.createUnresolved(targetHost, targetPort);
         ServerSocket socket = listen(0);
         this.port = socket.getLocalPort();
         this.listener = socket;
@@ -155,12 +154,32 @@ public final class TcpProxy implements AutoCloseable {
 
     /** The host the proxy forwards to. */
     public String targetHost() {
-        return this.targetHost;
+        return this.target.getHostString();
     }
 
     /** The port the proxy forwards to. */
     public int targetPort() {
-        return this.targetPort;
+        return this.target.getPort();
+    }
+
+    /**
+     * Sends new connections to another server from now on; open ones stay with the old one (cut them with
+     * {@link #cutConnections()}). For an address that comes to lead elsewhere, such as an old primary rebuilt as a
+     * replica, or a virtual IP moved by a cluster manager.
+     *
+     * @throws IllegalArgumentException if the port is not between 1 and 65535
+     */
+    public void retarget(String targetHost, int targetPort) {
+        if (targetPort < 1 || targetPort > 65535) {
+            throw new IllegalArgumentException("target port " + targetPort + " is not between 1 and 65535");
+        }
+        this.target = InetSocketAddress.createUnresolved(targetHost, targetPort);
+        logger.info("TCP proxy {} now forwards new connections to {}:{}", address(), targetHost, targetPort);
+    }
+
+    /** {@link #retarget(String, int)} to a node's host and port. */
+    public void retarget(PostgresNode node) {
+        retarget(node.host(), node.port());
     }
 
     /**
@@ -317,13 +336,13 @@ public final class TcpProxy implements AutoCloseable {
         synchronized (this.monitor) {
             this.monitor.notifyAll();
         }
-        logger.info("Closed TCP proxy {} -> {}:{} ({} connections cut)", address(), this.targetHost,
-                this.targetPort, cut);
+        logger.info("Closed TCP proxy {} -> {}:{} ({} connections cut)", address(), targetHost(), targetPort(),
+                cut);
     }
 
     @Override
     public String toString() {
-        return "TcpProxy[" + address() + " -> " + this.targetHost + ":" + this.targetPort + "]";
+        return "TcpProxy[" + address() + " -> " + targetHost() + ":" + targetPort() + "]";
     }
 
     // ---- internals ----
@@ -521,8 +540,8 @@ public final class TcpProxy implements AutoCloseable {
                 }
                 target = new Socket();
                 target.setTcpNoDelay(true);
-                target.connect(new InetSocketAddress(TcpProxy.this.targetHost, TcpProxy.this.targetPort),
-                        CONNECT_TIMEOUT_MILLIS);
+                InetSocketAddress to = TcpProxy.this.target;
+                target.connect(new InetSocketAddress(to.getHostString(), to.getPort()), CONNECT_TIMEOUT_MILLIS);
                 this.client.setTcpNoDelay(true);
                 if (!attach(target)) {
                     return;
@@ -530,7 +549,7 @@ public final class TcpProxy implements AutoCloseable {
             }
             catch (IOException ex) {
                 logger.info("TCP proxy {}: cannot connect to {}:{}, closing the client's connection: {}", address(),
-                        TcpProxy.this.targetHost, TcpProxy.this.targetPort, ex.toString());
+                        targetHost(), targetPort(), ex.toString());
                 closeQuietly(target);
                 close(false);
                 return;

@@ -59,6 +59,21 @@ class TcpProxyTests {
     }
 
     @Test
+    void retargetSendsNewConnectionsElsewhereAndLeavesOpenOnesAlone(@ClusterSpec(standbys = 1) PostgresCluster cluster)
+            throws SQLException {
+        try (TcpProxy proxy = TcpProxy.forNode(cluster.primary()); Connection before = connect(proxy)) {
+            assertThat(query(before, "select pg_is_in_recovery()")).isEqualTo("f");
+            proxy.retarget(cluster.standbys().get(0));
+            assertThat(proxy.targetPort()).isEqualTo(cluster.standbys().get(0).port());
+            try (Connection after = connect(proxy)) {
+                assertThat(query(after, "select pg_is_in_recovery()")).isEqualTo("t");
+            }
+            assertThat(query(before, "select pg_is_in_recovery()")).isEqualTo("f");
+            assertThatThrownBy(() -> proxy.retarget("127.0.0.1", 0)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void latencyDelaysBothDirections(PostgresNode node) throws SQLException {
         try (TcpProxy proxy = TcpProxy.forNode(node); Connection connection = connect(proxy)) {
             assertThat(query(connection, "select 1")).isEqualTo("1");
