@@ -1,15 +1,19 @@
 package io.nexs.postgres;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.pool.NodePool;
+import io.nexs.postgres.pool.PoolListener;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.topology.ClusterNode;
 import io.nexs.postgres.topology.ClusterTopology;
@@ -18,6 +22,8 @@ import io.nexs.postgres.topology.NodeRole;
 import io.nexs.postgres.topology.NodeState;
 import io.nexs.postgres.topology.ReadPreference;
 import io.nexs.postgres.topology.RoutingDataSource;
+import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.tx.RetryStatistics;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.datasource.LazyConnectionDataSourceProxy;
@@ -39,24 +45,43 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
     private final Map<ReadPreference, PostgresOperations> views = new EnumMap<>(ReadPreference.class);
 
     /**
-     * Creates a provider over a started topology, which it owns from now on.
+     * Creates a provider over a started topology, which it owns from now on, with no hooks and no retries.
      * @param topology the nodes
      * @param rowMappers the row mappers
      * @param fetchSize rows per round trip of a stream
      */
     public DefaultPostgresProvider(ClusterTopology topology, RowMappers rowMappers, int fetchSize) {
-        this(topology, routedDataSource(topology), rowMappers, fetchSize);
+        this(topology, rowMappers, fetchSize, HookManager.none(), Retrier.disabled());
+    }
+
+    /**
+     * Creates a provider over a started topology, which it owns from now on. The hooks are told of the
+     * topology's events and of every borrow from its pools.
+     * @param topology the nodes
+     * @param rowMappers the row mappers
+     * @param fetchSize rows per round trip of a stream
+     * @param hooks the hooks
+     * @param retrier how transient failures are retried
+     */
+    public DefaultPostgresProvider(ClusterTopology topology, RowMappers rowMappers, int fetchSize, HookManager hooks,
+            Retrier retrier) {
+        this(topology, routedDataSource(topology), rowMappers, fetchSize, hooks, retrier);
     }
 
     private DefaultPostgresProvider(ClusterTopology topology, LazyConnectionDataSourceProxy dataSource,
-            RowMappers rowMappers, int fetchSize) {
+            RowMappers rowMappers, int fetchSize, HookManager hooks, Retrier retrier) {
         super(dataSource, RoutingDataSource.primary(topology),
-                RoutingDataSource.reads(topology, topology.settings().readPreference()), rowMappers, fetchSize);
+                RoutingDataSource.reads(topology, topology.settings().readPreference()), rowMappers, fetchSize, hooks,
+                retrier);
         this.topology = topology;
         this.dataSource = dataSource;
         for (ReadPreference preference : ReadPreference.values()) {
             this.views.put(preference, (preference == topology.settings().readPreference()) ? this
-                    : new PreferenceView(this, preference, rowMappers, fetchSize));
+                    : new PreferenceView(this, preference, rowMappers, fetchSize, hooks, retrier));
+        }
+        if (hooks != HookManager.none()) {
+            topology.addListener(hooks::onTopologyEvent);
+            topology.setPoolListener(new ConnectionHooks(topology, hooks));
         }
     }
 
@@ -98,6 +123,21 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
     @Override
     public PostgresOperations withReadPreference(ReadPreference preference) {
         return this.views.get(preference);
+    }
+
+    @Override
+    public HookManager hooks() {
+        return getHooks();
+    }
+
+    @Override
+    public RetryStatistics retryStatistics() {
+        return getRetrier().statistics();
+    }
+
+    @Override
+    @Nullable ClusterNode node(Connection connection) {
+        return this.topology.nodeOf(connection).orElse(null);
     }
 
     @Override
@@ -146,6 +186,43 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
         this.topology.close();
     }
 
+    /** Tells the hooks of borrows and returns, when one of them listens. */
+    private static final class ConnectionHooks implements PoolListener {
+
+        private final ClusterTopology topology;
+
+        private final HookManager hooks;
+
+        ConnectionHooks(ClusterTopology topology, HookManager hooks) {
+            this.topology = topology;
+            this.hooks = hooks;
+        }
+
+        @Override
+        public void acquired(NodePool pool, long waitNanos) {
+            if (this.hooks.observesConnections()) {
+                this.hooks.connectionAcquired(pool.name(), role(pool), waitNanos);
+            }
+        }
+
+        @Override
+        public void released(NodePool pool, long heldMillis) {
+            if (this.hooks.observesConnections()) {
+                this.hooks.connectionReleased(pool.name(), role(pool), TimeUnit.MILLISECONDS.toNanos(heldMillis));
+            }
+        }
+
+        private @Nullable NodeRole role(NodePool pool) {
+            for (ClusterNode node : this.topology.nodes()) {
+                if (node.pool() == pool) {
+                    return node.role();
+                }
+            }
+            return null;
+        }
+
+    }
+
     /** The provider's operations with another read preference. */
     private static final class PreferenceView extends PostgresTemplate {
 
@@ -154,11 +231,16 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
         private final ReadPreference preference;
 
         PreferenceView(DefaultPostgresProvider provider, ReadPreference preference, RowMappers rowMappers,
-                int fetchSize) {
+                int fetchSize, HookManager hooks, Retrier retrier) {
             super(provider.dataSource, RoutingDataSource.primary(provider.topology),
-                    RoutingDataSource.reads(provider.topology, preference), rowMappers, fetchSize);
+                    RoutingDataSource.reads(provider.topology, preference), rowMappers, fetchSize, hooks, retrier);
             this.provider = provider;
             this.preference = preference;
+        }
+
+        @Override
+        @Nullable ClusterNode node(Connection connection) {
+            return this.provider.node(connection);
         }
 
         @Override

@@ -4,10 +4,12 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.topology.ClusterTopology;
 import io.nexs.postgres.topology.FailoverInProgressException;
 import io.nexs.postgres.topology.ReadPreference;
+import io.nexs.postgres.tx.RetryStatistics;
 
 /**
  * The entry point to nexs-postgres: the queries, statements and transactions of {@link PostgresOperations} routed
@@ -60,5 +62,18 @@ public interface PostgresProvider extends PostgresOperations {
      * @return the operations; cheap, and may be kept
      */
     PostgresOperations withReadPreference(ReadPreference preference);
+
+    /**
+     * The hooks called around this provider's work; hooks can be added and removed here at run time.
+     * @return the hook manager
+     */
+    HookManager hooks();
+
+    /**
+     * What retrying has done since start-up: attempts, retries, successes after a retry, exhausted retries, and
+     * commits whose lost connection was settled by the outcome check.
+     * @return the statistics now
+     */
+    RetryStatistics retryStatistics();
 
 }

@@ -17,12 +17,19 @@ import java.util.stream.StreamSupport;
 
 import javax.sql.DataSource;
 
+import io.nexs.postgres.hook.HookContext;
+import io.nexs.postgres.hook.HookManager;
+import io.nexs.postgres.hook.Operation;
 import io.nexs.postgres.notify.NotificationListenerContainer;
 import io.nexs.postgres.query.ObjectRowMapper;
 import io.nexs.postgres.query.ObjectRowMapper.RowReader;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.RowMappingException;
 import io.nexs.postgres.query.UnmappedColumns;
+import io.nexs.postgres.topology.ClusterNode;
+import io.nexs.postgres.tx.CommitOutcomeCheck;
+import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.InvalidDataAccessApiUsageException;
@@ -30,13 +37,8 @@ import org.springframework.dao.IncorrectResultSizeDataAccessException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.support.JdbcUtils;
-import org.springframework.jdbc.support.JdbcTransactionManager;
-import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.annotation.Isolation;
-import org.springframework.transaction.support.DefaultTransactionDefinition;
 import org.springframework.transaction.support.TransactionCallback;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * {@link PostgresOperations} over a {@link DataSource}: the pool of one node, or any data source the
@@ -61,9 +63,13 @@ public class PostgresTemplate implements PostgresOperations {
 
     private final int fetchSize;
 
-    private final JdbcTransactionManager transactionManager;
-
     private final SqlErrors errors = new SqlErrors();
+
+    private final HookManager hooks;
+
+    private final Retrier retrier;
+
+    private final TransactionRunner transactions;
 
     /**
      * Creates a template with default settings: unmapped columns ignored, no JSON binding beyond
@@ -81,7 +87,20 @@ public class PostgresTemplate implements PostgresOperations {
      * @param fetchSize rows per round trip of a stream
      */
     public PostgresTemplate(DataSource dataSource, RowMappers rowMappers, int fetchSize) {
-        this(dataSource, dataSource, dataSource, rowMappers, fetchSize);
+        this(dataSource, rowMappers, fetchSize, HookManager.none(), Retrier.disabled());
+    }
+
+    /**
+     * Creates a template with hooks and retries.
+     * @param dataSource the data source
+     * @param rowMappers the row mappers, shared by the templates of an application
+     * @param fetchSize rows per round trip of a stream
+     * @param hooks the hooks to call around every operation
+     * @param retrier how transient failures are retried
+     */
+    public PostgresTemplate(DataSource dataSource, RowMappers rowMappers, int fetchSize, HookManager hooks,
+            Retrier retrier) {
+        this(dataSource, dataSource, dataSource, rowMappers, fetchSize, hooks, retrier);
     }
 
     /**
@@ -93,9 +112,11 @@ public class PostgresTemplate implements PostgresOperations {
      * @param reads connections for queries outside a transaction
      * @param rowMappers the row mappers, shared by the templates of an application
      * @param fetchSize rows per round trip of a stream
+     * @param hooks the hooks to call around every operation
+     * @param retrier how transient failures are retried; lost commits are checked on {@code writes}
      */
     protected PostgresTemplate(DataSource dataSource, DataSource writes, DataSource reads, RowMappers rowMappers,
-            int fetchSize) {
+            int fetchSize, HookManager hooks, Retrier retrier) {
         if (fetchSize < 1) {
             throw new IllegalArgumentException("The fetch size must be at least 1, not " + fetchSize);
         }
@@ -104,10 +125,27 @@ public class PostgresTemplate implements PostgresOperations {
         this.reads = Objects.requireNonNull(reads, "reads");
         this.rowMappers = Objects.requireNonNull(rowMappers, "rowMappers");
         this.fetchSize = fetchSize;
-        this.transactionManager = new JdbcTransactionManager(dataSource);
-        // Joining a transaction whose isolation or read-only flag differs from the options fails instead of
-        // silently running with the outer transaction's.
-        this.transactionManager.setValidateExistingTransaction(true);
+        this.hooks = Objects.requireNonNull(hooks, "hooks");
+        this.retrier = Objects.requireNonNull(retrier, "retrier");
+        CommitOutcomeCheck commitCheck = new CommitOutcomeCheck(writes, retrier.settings().verifyCommitTimeout(),
+                this::serverIdentity);
+        this.transactions = new TransactionRunner(dataSource, this.errors, hooks, retrier, commitCheck);
+    }
+
+    /**
+     * The hooks this template calls.
+     * @return the hook manager
+     */
+    public HookManager getHooks() {
+        return this.hooks;
+    }
+
+    /**
+     * How this template retries, with its statistics.
+     * @return the retrier
+     */
+    public Retrier getRetrier() {
+        return this.retrier;
     }
 
     /**
@@ -121,7 +159,7 @@ public class PostgresTemplate implements PostgresOperations {
     @Override
     public <T> List<T> queryAll(Class<T> type, String sql, Object... args) {
         ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
-        return run("queryAll", sql, args, false, true, (statement) -> {
+        return run(Operation.QUERY, "queryAll", sql, args, false, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
                 return mapper.readAll(rs);
             }
@@ -130,7 +168,7 @@ public class PostgresTemplate implements PostgresOperations {
 
     @Override
     public <T> List<T> queryAll(String sql, RowMapper<T> mapper, Object... args) {
-        return run("queryAll", sql, args, false, true, (statement) -> {
+        return run(Operation.QUERY, "queryAll", sql, args, false, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
                 List<T> rows = new ArrayList<>();
                 int rowNum = 0;
@@ -154,7 +192,7 @@ public class PostgresTemplate implements PostgresOperations {
     }
 
     private <T> Optional<T> single(String sql, @Nullable Object[] args, ReaderFactory<T> readers) {
-        return run("queryOne", sql, args, true, true, (statement) -> {
+        return run(Operation.QUERY, "queryOne", sql, args, true, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
@@ -176,7 +214,7 @@ public class PostgresTemplate implements PostgresOperations {
     @Override
     public long queryCount(String sql, Object... args) {
         ObjectRowMapper<Long> mapper = this.rowMappers.forType(Long.class);
-        return run("queryCount", sql, args, true, true, (statement) -> {
+        return run(Operation.QUERY, "queryCount", sql, args, true, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
                 if (!rs.next()) {
                     throw new IncorrectResultSizeDataAccessException(
@@ -197,24 +235,34 @@ public class PostgresTemplate implements PostgresOperations {
 
     @Override
     public int exec(String sql, Object... args) {
-        return run("exec", sql, args, false, false, PreparedStatement::executeUpdate);
+        return run(Operation.EXEC, "exec", sql, args, false, false, PreparedStatement::executeUpdate);
     }
 
     @Override
     public void notify(String channel, String payload) {
         NotificationListenerContainer.validateChannel(channel);
         NotificationListenerContainer.validatePayload(payload);
-        run("notify", "select pg_notify(?, ?)", new Object[] { channel, payload }, false, false,
+        run(Operation.EXEC, "notify", "select pg_notify(?, ?)", new Object[] { channel, payload }, false, false,
                 PreparedStatement::execute);
     }
 
     @Override
     public int[] batch(String sql, Iterable<?> parameterSets) {
         Objects.requireNonNull(parameterSets, "parameterSets");
-        Connection connection = connection(false);
+        if (!retrying()) {
+            return batchOnce(sql, parameterSets, 1, false);
+        }
+        // Only a batch that never reached the server runs again: its parameter sets are then still unread.
+        return this.retrier.run("batch", (attempt) -> batchOnce(sql, parameterSets, attempt, true));
+    }
+
+    private int[] batchOnce(String sql, Iterable<?> parameterSets, int attempt, boolean retried) {
+        Connection connection = connection(false, null);
         PreparedStatement statement = null;
         StatementParameters current = null;
         String firstSql = null;
+        HookContext hook = null;
+        boolean began = false;
         // Kept only to take the values out of an error message; the driver holds them until execution anyway.
         List<@Nullable Object[]> sent = new ArrayList<>();
         try {
@@ -228,6 +276,12 @@ public class PostgresTemplate implements PostgresOperations {
                 }
                 if (statement == null) {
                     firstSql = current.sql();
+                    hook = this.hooks.start(Operation.BATCH, "batch", firstSql, current.values().length,
+                            current.values());
+                    if (hook != null) {
+                        before(hook, connection, attempt);
+                        began = true;
+                    }
                     // With named parameters the SQL depends on the values (a collection expands to a list), so
                     // the first set decides it for all.
                     statement = connection.prepareStatement(current.sql());
@@ -236,10 +290,25 @@ public class PostgresTemplate implements PostgresOperations {
                 current.bind(statement);
                 statement.addBatch();
             }
-            return (statement != null) ? statement.executeBatch() : new int[0];
+            int[] counts = (statement != null) ? statement.executeBatch() : new int[0];
+            if (began) {
+                this.hooks.after(hook, rowsOf(counts), null);
+            }
+            return counts;
         }
         catch (SQLException ex) {
-            throw failure("batch", (current != null) ? current.sql() : sql, ex, sent.toArray(), statement);
+            RuntimeException failure = failure("batch", (current != null) ? current.sql() : sql, ex, sent.toArray(),
+                    statement);
+            if (began) {
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
+            }
+            throw retried ? Retrier.doNotRetry(failure) : failure;
+        }
+        catch (RuntimeException ex) {
+            if (began) {
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
+            }
+            throw retried ? Retrier.doNotRetry(ex) : ex;
         }
         finally {
             JdbcUtils.closeStatement(statement);
@@ -268,7 +337,7 @@ public class PostgresTemplate implements PostgresOperations {
         }
         // PgJDBC sends the statements of one multi-statement string as separate extended-protocol messages
         // followed by a single Sync: one round trip, and one implicit transaction when auto-commit is on.
-        return run("pipeline", sql.toString(), values.toArray(), false, false, (statement) -> {
+        return run(Operation.EXEC, "pipeline", sql.toString(), values.toArray(), false, false, (statement) -> {
             int[] counts = new int[statements.size()];
             int index = 0;
             boolean isResultSet = statement.execute();
@@ -326,9 +395,19 @@ public class PostgresTemplate implements PostgresOperations {
 
     private <T> Stream<T> openStream(String sql, @Nullable Object[] args, ReaderFactory<T> readers) {
         StatementParameters parameters = StatementParameters.of(sql, args);
-        CursorQuery cursor = new CursorQuery(parameters);
+        if (!this.retrier.isEnabled() || TransactionSynchronizationManager.isActualTransactionActive()) {
+            return openStream(parameters, readers, 1);
+        }
+        // Only the opening is retried: once rows are handed out, running the query again would repeat them.
+        return this.retrier.run("stream", (attempt) -> openStream(parameters, readers, attempt));
+    }
+
+    private <T> Stream<T> openStream(StatementParameters parameters, ReaderFactory<T> readers, int attempt) {
+        CursorQuery cursor = new CursorQuery(parameters,
+                this.hooks.start(Operation.QUERY, "stream", parameters.sql(), parameters.values().length,
+                        parameters.values()));
         try {
-            ResultSet rs = cursor.open();
+            ResultSet rs = cursor.open(attempt);
             RowReader<T> reader = readers.reader(rs);
             Spliterator<T> rows = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.ORDERED) {
                 @Override
@@ -337,11 +416,20 @@ public class PostgresTemplate implements PostgresOperations {
                         if (!rs.next()) {
                             return false;
                         }
-                        action.accept(reader.read(rs));
+                        T row = reader.read(rs);
+                        cursor.rows++;
+                        action.accept(row);
                         return true;
                     }
                     catch (SQLException ex) {
-                        throw failure("stream", parameters.sql(), ex, parameters.values(), cursor.statement);
+                        RuntimeException failure = failure("stream", parameters.sql(), ex, parameters.values(),
+                                cursor.statement);
+                        cursor.failure = failure;
+                        throw failure;
+                    }
+                    catch (RuntimeException ex) {
+                        cursor.failure = ex;
+                        throw ex;
                     }
                 }
             };
@@ -350,10 +438,12 @@ public class PostgresTemplate implements PostgresOperations {
         catch (SQLException ex) {
             RuntimeException failure = failure("stream", parameters.sql(), ex, parameters.values(),
                     cursor.statement);
+            cursor.failure = failure;
             closeAfterFailure(cursor, failure);
             throw failure;
         }
         catch (RuntimeException | Error ex) {
+            cursor.failure = ex;
             closeAfterFailure(cursor, ex);
             throw ex;
         }
@@ -374,26 +464,23 @@ public class PostgresTemplate implements PostgresOperations {
         return inTransaction(TransactionOptions.defaults(), callback);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>When this call begins the transaction and retries are on, a transient failure (a serialization failure,
+     * a deadlock, a lost connection, a failover) rolls the transaction back and runs the <em>whole callback</em>
+     * again in a new transaction, up to the configured attempts. The callback must therefore be safe to run more
+     * than once: everything it does through the database is undone by the rollback, but effects outside it (a
+     * message sent, a field set, a counter bumped) are not. Inside a transaction the caller manages, nothing is
+     * retried. When the connection is lost during {@code COMMIT}, the outcome is asked of the primary: a
+     * committed transaction is not run again, and when no one can tell the caller gets
+     * {@link io.nexs.postgres.tx.CommitOutcomeUnknownException}.
+     */
     @Override
     public <T> T inTransaction(TransactionOptions options, TransactionCallback<T> callback) {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(callback, "callback");
-        DefaultTransactionDefinition definition = new DefaultTransactionDefinition(options.savepoint()
-                ? TransactionDefinition.PROPAGATION_NESTED : TransactionDefinition.PROPAGATION_REQUIRED);
-        definition.setIsolationLevel(options.isolation().value());
-        definition.setReadOnly(options.readOnly());
-        if (options.timeout() != null) {
-            definition.setTimeout((int) Math.max(1, (options.timeout().toMillis() + 999) / 1000));
-        }
-        TransactionTemplate template = new TransactionTemplate(this.transactionManager, definition);
-        return template.execute((status) -> {
-            if (options.deferrable() && status.isNewTransaction() && options.readOnly()
-                    && options.isolation() == Isolation.SERIALIZABLE) {
-                // Must come before the transaction's first query; PgJDBC has no property for it.
-                exec("set transaction deferrable");
-            }
-            return callback.doInTransaction(status);
-        });
+        return this.transactions.run(this, options, callback);
     }
 
     /**
@@ -401,6 +488,19 @@ public class PostgresTemplate implements PostgresOperations {
      * reads or the writes data source. Released with {@link DataSourceUtils#releaseConnection}, which closes it
      * unless it is the transaction's.
      */
+    private Connection connection(boolean read, @Nullable HookContext hook) {
+        try {
+            return connection(read);
+        }
+        catch (RuntimeException ex) {
+            if (hook != null) {
+                // the operation could not start: its after and error hooks still hear of it
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
+            }
+            throw ex;
+        }
+    }
+
     private Connection connection(boolean read) {
         if (this.reads == this.dataSource && this.writes == this.dataSource) {
             return DataSourceUtils.getConnection(this.dataSource);
@@ -436,12 +536,58 @@ public class PostgresTemplate implements PostgresOperations {
         return this.errors.translate(task, sql, ex, values);
     }
 
-    private <R> R run(String task, String sql, @Nullable Object[] args, boolean singleRow, boolean read,
-            StatementWork<R> work) {
+    /**
+     * The node behind a connection, for hooks and for the commit-outcome check; subclasses that know the nodes
+     * tell.
+     * @param connection a connection of this template
+     * @return the node, or {@code null} when not known
+     */
+    @Nullable ClusterNode node(Connection connection) {
+        return null;
+    }
+
+    private @Nullable String serverIdentity(Connection connection) {
+        ClusterNode node = node(connection);
+        return (node != null) ? node.name() + " (timeline " + node.timeline() + ")" : null;
+    }
+
+    private void before(HookContext hook, Connection connection, int attempt) {
+        ClusterNode node = node(connection);
+        this.hooks.before(hook, (node != null) ? node.name() : null, (node != null) ? node.role() : null, attempt);
+    }
+
+    /**
+     * Whether a call made now may be retried: retries are on, and no transaction is open on the thread, whose
+     * owner alone can run it again.
+     */
+    private boolean retrying() {
+        return this.retrier.isEnabled() && !TransactionSynchronizationManager.isActualTransactionActive()
+                && TransactionSynchronizationManager.getResource(this.dataSource) == null;
+    }
+
+    private <R> R run(Operation operation, String task, String sql, @Nullable Object[] args, boolean singleRow,
+            boolean read, StatementWork<R> work) {
         StatementParameters parameters = StatementParameters.of(sql, args);
-        Connection connection = connection(read);
+        if (!retrying()) {
+            return execute(operation, task, parameters, singleRow, read, work, 1, false);
+        }
+        return this.retrier.run(task, (attempt) -> execute(operation, task, parameters, singleRow, read, work,
+                attempt, true));
+    }
+
+    private <R> R execute(Operation operation, String task, StatementParameters parameters, boolean singleRow,
+            boolean read, StatementWork<R> work, int attempt, boolean retried) {
+        HookContext hook = this.hooks.start(operation, task, parameters.sql(), parameters.values().length,
+                parameters.values());
+        Connection connection = connection(read, hook);
         PreparedStatement statement = null;
+        boolean began = false;
+        boolean sent = false;
         try {
+            if (hook != null) {
+                before(hook, connection, attempt);
+                began = true;
+            }
             statement = connection.prepareStatement(parameters.sql());
             DataSourceUtils.applyTransactionTimeout(statement, this.dataSource);
             if (singleRow) {
@@ -449,15 +595,61 @@ public class PostgresTemplate implements PostgresOperations {
                 statement.setMaxRows(2);
             }
             parameters.bind(statement);
-            return work.run(statement);
+            sent = true;
+            R result = work.run(statement);
+            if (began) {
+                this.hooks.after(hook, rowsOf(result), null);
+            }
+            return result;
         }
         catch (SQLException ex) {
-            throw failure(task, parameters.sql(), ex, parameters.values(), statement);
+            RuntimeException failure = failure(task, parameters.sql(), ex, parameters.values(), statement);
+            if (began) {
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
+            }
+            // A write whose connection was lost after it was sent may have been applied: never send it again.
+            // An error the server answered with means it rolled the statement back.
+            throw (retried && !read && sent && TransientErrors.isConnectionLoss(failure))
+                    ? Retrier.doNotRetry(failure) : failure;
+        }
+        catch (RuntimeException ex) {
+            if (began) {
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
+            }
+            throw ex;
         }
         finally {
             JdbcUtils.closeStatement(statement);
             DataSourceUtils.releaseConnection(connection, this.dataSource);
         }
+    }
+
+    /** The rows a call returned or affected, as hooks see them. */
+    private static long rowsOf(@Nullable Object result) {
+        if (result instanceof List<?> list) {
+            return list.size();
+        }
+        if (result instanceof Optional<?> optional) {
+            return optional.isPresent() ? 1 : 0;
+        }
+        if (result instanceof Integer count) {
+            return count;
+        }
+        if (result instanceof Long) {
+            // queryCount: one row
+            return 1;
+        }
+        if (result instanceof int[] counts) {
+            long rows = 0;
+            for (int count : counts) {
+                if (count < 0) {
+                    return HookContext.UNKNOWN_ROWS;
+                }
+                rows += count;
+            }
+            return rows;
+        }
+        return HookContext.UNKNOWN_ROWS;
     }
 
     @FunctionalInterface
@@ -495,11 +687,20 @@ public class PostgresTemplate implements PostgresOperations {
 
         private boolean closed;
 
-        CursorQuery(StatementParameters parameters) {
+        private final @Nullable HookContext hook;
+
+        private boolean began;
+
+        long rows;
+
+        @Nullable Throwable failure;
+
+        CursorQuery(StatementParameters parameters, @Nullable HookContext hook) {
             this.parameters = parameters;
+            this.hook = hook;
         }
 
-        ResultSet open() throws SQLException {
+        ResultSet open(int attempt) throws SQLException {
             DataSource dataSource = PostgresTemplate.this.dataSource;
             Connection connection;
             if (TransactionSynchronizationManager.isActualTransactionActive()) {
@@ -507,11 +708,25 @@ public class PostgresTemplate implements PostgresOperations {
                 this.connection = connection;
             }
             else {
-                connection = PostgresTemplate.this.reads.getConnection();
+                try {
+                    connection = PostgresTemplate.this.reads.getConnection();
+                }
+                catch (SQLException ex) {
+                    RuntimeException failure = failure("stream", this.parameters.sql(), ex, null, null);
+                    if (this.hook != null) {
+                        PostgresTemplate.this.hooks.after(this.hook, HookContext.UNKNOWN_ROWS, failure);
+                    }
+                    this.closed = true;
+                    throw failure;
+                }
                 this.connection = connection;
                 this.ownConnection = true;
                 connection.setReadOnly(true);
                 connection.setAutoCommit(false);
+            }
+            if (this.hook != null) {
+                before(this.hook, connection, attempt);
+                this.began = true;
             }
             PreparedStatement statement = connection.prepareStatement(this.parameters.sql(),
                     ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
@@ -529,6 +744,9 @@ public class PostgresTemplate implements PostgresOperations {
                 return;
             }
             this.closed = true;
+            if (this.began) {
+                PostgresTemplate.this.hooks.after(this.hook, this.rows, this.failure);
+            }
             SQLException failure = null;
             failure = attempt(failure, this.resultSet, ResultSet::close);
             failure = attempt(failure, this.statement, PreparedStatement::close);

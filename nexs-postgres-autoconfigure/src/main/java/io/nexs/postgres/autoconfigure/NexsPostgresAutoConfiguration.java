@@ -8,6 +8,9 @@ import javax.sql.XADataSource;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.hook.HookManager;
+import io.nexs.postgres.hook.PostgresHook;
+import io.nexs.postgres.hook.SlowQueryLogger;
 import io.nexs.postgres.notify.NotificationListenerContainer;
 import io.nexs.postgres.topology.ClusterTopology;
 import io.nexs.postgres.topology.FailoverInProgressException;
@@ -15,11 +18,15 @@ import io.nexs.postgres.pool.NodePoolCustomizer;
 import io.nexs.postgres.query.JacksonJsonCodec;
 import io.nexs.postgres.query.JsonCodec;
 import io.nexs.postgres.query.RowMappers;
+import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.tx.TransientErrors;
 import org.postgresql.Driver;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -32,6 +39,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.transaction.TransactionExecutionListener;
 
 /**
  * Auto-configuration of nexs-postgres: the {@link PostgresProvider} over the cluster's nodes (one HikariCP pool
@@ -67,6 +76,66 @@ public final class NexsPostgresAutoConfiguration {
         return new StringToNodeConverter();
     }
 
+    /**
+     * The hooks called around database work. Hook beans are registered once every singleton exists, so a hook
+     * may depend on the provider it observes.
+     * @param properties the properties
+     * @return the hook manager
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    HookManager postgresHookManager(NexsPostgresProperties properties) {
+        return ResilienceSettings.hookManager(properties.getHooks());
+    }
+
+    @Bean
+    static SmartInitializingSingleton postgresHookRegistrar(ObjectProvider<HookManager> hookManager,
+            ObjectProvider<PostgresHook> hooks) {
+        return () -> {
+            HookManager manager = hookManager.getIfUnique();
+            if (manager != null && manager != HookManager.none()) {
+                hooks.orderedStream().forEach(manager::register);
+            }
+        };
+    }
+
+    /**
+     * Calls the transaction hooks; Spring Boot adds it to the application's transaction manager too, so
+     * {@code @Transactional} work reaches them.
+     * @param hookManager the hooks
+     * @return the listener
+     */
+    @Bean
+    @ConditionalOnBean(HookManager.class)
+    TransactionExecutionListener postgresHookTransactionListener(HookManager hookManager) {
+        return hookManager.transactionListener();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "nexs.postgres.hooks.slow-query", name = "threshold")
+    SlowQueryLogger postgresSlowQueryLogger(NexsPostgresProperties properties) {
+        return new SlowQueryLogger(ResilienceSettings.slowQueryThreshold(properties.getHooks()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    TransientErrors postgresTransientErrors(NexsPostgresProperties properties, ResourceLoader resourceLoader) {
+        return ResilienceSettings.transientErrors(properties.getRetry(), resourceLoader.getClassLoader());
+    }
+
+    /**
+     * How transient failures are retried, and the statistics of it.
+     * @param properties the properties
+     * @param transientErrors which failures are transient
+     * @return the retrier
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    Retrier postgresRetrier(NexsPostgresProperties properties, TransientErrors transientErrors) {
+        return new Retrier(ResilienceSettings.retrySettings(properties.getRetry()), transientErrors);
+    }
+
     @Bean
     @ConditionalOnMissingBean
     RowMappers postgresRowMappers(NexsPostgresProperties properties, ObjectProvider<JsonCodec> json) {
@@ -94,7 +163,7 @@ public final class NexsPostgresAutoConfiguration {
         DefaultPostgresProvider postgresProvider(NexsPostgresProperties properties,
                 ObjectProvider<JdbcConnectionDetails> connectionDetails,
                 ObjectProvider<NodePoolCustomizer> customizers, RowMappers rowMappers, Environment environment,
-                ApplicationEventPublisher events) {
+                ApplicationEventPublisher events, HookManager hooks, Retrier retrier) {
             int fetchSize = fetchSize(properties);
             ResolvedSettings settings = ResolvedSettings.resolve(properties, connectionDetails.getIfAvailable(),
                     environment.getProperty("spring.application.name"));
@@ -102,7 +171,7 @@ public final class NexsPostgresAutoConfiguration {
                     customizers.orderedStream().toList());
             topology.addListener(events::publishEvent);
             topology.start();
-            return new DefaultPostgresProvider(topology, rowMappers, fetchSize);
+            return new DefaultPostgresProvider(topology, rowMappers, fetchSize, hooks, retrier);
         }
 
         /**

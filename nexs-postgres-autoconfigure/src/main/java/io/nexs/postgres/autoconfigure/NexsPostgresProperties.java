@@ -109,6 +109,10 @@ public class NexsPostgresProperties {
 
     private final Query query = new Query();
 
+    private final Hooks hooks = new Hooks();
+
+    private final Retry retry = new Retry();
+
     public boolean isEnabled() {
         return this.enabled;
     }
@@ -243,6 +247,14 @@ public class NexsPostgresProperties {
 
     public Query getQuery() {
         return this.query;
+    }
+
+    public Hooks getHooks() {
+        return this.hooks;
+    }
+
+    public Retry getRetry() {
+        return this.retry;
     }
 
     /**
@@ -789,6 +801,210 @@ public class NexsPostgresProperties {
 
         public void setRewriteBatchedInserts(boolean rewriteBatchedInserts) {
             this.rewriteBatchedInserts = rewriteBatchedInserts;
+        }
+
+    }
+
+
+    /**
+     * Settings of the hooks called around database work.
+     */
+    public static class Hooks {
+
+        /**
+         * How long one hook call may run before it is interrupted, logged and counted as failed; 0 for no limit.
+         * The database call goes on either way.
+         */
+        private Duration timeout = Duration.ofSeconds(1);
+
+        /**
+         * Whether hooks see bound parameter values. Off by default: the values are the application's data.
+         */
+        private boolean includeParameters = false;
+
+        private final SlowQuery slowQuery = new SlowQuery();
+
+        public Duration getTimeout() {
+            return this.timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+
+        public boolean isIncludeParameters() {
+            return this.includeParameters;
+        }
+
+        public void setIncludeParameters(boolean includeParameters) {
+            this.includeParameters = includeParameters;
+        }
+
+        public SlowQuery getSlowQuery() {
+            return this.slowQuery;
+        }
+
+    }
+
+    /**
+     * Settings of the slow-query log.
+     */
+    public static class SlowQuery {
+
+        /**
+         * Queries, statements and batches that take longer are logged as warnings, with literals removed from
+         * the SQL and without parameter values. Unset: no slow-query log.
+         */
+        private @Nullable Duration threshold;
+
+        public @Nullable Duration getThreshold() {
+            return this.threshold;
+        }
+
+        public void setThreshold(@Nullable Duration threshold) {
+            this.threshold = threshold;
+        }
+
+    }
+
+    /**
+     * Settings of retries after transient failures, and of the check of commits whose connection was lost.
+     */
+    public static class Retry {
+
+        /**
+         * Whether transient failures are retried: whole transactions begun by inTransaction, queries, and
+         * statements that never reached the server.
+         */
+        private boolean enabled = true;
+
+        /**
+         * The most executions of one piece of work, the first included.
+         */
+        private int maxAttempts = 3;
+
+        /**
+         * The pause before the first retry.
+         */
+        private Duration initialInterval = Duration.ofMillis(50);
+
+        /**
+         * How much each pause grows over the previous one.
+         */
+        private double multiplier = 2.0;
+
+        /**
+         * The longest pause between two attempts.
+         */
+        private Duration maxInterval = Duration.ofSeconds(1);
+
+        /**
+         * How much a pause may randomly differ, up or down, so that clients that failed together do not retry
+         * together.
+         */
+        private Duration jitter = Duration.ofMillis(25);
+
+        /**
+         * Whether a transaction whose connection was lost during COMMIT is looked up on the primary
+         * (pg_xact_status) to tell committed from rolled back. Costs one round trip per read-write transaction.
+         * Without it, such a commit fails with CommitOutcomeUnknownException.
+         */
+        private boolean verifyCommit = true;
+
+        /**
+         * How long the commit check may try to reach the primary before the outcome is reported unknown.
+         */
+        private Duration verifyCommitTimeout = Duration.ofSeconds(10);
+
+        /**
+         * SQLSTATEs treated as transient besides the defaults (class 08, 40001, 40P01, 57P01-03, 53300): five
+         * characters, or a two-character class.
+         */
+        private List<String> transientSqlStates = new ArrayList<>();
+
+        /**
+         * Exception classes treated as transient besides the defaults, by fully qualified name.
+         */
+        private List<String> transientExceptions = new ArrayList<>();
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public int getMaxAttempts() {
+            return this.maxAttempts;
+        }
+
+        public void setMaxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+
+        public Duration getInitialInterval() {
+            return this.initialInterval;
+        }
+
+        public void setInitialInterval(Duration initialInterval) {
+            this.initialInterval = initialInterval;
+        }
+
+        public double getMultiplier() {
+            return this.multiplier;
+        }
+
+        public void setMultiplier(double multiplier) {
+            this.multiplier = multiplier;
+        }
+
+        public Duration getMaxInterval() {
+            return this.maxInterval;
+        }
+
+        public void setMaxInterval(Duration maxInterval) {
+            this.maxInterval = maxInterval;
+        }
+
+        public Duration getJitter() {
+            return this.jitter;
+        }
+
+        public void setJitter(Duration jitter) {
+            this.jitter = jitter;
+        }
+
+        public boolean isVerifyCommit() {
+            return this.verifyCommit;
+        }
+
+        public void setVerifyCommit(boolean verifyCommit) {
+            this.verifyCommit = verifyCommit;
+        }
+
+        public Duration getVerifyCommitTimeout() {
+            return this.verifyCommitTimeout;
+        }
+
+        public void setVerifyCommitTimeout(Duration verifyCommitTimeout) {
+            this.verifyCommitTimeout = verifyCommitTimeout;
+        }
+
+        public List<String> getTransientSqlStates() {
+            return this.transientSqlStates;
+        }
+
+        public void setTransientSqlStates(List<String> transientSqlStates) {
+            this.transientSqlStates = transientSqlStates;
+        }
+
+        public List<String> getTransientExceptions() {
+            return this.transientExceptions;
+        }
+
+        public void setTransientExceptions(List<String> transientExceptions) {
+            this.transientExceptions = transientExceptions;
         }
 
     }

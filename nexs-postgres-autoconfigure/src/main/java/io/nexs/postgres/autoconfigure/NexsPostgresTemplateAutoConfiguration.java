@@ -4,7 +4,9 @@ import javax.sql.DataSource;
 
 import io.nexs.postgres.PostgresOperations;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.query.RowMappers;
+import io.nexs.postgres.tx.Retrier;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -28,8 +30,9 @@ public final class NexsPostgresTemplateAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(PostgresOperations.class)
     PostgresTemplate postgresTemplate(DataSource dataSource, RowMappers rowMappers,
-            NexsPostgresProperties properties) {
-        return new PostgresTemplate(dataSource, rowMappers, NexsPostgresAutoConfiguration.fetchSize(properties));
+            NexsPostgresProperties properties, HookManager hooks, Retrier retrier) {
+        return new PostgresTemplate(dataSource, rowMappers, NexsPostgresAutoConfiguration.fetchSize(properties),
+                hooks, retrier);
     }
 
 }

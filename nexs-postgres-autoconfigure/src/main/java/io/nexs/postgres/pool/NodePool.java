@@ -19,6 +19,8 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.metrics.IMetricsTracker;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.nexs.postgres.topology.NodeAddress;
 import io.nexs.postgres.topology.NodeRole;
@@ -60,6 +62,8 @@ public final class NodePool implements AutoCloseable {
     /** The driver properties in force: the configured ones plus those a customizer added to the pool. */
     private final Properties driverProperties;
 
+    private volatile @Nullable PoolListener listener;
+
     /** Every connection HikariCP opened through {@link PhysicalConnections} and has not closed yet. */
     private final Set<Connection> physical = ConcurrentHashMap.newKeySet();
 
@@ -90,7 +94,47 @@ public final class NodePool implements AutoCloseable {
         customizers.forEach((customizer) -> customizer.customize(this.name, config));
         this.driverProperties = driverProperties(connection, config.getDataSourceProperties());
         config.setDataSource(new PhysicalConnections());
+        trackBorrows(config);
         this.dataSource = new HikariDataSource(config);
+    }
+
+    /**
+     * Has HikariCP report borrows and returns to the {@link PoolListener}, alongside any metrics tracker a
+     * customizer installed. A customizer that gave HikariCP a metric registry instead keeps it, and the pool
+     * reports nothing.
+     */
+    private void trackBorrows(HikariConfig config) {
+        if (config.getMetricRegistry() != null) {
+            logger.debug("Pool {} reports to a metric registry; pool listeners are not told of borrows", this.name);
+            return;
+        }
+        MetricsTrackerFactory configured = config.getMetricsTrackerFactory();
+        config.setMetricsTrackerFactory((poolName, stats) -> {
+            IMetricsTracker delegate = (configured != null) ? configured.create(poolName, stats) : null;
+            return new BorrowTracker(delegate);
+        });
+    }
+
+    /**
+     * Sets who is told of borrows and returns; {@code null} for nobody.
+     * @param listener the listener
+     */
+    public void setListener(@Nullable PoolListener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Whether a connection, or the driver connection behind it, was opened by this pool.
+     * @param connection a pooled connection, possibly wrapped by Spring's proxies
+     * @return whether it belongs to this node
+     */
+    public boolean owns(Connection connection) {
+        try {
+            return this.physical.contains(connection.unwrap(org.postgresql.PGConnection.class));
+        }
+        catch (SQLException | RuntimeException ex) {
+            return false;
+        }
     }
 
     private static Properties driverProperties(ConnectionSettings connection, Properties customized) {
@@ -356,6 +400,60 @@ public final class NodePool implements AutoCloseable {
         catch (SQLException ex) {
             logger.debug("Could not return a warm-up connection", ex);
         }
+    }
+
+    /** Reports borrows to the listener, and everything to the tracker a customizer installed, if any. */
+    private final class BorrowTracker implements IMetricsTracker {
+
+        private final @Nullable IMetricsTracker delegate;
+
+        BorrowTracker(@Nullable IMetricsTracker delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void recordConnectionCreatedMillis(long millis) {
+            if (this.delegate != null) {
+                this.delegate.recordConnectionCreatedMillis(millis);
+            }
+        }
+
+        @Override
+        public void recordConnectionAcquiredNanos(long nanos) {
+            if (this.delegate != null) {
+                this.delegate.recordConnectionAcquiredNanos(nanos);
+            }
+            PoolListener listener = NodePool.this.listener;
+            if (listener != null) {
+                listener.acquired(NodePool.this, nanos);
+            }
+        }
+
+        @Override
+        public void recordConnectionUsageMillis(long millis) {
+            if (this.delegate != null) {
+                this.delegate.recordConnectionUsageMillis(millis);
+            }
+            PoolListener listener = NodePool.this.listener;
+            if (listener != null) {
+                listener.released(NodePool.this, millis);
+            }
+        }
+
+        @Override
+        public void recordConnectionTimeout() {
+            if (this.delegate != null) {
+                this.delegate.recordConnectionTimeout();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (this.delegate != null) {
+                this.delegate.close();
+            }
+        }
+
     }
 
     /**

@@ -158,6 +158,14 @@ public final class ClusterNode {
     }
 
     /**
+     * The timeline the node reported at its last good check.
+     * @return the timeline, or 0 when not known
+     */
+    public long timeline() {
+        return this.timeline;
+    }
+
+    /**
      * Whether writes go to this node now.
      * @return whether it is the writable primary
      */

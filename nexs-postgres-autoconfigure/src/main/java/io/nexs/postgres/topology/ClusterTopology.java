@@ -26,6 +26,7 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import io.nexs.postgres.pool.NodePool;
+import io.nexs.postgres.pool.PoolListener;
 import io.nexs.postgres.pool.NodePoolCustomizer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -103,6 +104,8 @@ public final class ClusterTopology implements AutoCloseable {
 
     private volatile boolean started;
 
+    private volatile @Nullable PoolListener poolListener;
+
     private volatile boolean closed;
 
     /**
@@ -142,8 +145,34 @@ public final class ClusterTopology implements AutoCloseable {
     }
 
     private ClusterNode newNode(NodeDefinition definition) {
-        return new ClusterNode(definition, new NodePool(definition.name(), definition.connection(), definition.pool(),
-                this.customizers));
+        NodePool pool = new NodePool(definition.name(), definition.connection(), definition.pool(), this.customizers);
+        pool.setListener(this.poolListener);
+        return new ClusterNode(definition, pool);
+    }
+
+    /**
+     * Sets who is told of every borrow and return, on every node's pool, including nodes added later.
+     * @param listener the listener, or {@code null} for nobody
+     */
+    public void setPoolListener(@Nullable PoolListener listener) {
+        this.poolListener = listener;
+        for (ClusterNode node : this.nodes) {
+            node.pool().setListener(listener);
+        }
+    }
+
+    /**
+     * The node a pooled connection belongs to.
+     * @param connection a connection borrowed from one of the nodes, possibly wrapped by Spring's proxies
+     * @return the node, or empty when it is not one of theirs
+     */
+    public Optional<ClusterNode> nodeOf(Connection connection) {
+        for (ClusterNode node : this.nodes) {
+            if (node.pool().owns(connection)) {
+                return Optional.of(node);
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -1,0 +1,152 @@
+package io.nexs.postgres.hook;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Interrupts hooks that run past the timeout. Hooks run on the caller's thread, as JUnit's same-thread timeouts
+ * do, so a hook call costs no hand-off to another thread and no allocation: each thread has a slot, reused for
+ * every call, that one watchdog thread scans a few times per timeout.
+ *
+ * <p>The slot's state makes the interrupt safe: the watchdog interrupts only a thread still inside the hook
+ * call it timed, and the caller, on leaving the call, waits for an interrupt under way and clears it, so it never
+ * reaches the database work that follows.
+ */
+final class HookWatchdog implements AutoCloseable {
+
+    private static final int IDLE = 0;
+
+    private static final int RUNNING = 1;
+
+    private static final int INTERRUPTING = 2;
+
+    private static final int INTERRUPTED = 3;
+
+    private final long timeoutNanos;
+
+    private final long tickMillis;
+
+    private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
+
+    private final ThreadLocal<Slot> current = ThreadLocal.withInitial(this::newSlot);
+
+    private final Object lock = new Object();
+
+    private Thread thread;
+
+    private boolean closed;
+
+    HookWatchdog(Duration timeout) {
+        this.timeoutNanos = timeout.toNanos();
+        this.tickMillis = Math.max(1, Math.min(50, timeout.toMillis() / 4));
+    }
+
+    private Slot newSlot() {
+        Slot slot = new Slot(Thread.currentThread());
+        this.slots.add(slot);
+        return slot;
+    }
+
+    void start() {
+        synchronized (this.lock) {
+            if (this.thread != null || this.closed) {
+                return;
+            }
+            Thread watchdog = new Thread(this::watch, "nexs-postgres-hook-watchdog");
+            watchdog.setDaemon(true);
+            this.thread = watchdog;
+            watchdog.start();
+        }
+    }
+
+    /**
+     * Marks the current thread as inside a hook call.
+     * @return the thread's slot, to pass to {@link #exit}
+     */
+    Slot enter() {
+        Slot slot = this.current.get();
+        slot.started = System.nanoTime();
+        slot.state.set(RUNNING);
+        return slot;
+    }
+
+    /**
+     * Marks the current thread as out of the hook call.
+     * @param slot the slot from {@link #enter()}
+     * @return whether the watchdog interrupted the call
+     */
+    boolean exit(Slot slot) {
+        if (slot.state.compareAndSet(RUNNING, IDLE)) {
+            return false;
+        }
+        while (slot.state.get() == INTERRUPTING) {
+            Thread.onSpinWait();
+        }
+        // the interrupt was meant for the hook, not for the work that follows
+        Thread.interrupted();
+        slot.state.set(IDLE);
+        return true;
+    }
+
+    private void watch() {
+        while (true) {
+            synchronized (this.lock) {
+                if (this.closed) {
+                    return;
+                }
+            }
+            long now = System.nanoTime();
+            for (Slot slot : this.slots) {
+                if (!slot.thread.isAlive()) {
+                    this.slots.remove(slot);
+                }
+                else if (slot.state.get() == RUNNING && now - slot.started > this.timeoutNanos
+                        && slot.state.compareAndSet(RUNNING, INTERRUPTING)) {
+                    slot.thread.interrupt();
+                    slot.state.set(INTERRUPTED);
+                }
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(this.tickMillis);
+            }
+            catch (InterruptedException ex) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        Thread watchdog;
+        synchronized (this.lock) {
+            this.closed = true;
+            watchdog = this.thread;
+        }
+        if (watchdog != null) {
+            watchdog.interrupt();
+        }
+    }
+
+    /** One thread's record of the hook call it is in. */
+    static final class Slot {
+
+        final Thread thread;
+
+        final AtomicInteger state = new AtomicInteger(IDLE);
+
+        volatile long started;
+
+        Slot(Thread thread) {
+            this.thread = thread;
+        }
+
+        long started() {
+            return this.started;
+        }
+
+    }
+
+}

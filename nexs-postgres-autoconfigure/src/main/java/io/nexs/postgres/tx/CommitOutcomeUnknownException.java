@@ -1,0 +1,37 @@
+package io.nexs.postgres.tx;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.dao.NonTransientDataAccessException;
+
+/**
+ * The connection was lost while {@code COMMIT} was in flight, and nexs-postgres could not find out whether the
+ * transaction committed: the primary that could tell did not answer in time, or writes moved to another node
+ * in between. The transaction may have been applied or not; it is never retried, because running it again could
+ * apply it twice. The caller must check, for example by looking up the row the transaction wrote.
+ */
+public class CommitOutcomeUnknownException extends NonTransientDataAccessException {
+
+    private final long transactionId;
+
+    /**
+     * Creates the exception.
+     * @param message what happened and why the outcome is not known
+     * @param transactionId the transaction's id ({@code pg_current_xact_id()}), or {@code -1} when none was
+     * recorded
+     * @param cause the failure of the commit
+     */
+    public CommitOutcomeUnknownException(String message, long transactionId, @Nullable Throwable cause) {
+        super(message, cause);
+        this.transactionId = transactionId;
+    }
+
+    /**
+     * The transaction's id, to look up with {@code pg_xact_status} later.
+     * @return the 64-bit id, or {@code -1} when none was recorded
+     */
+    public long getTransactionId() {
+        return this.transactionId;
+    }
+
+}
