@@ -92,6 +92,27 @@ class SampleApplicationTests {
     }
 
     @Test
+    void auditsEveryWriteWithItsNodeAndNoValues() throws Exception {
+        HttpResponse<String> created = postOrder("{\"customer\":\"Grace Hopper-audit\",\"total\":7.25}");
+        assertThat(created.statusCode()).isEqualTo(201);
+        HttpResponse<String> audit = get("/api/audit");
+        assertThat(audit.statusCode()).isEqualTo(200);
+        assertThat(audit.body()).doesNotContain("Grace Hopper-audit").doesNotContain("7.25");
+        List<Object> entries = this.json.parseList(audit.body());
+        assertThat(entries).anySatisfy((entry) -> assertThat(asMap(entry)).containsEntry("action", "insert")
+            .containsEntry("table", "orders")
+            .containsEntry("node", name(this.embeddedPostgres.primary()))
+            .containsEntry("role", "primary")
+            .containsEntry("outcome", "ok")
+            .containsEntry("rows", 1));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object entry) {
+        return (Map<String, Object>) entry;
+    }
+
+    @Test
     void rejectsBadOrdersAndUnknownIds() throws Exception {
         HttpResponse<String> bad = postOrder("{\"customer\":\"\",\"total\":-1}");
         assertThat(bad.statusCode()).isEqualTo(400);
