@@ -2,6 +2,7 @@ package io.nexs.postgres;
 
 import java.sql.BatchUpdateException;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.regex.Matcher;
@@ -95,8 +96,11 @@ final class SqlErrors {
             message = String.valueOf(ex.getMessage());
         }
         // A copy without the original as cause: the original's message and cause chain may quote the values.
-        SQLException copy = new SQLException(prefix + redact(message, values), ex.getSQLState(),
-                ex.getErrorCode());
+        // A pool that had no connection in time keeps its type: retries and Spring's translation go by it.
+        SQLException copy = (ex instanceof SQLTransientConnectionException)
+                ? new SQLTransientConnectionException(prefix + redact(message, values), ex.getSQLState(),
+                        ex.getErrorCode())
+                : new SQLException(prefix + redact(message, values), ex.getSQLState(), ex.getErrorCode());
         copy.setStackTrace(ex.getStackTrace());
         return copy;
     }

@@ -26,7 +26,6 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -106,7 +105,6 @@ public final class NexsPostgresAutoConfiguration {
      * @return the listener
      */
     @Bean
-    @ConditionalOnBean(HookManager.class)
     TransactionExecutionListener postgresHookTransactionListener(HookManager hookManager) {
         return hookManager.transactionListener();
     }
