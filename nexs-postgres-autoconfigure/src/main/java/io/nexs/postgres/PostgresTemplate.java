@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -50,6 +51,14 @@ public class PostgresTemplate implements PostgresOperations {
 
     /** Rows per round trip of a stream, when none is configured. */
     public static final int DEFAULT_FETCH_SIZE = 1000;
+
+    /** How a statement that only reads begins (after any opening parentheses). */
+    private static final Pattern READING_START = Pattern.compile("\\s*(\\(\\s*)*(select|with|values|table|show)\\b",
+            Pattern.CASE_INSENSITIVE);
+
+    /** A word that may make a query write: INSERT ... RETURNING, a data-modifying WITH, and the like. */
+    private static final Pattern WRITING_WORD = Pattern.compile("\\b(insert|update|delete|merge)\\b",
+            Pattern.CASE_INSENSITIVE);
 
     private final DataSource dataSource;
 
@@ -607,9 +616,11 @@ public class PostgresTemplate implements PostgresOperations {
             if (began) {
                 this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
             }
-            // A write whose connection was lost after it was sent may have been applied: never send it again.
-            // An error the server answered with means it rolled the statement back.
-            throw (retried && !read && sent && TransientErrors.isConnectionLoss(failure))
+            // A write whose connection was lost after it was sent may have been applied: never send it again. That
+            // includes a query that writes (INSERT ... RETURNING through queryOne). An error the server answered
+            // with means it rolled the statement back.
+            boolean write = !read || !onlyReads(parameters.sql());
+            throw (retried && write && sent && TransientErrors.isConnectionLoss(failure))
                     ? Retrier.doNotRetry(failure) : failure;
         }
         catch (RuntimeException ex) {
@@ -622,6 +633,17 @@ public class PostgresTemplate implements PostgresOperations {
             JdbcUtils.closeStatement(statement);
             DataSourceUtils.releaseConnection(connection, this.dataSource);
         }
+    }
+
+    /**
+     * Whether the SQL of a query only reads, so that sending it again after its connection was lost cannot apply
+     * anything twice: it begins with {@code SELECT}, {@code WITH}, {@code VALUES}, {@code TABLE} or {@code SHOW}
+     * and contains no word of a data-modifying command. The test is coarse on purpose and errs towards "writes"
+     * (a leading comment, or such a word in a literal or in {@code FOR UPDATE}, only costs the retry); it cannot
+     * see side effects of functions a {@code SELECT} calls.
+     */
+    private static boolean onlyReads(String sql) {
+        return READING_START.matcher(sql).lookingAt() && !WRITING_WORD.matcher(sql).find();
     }
 
     /** The rows a call returned or affected, as hooks see them. */

@@ -25,6 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -89,12 +91,21 @@ public final class NexsPostgresAutoConfiguration {
 
     @Bean
     static SmartInitializingSingleton postgresHookRegistrar(ObjectProvider<HookManager> hookManager,
-            ObjectProvider<PostgresHook> hooks) {
+            ConfigurableListableBeanFactory beanFactory) {
         return () -> {
             HookManager manager = hookManager.getIfUnique();
-            if (manager != null && manager != HookManager.none()) {
-                hooks.orderedStream().forEach(manager::register);
+            if (manager == null || manager == HookManager.none()) {
+                return;
             }
+            // at the order Spring gives each bean, which counts an @Order on its @Bean method too
+            beanFactory.getBeansOfType(PostgresHook.class).forEach((name, hook) -> {
+                if (beanFactory instanceof DefaultListableBeanFactory factory) {
+                    manager.register(hook, factory.getOrder(name, hook));
+                }
+                else {
+                    manager.register(hook);
+                }
+            });
         };
     }
 

@@ -58,6 +58,9 @@ public final class HookContext {
     /** The transaction a {@link Operation#TRANSACTION} context belongs to. */
     @Nullable Object owner;
 
+    /** The hooks registered when the operation started, which are the ones called until it ends. */
+    @Nullable Object hooks;
+
     HookContext(Operation operation, String name, @Nullable String sql, int parameterCount,
             @Nullable Object @Nullable [] parameters) {
         this.operation = operation;

@@ -4,7 +4,7 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
@@ -61,6 +61,9 @@ public final class HookManager implements AutoCloseable {
 
     private volatile Registry registry = Registry.EMPTY;
 
+    /** Guarded by {@link #lock}: the registered hooks with their orders, in the order they run. */
+    private List<Registration> registrations = List.of();
+
     /**
      * Creates a manager with no hooks.
      * @param timeout how long one hook may run before it is interrupted and counted as failed;
@@ -92,18 +95,30 @@ public final class HookManager implements AutoCloseable {
      */
     public void register(PostgresHook hook) {
         Objects.requireNonNull(hook, "hook");
+        register(hook, HookOrder.INSTANCE.of(hook));
+    }
+
+    /**
+     * Adds a hook at an order given by the caller rather than by the hook's class, for example the order Spring
+     * gives a bean whose {@code @Bean} method is annotated with {@code @Order}. Adding a hook twice has no effect.
+     * @param hook the hook
+     * @param order its place among the others, lowest first; hooks of equal order run in the order they were
+     * registered in
+     */
+    public void register(PostgresHook hook, int order) {
+        Objects.requireNonNull(hook, "hook");
         if (this == NONE) {
             throw new UnsupportedOperationException("HookManager.none() takes no hooks; create a HookManager");
         }
         synchronized (this.lock) {
-            List<PostgresHook> hooks = new ArrayList<>(Arrays.asList(this.registry.all));
-            if (hooks.contains(hook)) {
+            List<Registration> registrations = new ArrayList<>(this.registrations);
+            if (registrations.stream().anyMatch((registration) -> registration.hook().equals(hook))) {
                 return;
             }
-            hooks.add(hook);
+            registrations.add(new Registration(hook, order));
             // stable: hooks of equal order keep the order they were registered in
-            AnnotationAwareOrderComparator.sort(hooks);
-            this.registry = new Registry(hooks);
+            registrations.sort(Comparator.comparingInt(Registration::order));
+            update(registrations);
         }
         if (this.watchdog != null) {
             this.watchdog.start();
@@ -117,13 +132,18 @@ public final class HookManager implements AutoCloseable {
      */
     public boolean unregister(PostgresHook hook) {
         synchronized (this.lock) {
-            List<PostgresHook> hooks = new ArrayList<>(Arrays.asList(this.registry.all));
-            boolean removed = hooks.remove(hook);
+            List<Registration> registrations = new ArrayList<>(this.registrations);
+            boolean removed = registrations.removeIf((registration) -> registration.hook().equals(hook));
             if (removed) {
-                this.registry = new Registry(hooks);
+                update(registrations);
             }
             return removed;
         }
+    }
+
+    private void update(List<Registration> registrations) {
+        this.registrations = List.copyOf(registrations);
+        this.registry = new Registry(registrations.stream().map(Registration::hook).toList());
     }
 
     /**
@@ -187,16 +207,36 @@ public final class HookManager implements AutoCloseable {
      * @param sql the SQL
      * @param parameterCount how many parameters it binds
      * @param values the bound values, kept only when parameter values are included
-     * @return the context, or {@code null} when no hook implements the operation's points
+     * @return the context, or {@code null} when no hook implements the operation's points (nor needs its node
+     * for the transaction it runs in)
      */
     public @Nullable HookContext start(Operation operation, String name, @Nullable String sql, int parameterCount,
             @Nullable Object @Nullable [] values) {
         Registry current = this.registry;
-        if (!current.observes(operation)) {
+        if (!current.observes(operation) && !awaitsTransactionNode(current)) {
             return null;
         }
-        return new HookContext(operation, name, sql, parameterCount,
+        HookContext context = new HookContext(operation, name, sql, parameterCount,
                 (this.includeParameters && values != null) ? values.clone() : null);
+        context.hooks = current;
+        return context;
+    }
+
+    /**
+     * Whether the thread is in a transaction that transaction hooks see and whose node is not known yet: the
+     * operation then needs a context, though no hook implements its points, for {@link #before} to learn the node.
+     */
+    private boolean awaitsTransactionNode(Registry current) {
+        if (!current.observesTransactions()) {
+            return false;
+        }
+        HookContext transaction = this.transactions.get().peek();
+        return transaction != null && transaction.node() == null;
+    }
+
+    /** The hooks of the operation: those registered when it started, so none gets an after without a before. */
+    private Registry hooksOf(HookContext context) {
+        return (context.hooks instanceof Registry started) ? started : this.registry;
     }
 
     /**
@@ -210,7 +250,7 @@ public final class HookManager implements AutoCloseable {
     public void before(HookContext context, @Nullable String node, @Nullable NodeRole role, int attempt) {
         context.node(node, role);
         context.attempt(attempt);
-        Registry current = this.registry;
+        Registry current = hooksOf(context);
         if (node != null && current.observesTransactions()) {
             HookContext transaction = this.transactions.get().peek();
             if (transaction != null && transaction.node() == null) {
@@ -231,7 +271,7 @@ public final class HookManager implements AutoCloseable {
      */
     public void after(HookContext context, long rows, @Nullable Throwable error) {
         context.finish(rows, error);
-        Registry current = this.registry;
+        Registry current = hooksOf(context);
         Point point = Point.after(context.operation());
         for (PostgresHook hook : current.byPoint[point.ordinal()]) {
             call(hook, point, null, context, null, false);
@@ -322,7 +362,7 @@ public final class HookManager implements AutoCloseable {
             @Nullable TopologyEvent event, boolean mayVeto) {
         HookWatchdog watchdog = this.watchdog;
         HookWatchdog.Slot slot = (watchdog != null) ? watchdog.enter() : null;
-        long start = (slot != null) ? slot.started() : 0;
+        long start = (slot != null) ? System.nanoTime() : 0;
         Throwable failure = null;
         boolean interrupted = false;
         try {
@@ -455,6 +495,21 @@ public final class HookManager implements AutoCloseable {
 
     }
 
+    /** A registered hook and its place. */
+    private record Registration(PostgresHook hook, int order) {
+    }
+
+    /** The order Spring would give a hook of its own: {@code @Order}, {@code Ordered}, {@code @Priority}. */
+    private static final class HookOrder extends AnnotationAwareOrderComparator {
+
+        static final HookOrder INSTANCE = new HookOrder();
+
+        int of(Object hook) {
+            return getOrder(hook);
+        }
+
+    }
+
     /** An immutable snapshot of the hooks, with one array per point. */
     private static final class Registry {
 
@@ -508,6 +563,7 @@ public final class HookManager implements AutoCloseable {
             HookContext context = new HookContext(Operation.TRANSACTION, transactionName(transaction), null, 0,
                     null);
             context.owner = transaction;
+            context.hooks = current;
             HookManager.this.transactions.get().push(context);
             for (PostgresHook hook : current.byPoint[Point.TRANSACTION_BEGIN.ordinal()]) {
                 call(hook, Point.TRANSACTION_BEGIN, null, context, null, false);
@@ -541,7 +597,7 @@ public final class HookManager implements AutoCloseable {
                 return;
             }
             context.finish(HookContext.UNKNOWN_ROWS, failure);
-            for (PostgresHook hook : HookManager.this.registry.byPoint[point.ordinal()]) {
+            for (PostgresHook hook : hooksOf(context).byPoint[point.ordinal()]) {
                 call(hook, point, null, context, null, false);
             }
         }

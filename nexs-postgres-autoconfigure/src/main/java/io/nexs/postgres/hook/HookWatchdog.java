@@ -68,6 +68,11 @@ final class HookWatchdog implements AutoCloseable {
      */
     Slot enter() {
         Slot slot = this.current.get();
+        if (slot.depth++ > 0) {
+            // a hook call made by a hook (one that runs database work, say): the outer call is still running,
+            // and stays timed from its own start
+            return slot;
+        }
         slot.started = System.nanoTime();
         slot.state.set(RUNNING);
         return slot;
@@ -79,6 +84,10 @@ final class HookWatchdog implements AutoCloseable {
      * @return whether the watchdog interrupted the call
      */
     boolean exit(Slot slot) {
+        if (--slot.depth > 0) {
+            // an interrupt under way is for the outer call, which clears it when it leaves
+            return false;
+        }
         if (slot.state.compareAndSet(RUNNING, IDLE)) {
             return false;
         }
@@ -139,12 +148,11 @@ final class HookWatchdog implements AutoCloseable {
 
         volatile long started;
 
+        /** How many hook calls the thread is inside; only the thread itself reads and writes it. */
+        int depth;
+
         Slot(Thread thread) {
             this.thread = thread;
-        }
-
-        long started() {
-            return this.started;
         }
 
     }

@@ -12,6 +12,8 @@ public final class SqlText {
     /** Longer text is cut, and ends with an ellipsis. */
     public static final int MAX_LENGTH = 500;
 
+    private static final String ELLIPSIS = "...";
+
     private SqlText() {
     }
 
@@ -31,16 +33,18 @@ public final class SqlText {
         while (i < length && out.length() <= MAX_LENGTH) {
             char c = sql.charAt(i);
             if (c == '\'') {
-                i = skipQuoted(sql, i + 1, '\'');
+                // in an escape string (E'...') a backslash escapes the next character, a quote included
+                i = skipQuoted(sql, i + 1, '\'', escapeStringPrefix(out));
                 out.append('?');
             }
             else if (c == '"') {
                 // a quoted identifier: kept
-                int end = skipQuoted(sql, i + 1, '"');
+                int end = skipQuoted(sql, i + 1, '"', false);
                 out.append(sql, i, end);
                 i = end;
             }
-            else if (c == '$' && dollarTag(sql, i) != null) {
+            else if (c == '$' && !partOfWord(out) && dollarTag(sql, i) != null) {
+                // after a letter or digit, $ belongs to the identifier (a$b$c), and starts no quote
                 String tag = dollarTag(sql, i);
                 int end = sql.indexOf(tag, i + tag.length());
                 i = (end < 0) ? length : end + tag.length();
@@ -72,13 +76,17 @@ public final class SqlText {
             }
         }
         String text = out.toString().strip();
-        return (text.length() > MAX_LENGTH || i < length) ? text.substring(0, Math.min(text.length(), MAX_LENGTH))
-                + "..." : text;
+        return (text.length() > MAX_LENGTH || i < length)
+                ? text.substring(0, Math.min(text.length(), MAX_LENGTH - ELLIPSIS.length())) + ELLIPSIS : text;
     }
 
-    private static int skipQuoted(String sql, int from, char quote) {
+    private static int skipQuoted(String sql, int from, char quote, boolean backslashEscapes) {
         int i = from;
         while (i < sql.length()) {
+            if (backslashEscapes && sql.charAt(i) == '\\') {
+                i += 2;
+                continue;
+            }
             if (sql.charAt(i) == quote) {
                 if (i + 1 < sql.length() && sql.charAt(i + 1) == quote) {
                     i += 2;
@@ -100,6 +108,19 @@ public final class SqlText {
             return sql.substring(start, i + 1);
         }
         return null;
+    }
+
+    /** Whether the text so far ends with the {@code E} of an escape string: an E that is a word of its own. */
+    private static boolean escapeStringPrefix(StringBuilder out) {
+        int last = out.length() - 1;
+        if (last < 0 || (out.charAt(last) != 'E' && out.charAt(last) != 'e')) {
+            return false;
+        }
+        if (last == 0) {
+            return true;
+        }
+        char before = out.charAt(last - 1);
+        return !(Character.isLetterOrDigit(before) || before == '_' || before == '$');
     }
 
     private static boolean partOfWord(StringBuilder out) {
