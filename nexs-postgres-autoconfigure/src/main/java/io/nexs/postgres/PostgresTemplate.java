@@ -319,6 +319,13 @@ public class PostgresTemplate implements PostgresOperations {
             }
             throw retried ? Retrier.doNotRetry(ex) : ex;
         }
+        catch (Error ex) {
+            // the driver's own assertions, for one: the hooks still hear of the end of the operation
+            if (began) {
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
+            }
+            throw ex;
+        }
         finally {
             JdbcUtils.closeStatement(statement);
             DataSourceUtils.releaseConnection(connection, this.dataSource);
@@ -623,7 +630,7 @@ public class PostgresTemplate implements PostgresOperations {
             throw (retried && write && sent && TransientErrors.isConnectionLoss(failure))
                     ? Retrier.doNotRetry(failure) : failure;
         }
-        catch (RuntimeException ex) {
+        catch (RuntimeException | Error ex) {
             if (began) {
                 this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
             }

@@ -94,8 +94,9 @@ final class TransactionRunner {
         Long transactionId = null;
         String ranOn = null;
         if (verify) {
+            Connection connection = null;
             try {
-                Connection connection = DataSourceUtils.getConnection(this.dataSource);
+                connection = DataSourceUtils.getConnection(this.dataSource);
                 transactionId = CommitOutcomeCheck.transactionId(connection);
                 ranOn = (transactionId != null) ? this.commitCheck.identify(connection) : null;
             }
@@ -105,6 +106,10 @@ final class TransactionRunner {
                 // COMMIT was not sent: the transaction did not commit
                 rollbackAfter(status, failure);
                 throw failure;
+            }
+            finally {
+                // the transaction's own connection: releasing it only balances the lookup
+                DataSourceUtils.releaseConnection(connection, this.dataSource);
             }
         }
         try {
