@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.nexs.postgres.query.NamedParameters;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.BeanUtils;
 import org.springframework.jdbc.core.SqlParameterValue;
 import org.springframework.jdbc.core.StatementCreatorUtils;
 import org.springframework.jdbc.core.namedparam.NamedParameterUtils;
@@ -77,6 +78,17 @@ record StatementParameters(String sql, @Nullable Object[] values) {
         if (set == null) {
             throw new IllegalArgumentException("A batch parameter set is null; use an empty Object[] for a "
                     + "statement without parameters");
+        }
+        // without :name parameters the named substitution leaves the SQL as it is
+        if (!(set instanceof NamedParameters)
+                && NamedParameterUtils.substituteNamedParameters(parsed(sql), null).equals(sql)) {
+            if (BeanUtils.isSimpleValueType(set.getClass())) {
+                // a single value for a statement with one ? placeholder
+                return new StatementParameters(sql, new Object[] { set });
+            }
+            throw new IllegalArgumentException("A batch parameter set of type " + set.getClass().getName()
+                    + " supplies :name parameters, but the statement has none; give each set as an Object[] of "
+                    + "values for its ? placeholders");
         }
         return named(sql, NamedParameters.of(set).source());
     }

@@ -184,6 +184,23 @@ class PostgresTemplateTests {
     }
 
     @Test
+    void aBatchOfSingleValuesBindsEachToTheOnlyPlaceholder() {
+        postgres.exec("update orders set total = 0 where id in (1, 2)");
+        int[] counts = postgres.batch("update orders set total = total + 5 where id = ?", List.of(1, 2, 999));
+        assertThat(counts).containsExactly(1, 1, 0);
+        assertThat(postgres.queryCount("select count(*) from orders where id in (1, 2) and total = 5")).isEqualTo(2);
+    }
+
+    @Test
+    void aBatchRefusesBeansForPositionalPlaceholdersBeforeSendingAnything() {
+        assertThatIllegalArgumentException()
+            .isThrownBy(() -> postgres.batch("delete from orders where id = ?",
+                    List.of(new NewOrder(1, "x", Status.OPEN, BigDecimal.ONE))))
+            .withMessageContaining("Object[]");
+        assertThat(postgres.queryCount("select count(*) from orders where id = 1")).isEqualTo(1);
+    }
+
+    @Test
     void aFailingBatchWritesNothingAndDoesNotQuoteItsValues() {
         String secret = "s3cret-value-in-batch";
         assertThatExceptionOfType(DataIntegrityViolationException.class)
