@@ -1,5 +1,6 @@
 package io.nexs.postgres;
 
+import java.lang.reflect.UndeclaredThrowableException;
 import java.sql.Connection;
 import java.sql.SQLException;
 
@@ -84,6 +85,11 @@ final class TransactionRunner {
         catch (RuntimeException | Error ex) {
             rollbackAfter(status, ex);
             throw ex;
+        }
+        catch (Throwable ex) {
+            // a checked exception thrown past the compiler (Kotlin, sneaky throws) must not leave the transaction open
+            rollbackAfter(status, ex);
+            throw new UndeclaredThrowableException(ex, "The transaction callback threw a checked exception");
         }
         if (!status.isNewTransaction() || status.isRollbackOnly() || options.readOnly()) {
             // joined (the owner commits), rolling back anyway, or nothing to lose

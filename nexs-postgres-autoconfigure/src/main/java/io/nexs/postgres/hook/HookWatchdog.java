@@ -73,6 +73,7 @@ final class HookWatchdog implements AutoCloseable {
             // and stays timed from its own start
             return slot;
         }
+        slot.callerInterrupted = slot.thread.isInterrupted();
         slot.started = System.nanoTime();
         slot.state.set(RUNNING);
         return slot;
@@ -94,8 +95,11 @@ final class HookWatchdog implements AutoCloseable {
         while (slot.state.get() == INTERRUPTING) {
             Thread.onSpinWait();
         }
-        // the interrupt was meant for the hook, not for the work that follows
+        // the interrupt was meant for the hook, not for the work that follows; one the caller had stays
         Thread.interrupted();
+        if (slot.callerInterrupted) {
+            slot.thread.interrupt();
+        }
         slot.state.set(IDLE);
         return true;
     }
@@ -147,6 +151,9 @@ final class HookWatchdog implements AutoCloseable {
         final AtomicInteger state = new AtomicInteger(IDLE);
 
         volatile long started;
+
+        /** Whether the thread was interrupted before the outermost call began. */
+        boolean callerInterrupted;
 
         /** How many hook calls the thread is inside; only the thread itself reads and writes it. */
         int depth;
