@@ -27,22 +27,31 @@ import org.jspecify.annotations.Nullable;
  * mapping, and runs twice: with results in text ({@code prepareThreshold=0}) and in binary (server-prepared, the
  * result line), one table each.</li>
  * <li>{@code overhead}: primary-key lookups by {@value Overhead#THREADS} threads through raw HikariCP + PgJDBC
- * (the limit), {@code JdbcTemplate} and {@code PostgresTemplate.queryOne}, in alternating rounds.</li>
+ * (the limit), {@code JdbcTemplate} and {@code PostgresTemplate.queryOne} (as the auto-configuration builds it:
+ * retries on, no hook registered; with one hook; with neither retries nor hooks; routed through a provider), in
+ * alternating rounds, with the bytes each lookup allocates on the measuring threads.</li>
  * <li>{@code failover}: a writer inserting every {@value Failover#WRITE_INTERVAL_MILLIS} ms while the primary of a
  * fresh cluster (primary + synchronous standby) is killed (SIGKILL) or hung (SIGSTOP) and the standby promoted
  * {@value Failover#PROMOTE_AFTER_MILLIS} ms later: detection, write recovery and acknowledged writes lost through a
  * {@code ClusterTopology} with the shipped defaults, against HikariCP on a PgJDBC multi-host URL with
  * {@code targetServerType=primary}. Its result line holds medians in seconds and a count, not ratios.</li>
+ * <li>{@code chaos}: {@value Chaos#WORKERS} workers run transactions that each write a key of their own through
+ * {@code PostgresProvider.inTransaction} with retries and the commit-outcome check, while a killer ends a random
+ * busy session of theirs ({@code pg_terminate_backend}) every {@value Chaos#MIN_KILL_PAUSE_MILLIS}-{@value
+ * Chaos#MAX_KILL_PAUSE_MILLIS} ms, as fast as the pool replaces them; afterwards the tables show whether every
+ * outcome reported was true: keys written twice, committed keys missing, failed keys present.
+ * {@value Chaos#QUICK_OPERATIONS} operations with {@code --quick}, {@value Chaos#FULL_OPERATIONS} (at most
+ * {@value Chaos#FULL_MINUTES} minutes) otherwise. Its result line holds counts, not ratios.</li>
  * </ul>
  *
  * <p>Every benchmark starts its own server ({@code fsync=off}, {@code synchronous_commit=off}) from the binaries
  * in the jar, checks that all contenders return the same data, measures them all in the same run, prints the
  * machine, a table and a target, and ends with one line {@code result: <name> key=value ...} of throughput
  * ratios (ours / peer), for scripts. Only ratios from the same run mean anything: absolute numbers depend on the
- * machine. {@code --quick} takes under three minutes on two cores (about two and a half for mapping, a minute and
- * a half for overhead and failover); the full run takes about ten (mapping), six (overhead) and seven (failover)
- * minutes. The failover benchmark starts a cluster per cycle ({@code synchronous_commit=on}) instead of one
- * server. Unknown names print this usage and exit with status 2.
+ * machine. {@code --quick} takes under three minutes on two cores (about two and a half for mapping and overhead,
+ * a minute and a half for failover, one for chaos); the full run takes about ten (mapping), seven (overhead and
+ * failover) and five (chaos) minutes. The failover benchmark starts a cluster per cycle
+ * ({@code synchronous_commit=on}) instead of one server. Unknown names print this usage and exit with status 2.
  */
 public final class Benchmarks {
 
@@ -53,10 +62,14 @@ public final class Benchmarks {
               mapping    10,000 rows x 10 columns per query, one thread (JMH): nexs-postgres into a record and a
                          bean vs a hand-written RowMapper, DataClassRowMapper and BeanPropertyRowMapper, with
                          results in text (the result line) and in binary wire format
-              overhead   primary-key lookups by 4 threads: nexs-postgres vs raw HikariCP + PgJDBC and JdbcTemplate
+              overhead   primary-key lookups by 4 threads: nexs-postgres (defaults, with a hook, without retries,
+                         routed) vs raw HikariCP + PgJDBC and JdbcTemplate, with bytes allocated per lookup
               failover   a primary killed (SIGKILL) or hung (SIGSTOP) under a writer, its synchronous standby
                          promoted 1 s later: detection, write recovery and acknowledged writes lost, nexs-postgres
                          vs HikariCP on a PgJDBC multi-host URL (targetServerType=primary)
+              chaos      8 workers run retried transactions, each writing a key of its own, while a random busy
+                         session of theirs is killed every 1-5 ms: duplicates, lost commits and failures that
+                         were not what they said (10,000 operations; full run 100,000 or 10 minutes)
 
             options:
               --quick    a short run: under 3 minutes on 2 cores
@@ -93,6 +106,7 @@ public final class Benchmarks {
                 case "mapping" -> Mapping.run(quick);
                 case "overhead" -> Overhead.run(quick);
                 case "failover" -> Failover.run(quick);
+                case "chaos" -> Chaos.run(quick);
                 default -> {
                     usage(System.err, "unknown benchmark: " + name);
                     throw new AssertionError();
@@ -116,6 +130,19 @@ public final class Benchmarks {
         out.println();
         out.print(USAGE);
         System.exit(2);
+    }
+
+    /**
+     * Turns a logger down to errors unless the caller chose its level with
+     * {@code -Dorg.slf4j.simpleLogger.log.<logger>=...}: for benchmarks whose faults make it warn by design.
+     * Call before the logger is first used.
+     * @param logger the logger's name, or a prefix of names
+     */
+    static void quiet(String logger) {
+        String key = "org.slf4j.simpleLogger.log." + logger;
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, "error");
+        }
     }
 
     /**

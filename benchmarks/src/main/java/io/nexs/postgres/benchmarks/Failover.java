@@ -190,9 +190,9 @@ final class Failover {
         Benchmarks.useBundledBinaries();
         // Failovers make the pools and the topology warn by design, several lines a cycle: each cycle prints its
         // own summary instead. -Dorg.slf4j.simpleLogger.log.<logger>=warn brings them back.
-        quiet("io.nexs.postgres.topology");
-        quiet("io.nexs.postgres.pool");
-        quiet("com.zaxxer.hikari");
+        Benchmarks.quiet("io.nexs.postgres.topology");
+        Benchmarks.quiet("io.nexs.postgres.pool");
+        Benchmarks.quiet("com.zaxxer.hikari");
         int cycles = quick ? 2 : 5;
         Duration cap = Duration.ofSeconds(quick ? 20 : 60);
         List<Outcome> outcomes = new ArrayList<>();
@@ -214,13 +214,6 @@ final class Failover {
         }
         System.out.println();
         return report(outcomes, cap);
-    }
-
-    private static void quiet(String logger) {
-        String key = "org.slf4j.simpleLogger.log." + logger;
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, "error");
-        }
     }
 
     @FunctionalInterface

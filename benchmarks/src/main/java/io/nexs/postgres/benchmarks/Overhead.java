@@ -1,25 +1,30 @@
 package io.nexs.postgres.benchmarks;
 
+import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.hook.HookContext;
+import io.nexs.postgres.hook.HookManager;
+import io.nexs.postgres.hook.PostgresHook;
 import io.nexs.postgres.pool.ConnectionSettings;
 import io.nexs.postgres.pool.PoolSettings;
 import io.nexs.postgres.query.RowMappers;
@@ -29,6 +34,9 @@ import io.nexs.postgres.topology.ClusterTopology;
 import io.nexs.postgres.topology.NodeAddress;
 import io.nexs.postgres.topology.NodeDefinition;
 import io.nexs.postgres.topology.TopologySettings;
+import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.tx.RetrySettings;
+import io.nexs.postgres.tx.TransientErrors;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -37,6 +45,16 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * HikariCP and PgJDBC, and with Spring's {@code JdbcTemplate}, from {@value #THREADS} threads at once: through
  * {@code PostgresTemplate} on the same pool, and through the routed, monitored provider of a one-node cluster
  * with a pool of its own of the same size.
+ *
+ * <p>{@code PostgresTemplate} runs as the auto-configuration builds it: with the default {@link Retrier}
+ * (queries outside a transaction go through it) and a {@link HookManager} with the default one-second timeout
+ * and no hook registered ({@code ours}, the result line's {@code vs_raw}); with one trivial hook on
+ * {@code afterQuery} ({@code ours_hooks}); and as {@code new PostgresTemplate(dataSource)} builds it, with
+ * {@link HookManager#none()} and retries off ({@code ours_no_retry}, what {@code vs_raw} measured before retries
+ * existed). Every measuring thread also counts the bytes it allocates
+ * ({@link com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes()}), so each contender's bytes per
+ * lookup come from the same rounds as its throughput; the hook's are compared with the size of one
+ * {@link HookContext}, the only allocation a hook may add.
  *
  * <p>A plain load harness rather than JMH: each lookup is a network round trip, so what matters is the
  * contenders sharing one noisy machine fairly. They run in alternating rounds (A, B, C, then B, C, A, then
@@ -68,6 +86,25 @@ final class Overhead {
     private record Contender(String key, String label, Lookup lookup) {
     }
 
+    /** What one round measured: lookups, the time they took, and the bytes the measuring threads allocated. */
+    private record Round(double rate, long lookups, long bytes) {
+    }
+
+    /** Counts the queries it hears of: the cheapest hook there is, so its cost is the hook machinery's. */
+    private static final class CountingHook implements PostgresHook {
+
+        final LongAdder queries = new LongAdder();
+
+        @Override
+        public void afterQuery(HookContext context) {
+            this.queries.increment();
+        }
+
+    }
+
+    private static final com.sun.management.ThreadMXBean THREAD_BEAN =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
     private Overhead() {
     }
 
@@ -79,10 +116,10 @@ final class Overhead {
      */
     static String run(boolean quick) throws Exception {
         // Many short rounds rather than a few long ones: the median then shrugs off a round that a neighbour
-        // on the machine slowed down. A multiple of four, so each contender runs in each position equally often.
+        // on the machine slowed down. A multiple of the contenders, so each runs in each position equally often.
         long warmupMillis = quick ? 2_000 : 5_000;
         long roundMillis = quick ? 3_000 : 5_000;
-        int rounds = quick ? 8 : 20;
+        int cycles = quick ? 1 : 2;
         try (PostgresNode node = Benchmarks.startNode();
                 HikariDataSource dataSource = CustomerTable.pool(node.jdbcUrl(), node.username(), node.password(),
                         POOL_SIZE, "overhead")) {
@@ -90,31 +127,61 @@ final class Overhead {
             CustomerTable.create(dataSource, ROWS);
 
             JdbcTemplate jdbcTemplate = new JdbcTemplate(dataSource);
-            PostgresTemplate postgres = new PostgresTemplate(dataSource);
-            DefaultPostgresProvider routed = routedProvider(node);
+            RowMappers rowMappers = new RowMappers(UnmappedColumns.IGNORE, null);
+            // What the auto-configuration gives an application that registered no hook: a real manager (hooks may
+            // be registered at run time) with nexs.postgres.hooks.timeout's default, and retries on.
+            HookManager noHooks = defaultHookManager();
+            PostgresTemplate postgres = new PostgresTemplate(dataSource, rowMappers,
+                    PostgresTemplate.DEFAULT_FETCH_SIZE, noHooks, defaultRetrier());
+            PostgresTemplate bare = new PostgresTemplate(dataSource);
+            HookManager oneHook = defaultHookManager();
+            CountingHook hook = new CountingHook();
+            oneHook.register(hook);
+            PostgresTemplate hooked = new PostgresTemplate(dataSource, rowMappers,
+                    PostgresTemplate.DEFAULT_FETCH_SIZE, oneHook, defaultRetrier());
+            DefaultPostgresProvider routed = routedProvider(node, rowMappers, noHooks);
             List<Contender> contenders = List.of(
                     new Contender("raw", "HikariCP + PgJDBC by hand (limit)", id -> raw(dataSource, id)),
                     new Contender("jdbc_template", "Spring JdbcTemplate.queryForObject, hand-written RowMapper",
                             id -> jdbcTemplate.queryForObject(CustomerTable.SELECT_BY_ID, CustomerTable.HANDWRITTEN,
                                     id)),
-                    new Contender("ours", "nexs PostgresTemplate.queryOne -> record",
+                    new Contender("ours", "nexs PostgresTemplate.queryOne -> record (defaults: retries, no hook)",
                             id -> postgres.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()),
+                    new Contender("ours_no_retry", "nexs PostgresTemplate.queryOne, no retrier, HookManager.none()",
+                            id -> bare.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()),
+                    new Contender("ours_hooks", "nexs PostgresTemplate.queryOne, one afterQuery hook",
+                            id -> hooked.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()),
                     new Contender("ours_routed", "nexs PostgresProvider.queryOne -> record, routed, monitored",
                             id -> routed.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()));
             try {
-                return measure(contenders, warmupMillis, roundMillis, rounds);
+                String result = measure(contenders, warmupMillis, roundMillis, cycles * contenders.size());
+                if (hook.queries.sum() == 0) {
+                    throw new IllegalStateException("the hook never ran");
+                }
+                return result;
             }
             finally {
                 routed.close();
+                noHooks.close();
+                oneHook.close();
             }
         }
     }
 
+    private static HookManager defaultHookManager() {
+        return new HookManager(Duration.ofSeconds(1), false);
+    }
+
+    private static Retrier defaultRetrier() {
+        return new Retrier(RetrySettings.defaults(), TransientErrors.defaults());
+    }
+
     /**
      * The provider as the auto-configuration builds it for a one-node cluster: the same pool size, the topology
-     * monitor checking the node every second, reads routed by the read preference.
+     * monitor checking the node every second, reads routed by the read preference, retries on, hooks as given.
      */
-    private static DefaultPostgresProvider routedProvider(PostgresNode node) {
+    private static DefaultPostgresProvider routedProvider(PostgresNode node, RowMappers rowMappers,
+            HookManager hooks) {
         Map<String, String> driver = new HashMap<>();
         driver.put("ApplicationName", "overhead-routed");
         ConnectionSettings connection = new ConnectionSettings(new NodeAddress(node.host(), node.port()),
@@ -125,13 +192,17 @@ final class Overhead {
         ClusterTopology topology = new ClusterTopology(List.of(NodeDefinition.of(connection, pool)),
                 TopologySettings.defaults(), List.of());
         topology.start();
-        return new DefaultPostgresProvider(topology, new RowMappers(UnmappedColumns.IGNORE, null),
-                PostgresTemplate.DEFAULT_FETCH_SIZE);
+        return new DefaultPostgresProvider(topology, rowMappers, PostgresTemplate.DEFAULT_FETCH_SIZE, hooks,
+                defaultRetrier());
     }
 
     private static String measure(List<Contender> contenders, long warmupMillis, long roundMillis,
             int rounds) throws Exception {
         verify(contenders);
+        if (!THREAD_BEAN.isThreadAllocatedMemorySupported()) {
+            throw new IllegalStateException("this JVM cannot count the bytes a thread allocates");
+        }
+        THREAD_BEAN.setThreadAllocatedMemoryEnabled(true);
 
         System.out.printf(Locale.ROOT, "%d threads, pool of %d, %,d rows, random ids; warm-up 2 x %d s each, "
                 + "then %d rounds of %d s each in rotating order%n", THREADS, POOL_SIZE, ROWS,
@@ -142,23 +213,32 @@ final class Overhead {
             StringBuilder line = new StringBuilder("warm-up ");
             for (Contender contender : contenders) {
                 line.append(String.format(Locale.ROOT, "  %s %,.0f/s", contender.key(),
-                        round(contender.lookup(), warmupMillis)));
+                        round(contender.lookup(), warmupMillis).rate()));
             }
             System.out.println(line);
         }
 
         double[][] rates = new double[contenders.size()][rounds];
+        long[] lookups = new long[contenders.size()];
+        long[] bytes = new long[contenders.size()];
         for (int r = 0; r < rounds; r++) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %2d", r + 1));
             for (int k = 0; k < contenders.size(); k++) {
                 int c = (r + k) % contenders.size();
-                rates[c][r] = round(contenders.get(c).lookup(), roundMillis);
+                Round round = round(contenders.get(c).lookup(), roundMillis);
+                rates[c][r] = round.rate();
+                lookups[c] += round.lookups();
+                bytes[c] += round.bytes();
                 line.append(String.format(Locale.ROOT, "  %s %,.0f/s", contenders.get(c).key(), rates[c][r]));
             }
             System.out.println(line);
         }
         System.out.println();
-        return report(contenders, rates);
+        double[] bytesPerLookup = new double[contenders.size()];
+        for (int c = 0; c < contenders.size(); c++) {
+            bytesPerLookup[c] = bytes[c] / (double) lookups[c];
+        }
+        return report(contenders, rates, bytesPerLookup, contextBytes());
     }
 
     /** The limit: borrow a connection, prepare, bind, execute, read the row by hand, give everything back. */
@@ -194,24 +274,45 @@ final class Overhead {
     }
 
     /**
-     * One round: {@value #THREADS} threads look up random ids for a while.
-     * @return completed lookups per second
+     * The size of one {@link HookContext}, measured the way the rounds measure: the bytes of many contexts kept
+     * reachable, so none is optimised away, divided by their number.
      */
-    private static double round(Lookup lookup, long millis) throws InterruptedException {
+    private static long contextBytes() {
+        HookContext[] kept = new HookContext[1_000];
+        long best = Long.MAX_VALUE;
+        // the smallest of a few passes: the first may include the class's own start-up
+        for (int pass = 0; pass < 5; pass++) {
+            long before = THREAD_BEAN.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < kept.length; i++) {
+                kept[i] = HookContext.custom("overhead");
+            }
+            best = Math.min(best, (THREAD_BEAN.getCurrentThreadAllocatedBytes() - before) / kept.length);
+        }
+        return best;
+    }
+
+    /**
+     * One round: {@value #THREADS} threads look up random ids for a while.
+     * @return completed lookups per second, and the lookups and bytes allocated by the threads in all
+     */
+    private static Round round(Lookup lookup, long millis) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         CountDownLatch ready = new CountDownLatch(THREADS);
         CountDownLatch go = new CountDownLatch(1);
         long[] counts = new long[THREADS];
+        long[] allocated = new long[THREADS];
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             int index = t;
             Thread thread = new Thread(() -> {
                 long count = 0;
+                long bytesBefore = 0;
                 try {
                     ThreadLocalRandom random = ThreadLocalRandom.current();
                     ready.countDown();
                     go.await();
+                    bytesBefore = THREAD_BEAN.getCurrentThreadAllocatedBytes();
                     while (!stop.get()) {
                         long id = random.nextLong(1, ROWS + 1);
                         // Checking the id also keeps the JIT from dropping the mapped object.
@@ -225,6 +326,7 @@ final class Overhead {
                     failure.compareAndSet(null, ex);
                     stop.set(true);
                 }
+                allocated[index] = THREAD_BEAN.getCurrentThreadAllocatedBytes() - bytesBefore;
                 counts[index] = count;
             }, "overhead-" + t);
             threads.add(thread);
@@ -242,30 +344,59 @@ final class Overhead {
         if (failure.get() != null) {
             throw new IllegalStateException("a lookup failed", failure.get());
         }
-        return Arrays.stream(counts).sum() * 1e9 / elapsed;
+        long lookups = Arrays.stream(counts).sum();
+        return new Round(lookups * 1e9 / elapsed, lookups, Arrays.stream(allocated).sum());
     }
 
-    private static String report(List<Contender> contenders, double[][] rates) {
+    private static String report(List<Contender> contenders, double[][] rates, double[] bytesPerLookup,
+            long contextBytes) {
         double[] medians = new double[contenders.size()];
         for (int c = 0; c < contenders.size(); c++) {
             medians[c] = median(rates[c]);
         }
-        TextTable table = new TextTable("contender", "lookups/s (median)", "min", "max", "vs raw");
+        TextTable table = new TextTable("contender", "lookups/s (median)", "min", "max", "vs raw", "bytes/lookup");
         for (int c = 0; c < contenders.size(); c++) {
             double[] sorted = rates[c].clone();
             Arrays.sort(sorted);
             table.row(contenders.get(c).label(), format("%,.0f", medians[c]), format("%,.0f", sorted[0]),
-                    format("%,.0f", sorted[sorted.length - 1]), format("%.2f", medians[c] / medians[0]));
+                    format("%,.0f", sorted[sorted.length - 1]), format("%.2f", medians[c] / medians[0]),
+                    format("%,.0f", bytesPerLookup[c]));
         }
         table.print();
         System.out.println();
 
-        double vsRaw = medians[2] / medians[0];
+        int raw = index(contenders, "raw");
+        int ours = index(contenders, "ours");
+        int hooks = index(contenders, "ours_hooks");
+        int noRetry = index(contenders, "ours_no_retry");
+        double vsRaw = medians[ours] / medians[raw];
+        double hooksVsRaw = medians[hooks] / medians[raw];
+        // bytes are averaged over millions of lookups; a fraction of a byte is rounding, not an allocation
+        long hookBytes = Math.round(bytesPerLookup[hooks] - bytesPerLookup[ours]);
+        System.out.printf(Locale.ROOT, "bytes/lookup: what the measuring threads allocated per lookup (driver and "
+                + "pool included); one HookContext is %d bytes, the hook added %d%n", contextBytes, hookBytes);
         System.out.printf(Locale.ROOT, "target: vs_raw >= %.2f: %s%n", TARGET_VS_RAW,
                 (vsRaw >= TARGET_VS_RAW) ? "met" : "MISSED");
+        System.out.printf(Locale.ROOT, "target: hooks_vs_raw >= %.2f: %s%n", TARGET_VS_RAW,
+                (hooksVsRaw >= TARGET_VS_RAW) ? "met" : "MISSED");
+        System.out.printf(Locale.ROOT, "target: a hook allocates nothing per call beyond its context (%d bytes): "
+                + "%s%n", contextBytes, (hookBytes <= contextBytes) ? "met" : "MISSED (" + hookBytes + " bytes)");
         return "result: overhead vs_raw=" + format("%.2f", vsRaw) + " vs_jdbc_template="
-                + format("%.2f", medians[2] / medians[1]) + " routed_vs_raw="
-                + format("%.2f", medians[3] / medians[0]);
+                + format("%.2f", medians[ours] / medians[index(contenders, "jdbc_template")]) + " routed_vs_raw="
+                + format("%.2f", medians[index(contenders, "ours_routed")] / medians[raw]) + " hooks_vs_raw="
+                + format("%.2f", hooksVsRaw) + " no_retry_vs_raw=" + format("%.2f", medians[noRetry] / medians[raw])
+                + " alloc_raw_b=" + Math.round(bytesPerLookup[raw]) + " alloc_nohooks_b="
+                + Math.round(bytesPerLookup[ours]) + " alloc_hooks_b=" + Math.round(bytesPerLookup[hooks])
+                + " alloc_no_retry_b=" + Math.round(bytesPerLookup[noRetry]) + " hook_context_b=" + contextBytes;
+    }
+
+    private static int index(List<Contender> contenders, String key) {
+        for (int c = 0; c < contenders.size(); c++) {
+            if (contenders.get(c).key().equals(key)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("no contender " + key);
     }
 
     private static double median(double[] values) {
