@@ -19,7 +19,6 @@ import io.nexs.postgres.topology.SplitBrainEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,7 +58,7 @@ class HookManagerTests {
         RecordingHook unordered = new RecordingHook("unordered", journal);
         RecordingHook ten = new OrderTen("ten", journal);
         RecordingHook one = new OrderOne("one", journal);
-        RecordingHook minusFive = new OrderedHook("minusFive", journal, -5);
+        RecordingHook minusFive = new RecordingHook.WithOrder("minusFive", journal, -5);
         manager.register(unordered);
         manager.register(ten);
         manager.register(one);
@@ -80,13 +79,13 @@ class HookManagerTests {
     void hooksOfEqualOrderKeepTheOrderTheyWereRegisteredIn() {
         HookManager manager = manager();
         List<Call> journal = new CopyOnWriteArrayList<>();
-        RecordingHook c = new OrderedHook("c", journal, 0);
-        RecordingHook a = new OrderedHook("a", journal, 0);
-        RecordingHook b = new OrderedHook("b", journal, 0);
+        RecordingHook c = new RecordingHook.WithOrder("c", journal, 0);
+        RecordingHook a = new RecordingHook.WithOrder("a", journal, 0);
+        RecordingHook b = new RecordingHook.WithOrder("b", journal, 0);
         RecordingHook lateUnordered1 = new RecordingHook("u1", journal);
         RecordingHook lateUnordered2 = new RecordingHook("u2", journal);
-        RecordingHook d = new OrderedHook("d", journal, 0);
-        RecordingHook first = new OrderedHook("first", journal, -1);
+        RecordingHook d = new RecordingHook.WithOrder("d", journal, 0);
+        RecordingHook first = new RecordingHook.WithOrder("first", journal, -1);
         for (RecordingHook hook : List.of(lateUnordered1, c, a, lateUnordered2, b, d, first)) {
             manager.register(hook);
         }
@@ -201,8 +200,8 @@ class HookManagerTests {
     @Test
     void aThrowingHookIsCountedAndTheHooksAfterItStillRun() {
         HookManager manager = manager();
-        RecordingHook before = new OrderedHook("before", new CopyOnWriteArrayList<>(), 1);
-        RecordingHook after = new OrderedHook("after", new CopyOnWriteArrayList<>(), 3);
+        RecordingHook before = new RecordingHook.WithOrder("before", new CopyOnWriteArrayList<>(), 1);
+        RecordingHook after = new RecordingHook.WithOrder("after", new CopyOnWriteArrayList<>(), 3);
         manager.register(before);
         manager.register(new ThrowingHook());
         manager.register(after);
@@ -219,7 +218,7 @@ class HookManagerTests {
     void aVetoFromABeforeMethodReachesTheCallerAndStopsTheHooksAfterIt() {
         HookManager manager = manager();
         OperationVetoedException veto = new OperationVetoedException("read-only mode");
-        RecordingHook later = new OrderedHook("later", new CopyOnWriteArrayList<>(), 10);
+        RecordingHook later = new RecordingHook.WithOrder("later", new CopyOnWriteArrayList<>(), 10);
         manager.register(later);
         manager.register(new VetoingHook(veto));
         HookContext context = manager.start(Operation.EXEC, "exec", "delete from t", 0, null);
@@ -253,7 +252,7 @@ class HookManagerTests {
             @Override
             public void beforeQuery(HookContext context) {
                 try {
-                    Thread.sleep(30_000);
+                    new CountDownLatch(1).await();
                 }
                 catch (InterruptedException ex) {
                     interrupted.set(true);
@@ -390,8 +389,8 @@ class HookManagerTests {
     void topologyEventsReachTheNodeStateAndFailoverPoints() {
         HookManager manager = manager();
         List<Call> journal = new CopyOnWriteArrayList<>();
-        RecordingHook second = new OrderedHook("second", journal, 2);
-        RecordingHook first = new OrderedHook("first", journal, 1);
+        RecordingHook second = new RecordingHook.WithOrder("second", journal, 2);
+        RecordingHook first = new RecordingHook.WithOrder("first", journal, 1);
         manager.register(second);
         manager.register(new ThrowingHook());
         manager.register(first);
@@ -436,22 +435,6 @@ class HookManagerTests {
 
         OrderTen(String name, List<Call> journal) {
             super(name, journal);
-        }
-
-    }
-
-    static class OrderedHook extends RecordingHook implements Ordered {
-
-        private final int order;
-
-        OrderedHook(String name, List<Call> journal, int order) {
-            super(name, journal);
-            this.order = order;
-        }
-
-        @Override
-        public int getOrder() {
-            return this.order;
         }
 
     }

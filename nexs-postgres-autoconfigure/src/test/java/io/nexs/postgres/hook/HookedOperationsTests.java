@@ -28,7 +28,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.BadSqlGrammarException;
@@ -104,8 +103,8 @@ class HookedOperationsTests {
     @Test
     void aThrowingHookChangesNoResultAndTheHooksAfterItStillRun() {
         List<Call> journal = new CopyOnWriteArrayList<>();
-        RecordingHook first = new OrderedRecordingHook("first", journal, 1);
-        RecordingHook last = new OrderedRecordingHook("last", journal, 3);
+        RecordingHook first = new RecordingHook.WithOrder("first", journal, 1);
+        RecordingHook last = new RecordingHook.WithOrder("last", journal, 3);
         HookManager manager = manager(last, new ThrowingHook(), first);
         PostgresTemplate postgres = HookTestSupport.template(dataSource, manager);
 
@@ -137,7 +136,7 @@ class HookedOperationsTests {
             public void beforeQuery(HookContext context) {
                 if (this.slept.compareAndSet(false, true)) {
                     try {
-                        Thread.sleep(30_000);
+                        new CountDownLatch(1).await();
                     }
                     catch (InterruptedException ex) {
                         sleeperInterrupted.set(true);
@@ -604,23 +603,6 @@ class HookedOperationsTests {
         assertThat(postgres.queryOne("select name from hooked", (rs, n) -> rs.getString(1))).isEqualTo(
                 Optional.of("cy"));
         assertThat(seen).containsExactly("queryOne");
-    }
-
-    /** Order {@code order}, recording into a shared journal. */
-    static class OrderedRecordingHook extends RecordingHook implements Ordered {
-
-        private final int order;
-
-        OrderedRecordingHook(String name, List<Call> journal, int order) {
-            super(name, journal);
-            this.order = order;
-        }
-
-        @Override
-        public int getOrder() {
-            return this.order;
-        }
-
     }
 
     /** Order 2: throws before and after every query and statement. */

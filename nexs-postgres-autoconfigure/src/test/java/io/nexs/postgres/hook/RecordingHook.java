@@ -168,4 +168,21 @@ class RecordingHook implements PostgresHook {
 
     }
 
+    /** A recording hook with an explicit order. */
+    static class WithOrder extends RecordingHook implements org.springframework.core.Ordered {
+
+        private final int order;
+
+        WithOrder(String name, List<Call> journal, int order) {
+            super(name, journal);
+            this.order = order;
+        }
+
+        @Override
+        public int getOrder() {
+            return this.order;
+        }
+
+    }
+
 }
