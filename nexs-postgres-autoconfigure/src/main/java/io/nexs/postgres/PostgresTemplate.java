@@ -136,8 +136,7 @@ public class PostgresTemplate implements PostgresOperations {
         this.fetchSize = fetchSize;
         this.hooks = Objects.requireNonNull(hooks, "hooks");
         this.retrier = Objects.requireNonNull(retrier, "retrier");
-        CommitOutcomeCheck commitCheck = new CommitOutcomeCheck(writes, retrier.settings().verifyCommitTimeout(),
-                this::serverIdentity);
+        CommitOutcomeCheck commitCheck = new CommitOutcomeCheck(writes, retrier.settings().verifyCommitTimeout());
         this.transactions = new TransactionRunner(dataSource, this.errors, hooks, retrier, commitCheck);
     }
 
@@ -560,11 +559,6 @@ public class PostgresTemplate implements PostgresOperations {
      */
     @Nullable ClusterNode node(Connection connection) {
         return null;
-    }
-
-    private @Nullable String serverIdentity(Connection connection) {
-        ClusterNode node = node(connection);
-        return (node != null) ? node.name() + " (timeline " + node.timeline() + ")" : null;
     }
 
     private void before(HookContext hook, Connection connection, int attempt) {

@@ -9,18 +9,22 @@ import javax.sql.DataSource;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.tx.CommitOutcomeCheck;
 import io.nexs.postgres.tx.CommitOutcomeCheck.Outcome;
+import io.nexs.postgres.tx.CommitOutcomeCheck.WrittenTransaction;
 import io.nexs.postgres.tx.CommitOutcomeUnknownException;
 import io.nexs.postgres.tx.Retrier;
 import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.datasource.ConnectionProxy;
+import org.springframework.jdbc.datasource.JdbcTransactionObjectSupport;
+import org.springframework.jdbc.datasource.LazyConnectionDataSourceProxy;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.annotation.Isolation;
 import org.springframework.transaction.support.DefaultTransactionDefinition;
+import org.springframework.transaction.support.DefaultTransactionStatus;
 import org.springframework.transaction.support.TransactionCallback;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -30,6 +34,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * settles a commit whose connection was lost with {@link CommitOutcomeCheck}.
  */
 final class TransactionRunner {
+
+    /** How {@link LazyConnectionDataSourceProxy} describes a connection that has not fetched its target yet. */
+    private static final String UNUSED_LAZY_CONNECTION = "Lazy Connection proxy for target DataSource";
 
     private final DataSource dataSource;
 
@@ -91,68 +98,14 @@ final class TransactionRunner {
             rollbackAfter(status, ex);
             throw new UndeclaredThrowableException(ex, "The transaction callback threw a checked exception");
         }
-        if (!status.isNewTransaction() || status.isRollbackOnly() || options.readOnly()) {
-            // joined (the owner commits), rolling back anyway, or nothing to lose
-            this.transactionManager.commit(status);
-            return result;
-        }
-        boolean verify = this.retrier.settings().verifyCommit();
-        Long transactionId = null;
-        String ranOn = null;
-        if (verify) {
-            Connection connection = null;
-            try {
-                connection = DataSourceUtils.getConnection(this.dataSource);
-                transactionId = CommitOutcomeCheck.transactionId(connection);
-                ranOn = (transactionId != null) ? this.commitCheck.identify(connection) : null;
-            }
-            catch (SQLException | RuntimeException ex) {
-                RuntimeException failure = (ex instanceof SQLException sql)
-                        ? operations.failure("transaction", null, sql, null, null) : (RuntimeException) ex;
-                // COMMIT was not sent: the transaction did not commit
-                rollbackAfter(status, failure);
-                throw failure;
-            }
-            finally {
-                // the transaction's own connection: releasing it only balances the lookup
-                DataSourceUtils.releaseConnection(connection, this.dataSource);
-            }
-        }
         try {
+            // a commit whose connection was lost is settled in TransactionManager.doCommit
             this.transactionManager.commit(status);
-            return result;
         }
-        catch (RuntimeException ex) {
-            if (!TransientErrors.isConnectionLoss(ex)) {
-                // the server answered: the transaction rolled back
-                throw ex;
-            }
-            if (verify && transactionId == null) {
-                // it wrote nothing, so running it again cannot apply anything twice
-                throw ex;
-            }
-            if (!verify) {
-                this.retrier.commitUnknown();
-                throw new CommitOutcomeUnknownException("The connection was lost during COMMIT, and the outcome "
-                        + "check is off (nexs.postgres.retry.verify-commit): the transaction may or may not have "
-                        + "committed", -1, ex);
-            }
-            Outcome outcome = this.commitCheck.check(transactionId, ranOn);
-            switch (outcome.status()) {
-                case COMMITTED -> {
-                    this.retrier.commitVerified();
-                    return result;
-                }
-                case ABORTED -> throw ex;
-                default -> {
-                    this.retrier.commitUnknown();
-                    throw new CommitOutcomeUnknownException("The connection was lost during COMMIT of transaction "
-                            + Long.toUnsignedString(transactionId) + ", and its outcome is unknown: "
-                            + outcome.reason() + ". It may or may not have committed, so it was not run again",
-                            transactionId, ex);
-                }
-            }
+        catch (OutcomeUnknown ex) {
+            throw ex.outcome;
         }
+        return result;
     }
 
     /** Rolls back after the callback failed; a failing rollback must not hide why the callback failed. */
@@ -170,17 +123,79 @@ final class TransactionRunner {
 
     /**
      * Spring's JDBC transaction manager, translating with nexs-postgres's SQLSTATE translation (which keeps
-     * data out of messages). A commit or rollback that lost its connection is reported as a
-     * {@link TransactionSystemException}, so Spring does not try to roll back on the dead connection and log
-     * the failure of that attempt as an error.
+     * data out of messages), and settling a commit whose connection was lost.
+     *
+     * <p>The commit is settled here, after Spring ran the {@code beforeCommit} callbacks (which may still write)
+     * and before it runs {@code afterCommit} and {@code afterCompletion}: a commit the check finds committed
+     * returns normally, so those callbacks and the transaction hooks see a commit. A commit or rollback that lost
+     * its connection is reported as a {@link TransactionSystemException}, so Spring does not try to roll back on
+     * the dead connection and log the failure of that attempt as an error.
      */
-    private static final class TransactionManager extends JdbcTransactionManager {
+    private final class TransactionManager extends JdbcTransactionManager {
 
         private final transient SqlErrors errors;
 
         TransactionManager(DataSource dataSource, SqlErrors errors) {
             super(dataSource);
             this.errors = errors;
+        }
+
+        @Override
+        protected void doCommit(DefaultTransactionStatus status) {
+            Connection connection = ((JdbcTransactionObjectSupport) status.getTransaction()).getConnectionHolder()
+                .getConnection();
+            boolean verify = TransactionRunner.this.retrier.settings().verifyCommit();
+            if (status.isReadOnly() || neverUsed(connection)) {
+                // nothing written, nothing to lose
+                super.doCommit(status);
+                return;
+            }
+            WrittenTransaction written = null;
+            if (verify) {
+                try {
+                    written = CommitOutcomeCheck.record(connection);
+                }
+                catch (SQLException ex) {
+                    // COMMIT was not sent: the transaction cannot commit
+                    throw translateException("JDBC commit", ex);
+                }
+            }
+            try {
+                super.doCommit(status);
+            }
+            catch (TransactionSystemException ex) {
+                if (!TransientErrors.isConnectionLoss(ex)) {
+                    throw ex;
+                }
+                settle(written, verify, ex);
+            }
+        }
+
+        /** Returns when the lost commit committed, else throws what the caller must see. */
+        private void settle(@Nullable WrittenTransaction written, boolean verify, TransactionSystemException lost) {
+            Retrier retrier = TransactionRunner.this.retrier;
+            if (!verify) {
+                retrier.commitUnknown();
+                throw new OutcomeUnknown(new CommitOutcomeUnknownException("The connection was lost during COMMIT, "
+                        + "and the outcome check is off (nexs.postgres.retry.verify-commit): the transaction may or "
+                        + "may not have committed", -1, lost.getCause()));
+            }
+            if (written == null) {
+                // it wrote nothing, so running it again cannot apply anything twice
+                throw lost;
+            }
+            Outcome outcome = TransactionRunner.this.commitCheck.check(written);
+            switch (outcome.status()) {
+                case COMMITTED -> retrier.commitVerified();
+                case ABORTED -> throw lost;
+                default -> {
+                    retrier.commitUnknown();
+                    throw new OutcomeUnknown(new CommitOutcomeUnknownException("The connection was lost during "
+                            + "COMMIT of transaction " + Long.toUnsignedString(written.id()) + ", and its outcome is "
+                            + "unknown: " + outcome.reason() + ". It may or may not have committed, so it was not "
+                            + "run again", written.id(), lost.getCause()));
+                }
+            }
         }
 
         @Override
@@ -195,6 +210,29 @@ final class TransactionRunner {
         @Override
         public @Nullable String toString() {
             return "PostgresTemplate transaction manager";
+        }
+
+    }
+
+    /**
+     * Whether a transaction's connection is a lazy one whose physical connection was never fetched: no statement
+     * ran, and asking for the transaction id would only borrow a connection to learn there is none.
+     */
+    private static boolean neverUsed(Connection connection) {
+        return connection instanceof ConnectionProxy && connection.toString().startsWith(UNUSED_LAZY_CONNECTION);
+    }
+
+    /**
+     * Carries a {@link CommitOutcomeUnknownException} out of the commit as the transaction exception Spring
+     * expects there, so it neither tries to roll back on the lost connection nor reports a rollback.
+     */
+    private static final class OutcomeUnknown extends TransactionSystemException {
+
+        private final transient CommitOutcomeUnknownException outcome;
+
+        OutcomeUnknown(CommitOutcomeUnknownException outcome) {
+            super(outcome.getMessage(), outcome);
+            this.outcome = outcome;
         }
 
     }

@@ -7,8 +7,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.concurrent.TimeoutException;
 
 import javax.sql.DataSource;
 
@@ -20,10 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds out whether a transaction committed after the connection was lost while {@code COMMIT} was in flight.
  *
- * <p>Inside the transaction, just before the commit, {@link #transactionId(Connection)} records the id the server
- * gave the transaction ({@code pg_current_xact_id_if_assigned()}; a transaction that wrote nothing has none and
- * needs no check). After the failure, {@link #check} asks the current primary on another connection for
- * {@code pg_xact_status} of that id:
+ * <p>Inside the transaction, just before {@code COMMIT} is sent, {@link #record(Connection)} notes the id the
+ * server gave the transaction ({@code pg_current_xact_id_if_assigned()}; a transaction that wrote nothing has none
+ * and needs no check) and which server that is. After the failure, {@link #check} asks the current primary on
+ * another connection for {@code pg_xact_status} of that id:
  * <ul>
  * <li>{@code committed}: the work is done and must not run again;
  * <li>{@code aborted}: nothing was applied, and the work may run again;
@@ -33,18 +38,28 @@ import org.slf4j.LoggerFactory;
  * <li>anything else, or no answer in time: the outcome is unknown.
  * </ul>
  *
- * <p>Transaction ids are only meaningful on the server that assigned them. After a failover the new primary
- * continues from the last id it replayed and hands out ids the old primary may already have used for
- * transactions that never reached it. So when the answering node is not the one the transaction ran on (by the
- * identity function given, node and timeline), {@code committed} proves nothing and the outcome is unknown;
- * {@code aborted}, or an id the node has not reached yet, still means the transaction is not part of the new
- * primary's history.
+ * <p>Transaction ids are only meaningful on the server and timeline that assigned them. After a failover the new
+ * primary continues from the last id it replayed and hands out ids the old primary may already have used for
+ * transactions that never reached it. So each side names its server by the server's own answer (address
+ * and port as the server sees them, and the timeline it writes on), and when the answering
+ * server is not the one the transaction ran on, {@code committed} proves nothing and the outcome is unknown;
+ * {@code aborted}, or an id the server has not reached yet, still means the transaction is not part of its
+ * history.
+ *
+ * <p>The whole check, connection included, is bounded by the timeout: it runs on a helper thread that is
+ * abandoned when the time is up, so a data source that waits for a primary cannot hold the caller longer.
  */
 public final class CommitOutcomeCheck {
 
     private static final Logger logger = LoggerFactory.getLogger(CommitOutcomeCheck.class);
 
-    private static final String TRANSACTION_ID_SQL = "select pg_current_xact_id_if_assigned()::text";
+    /** Names the server; on a standby there is no WAL position to read the timeline from. */
+    private static final String SERVER_COLUMNS = "host(inet_server_addr()), current_setting('port'), "
+            + "case when pg_is_in_recovery() then null else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end";
+
+    private static final String RECORD_SQL = "select pg_current_xact_id_if_assigned()::text, " + SERVER_COLUMNS;
+
+    private static final String SERVER_SQL = "select null, " + SERVER_COLUMNS;
 
     private static final String STATUS_SQL = "select pg_xact_status(?::xid8)";
 
@@ -53,73 +68,99 @@ public final class CommitOutcomeCheck {
 
     private static final long PAUSE_MILLIS = 20;
 
+    /** Time for the helper thread to hand back an answer found just at the deadline. */
+    private static final long GRACE_MILLIS = 200;
+
     private final DataSource primary;
 
     private final Duration timeout;
 
-    private final Function<Connection, @Nullable String> identity;
-
     /**
      * Creates a check.
      * @param primary connections to the current primary
-     * @param timeout how long a check may try
-     * @param identity names the server behind a connection (for example node and timeline), or returns
-     * {@code null} when it cannot tell, which makes every answer trusted
+     * @param timeout how long a check may take, connecting included
      */
-    public CommitOutcomeCheck(DataSource primary, Duration timeout, Function<Connection, @Nullable String> identity) {
+    public CommitOutcomeCheck(DataSource primary, Duration timeout) {
         this.primary = Objects.requireNonNull(primary, "primary");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.identity = Objects.requireNonNull(identity, "identity");
     }
 
     /**
-     * The id of the transaction open on a connection, if it has one.
+     * Notes the id of the transaction open on a connection and the server it runs on, just before its commit.
+     * The query cannot fail on a healthy connection, so it cannot spoil the transaction.
      * @param connection the transaction's connection
-     * @return the 64-bit id, or {@code null} when the transaction has not written anything
+     * @return the transaction, or {@code null} when it has not written anything
      * @throws SQLException when the server cannot be asked
      */
-    public static @Nullable Long transactionId(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-                ResultSet result = statement.executeQuery(TRANSACTION_ID_SQL)) {
+    public static @Nullable WrittenTransaction record(Connection connection) throws SQLException {
+        // prepared, so that the driver soon keeps it prepared on the server for the connection's next commits
+        try (PreparedStatement statement = connection.prepareStatement(RECORD_SQL);
+                ResultSet result = statement.executeQuery()) {
             result.next();
             String id = result.getString(1);
-            return (id != null) ? Long.parseUnsignedLong(id) : null;
+            return (id != null) ? new WrittenTransaction(Long.parseUnsignedLong(id), server(result)) : null;
         }
     }
 
-    /**
-     * Names the server behind a connection with the identity function.
-     * @param connection the connection
-     * @return the identity, or {@code null}
-     */
-    public @Nullable String identify(Connection connection) {
-        try {
-            return this.identity.apply(connection);
-        }
-        catch (RuntimeException ex) {
-            return null;
+    private static String identify(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery(SERVER_SQL)) {
+            result.next();
+            return server(result);
         }
     }
 
+    private static String server(ResultSet result) throws SQLException {
+        String address = result.getString(2);
+        String walFile = result.getString(4);
+        String timeline = (walFile != null) ? Long.toString(Long.parseLong(walFile, 16)) : "none (a standby)";
+        return ((address != null) ? address : "local socket") + ":" + result.getString(3) + " (timeline " + timeline
+                + ")";
+    }
+
     /**
-     * Asks the current primary what became of a transaction.
-     * @param transactionId the id from {@link #transactionId(Connection)}
-     * @param ranOn the identity of the server the transaction ran on, or {@code null} when not known
+     * Asks the current primary what became of a transaction, within the timeout.
+     * @param transaction the transaction from {@link #record(Connection)}
      * @return the outcome
      */
-    public Outcome check(long transactionId, @Nullable String ranOn) {
+    public Outcome check(WrittenTransaction transaction) {
+        Future<Outcome> answer;
+        try {
+            answer = Helpers.EXECUTOR.submit(() -> settle(transaction));
+        }
+        catch (RejectedExecutionException ex) {
+            return Outcome.unknown("no thread was available to ask the primary");
+        }
+        try {
+            return answer.get(this.timeout.toMillis() + GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        catch (TimeoutException ex) {
+            answer.cancel(true);
+            return Outcome.unknown("the primary could not be asked within " + this.timeout.toMillis() + " ms");
+        }
+        catch (ExecutionException ex) {
+            return Outcome.unknown("the check failed (" + describe(ex.getCause()) + ")");
+        }
+        catch (InterruptedException ex) {
+            answer.cancel(true);
+            Thread.currentThread().interrupt();
+            return Outcome.unknown("interrupted while asking the primary");
+        }
+    }
+
+    private Outcome settle(WrittenTransaction transaction) {
         long deadline = System.nanoTime() + this.timeout.toNanos();
         String lastProblem = "no answer";
         boolean terminated = false;
         while (true) {
             try (Connection connection = this.primary.getConnection()) {
                 String answering = identify(connection);
-                boolean sameServer = ranOn == null || answering == null || ranOn.equals(answering);
-                String status = status(connection, transactionId);
+                boolean sameServer = transaction.server().equals(answering);
+                String status = status(connection, transaction.id());
                 if ("in progress".equals(status) && sameServer) {
                     if (!terminated) {
                         terminated = true;
-                        terminate(connection, transactionId);
+                        terminate(connection, transaction.id());
                     }
                     lastProblem = "the transaction was still in progress";
                 }
@@ -130,8 +171,8 @@ public final class CommitOutcomeCheck {
                     return Outcome.committed();
                 }
                 else if (!sameServer) {
-                    return Outcome.unknown("writes moved from " + ranOn + " to " + answering + " before the outcome "
-                            + "could be asked, and " + answering + " reports the id as " + status);
+                    return Outcome.unknown("it ran on " + transaction.server() + ", but writes moved to "
+                            + answering + " before the outcome could be asked, which reports the id as " + status);
                 }
                 else {
                     return Outcome.unknown("the primary reports the transaction as " + status);
@@ -193,6 +234,31 @@ public final class CommitOutcomeCheck {
     private static String describe(Throwable ex) {
         String state = SqlStates.of(ex);
         return ex.getClass().getSimpleName() + ((state != null) ? ", SQLSTATE " + state : "");
+    }
+
+    /**
+     * A transaction that wrote, as noted just before its commit.
+     *
+     * @param id the 64-bit transaction id
+     * @param server the server it ran on, as the server describes itself
+     */
+    public record WrittenTransaction(long id, String server) {
+
+        public WrittenTransaction {
+            Objects.requireNonNull(server, "server");
+        }
+
+    }
+
+    /** The daemon threads checks run on; created when the first check is needed. */
+    private static final class Helpers {
+
+        static final ExecutorService EXECUTOR = Executors.newCachedThreadPool((task) -> {
+            Thread thread = new Thread(task, "nexs-postgres-commit-check");
+            thread.setDaemon(true);
+            return thread;
+        });
+
     }
 
     /**

@@ -21,6 +21,8 @@ import io.nexs.postgres.topology.NodeStateChangedEvent;
 import io.nexs.postgres.topology.ReadPreference;
 import io.nexs.postgres.topology.Topologies;
 import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.tx.RetrySettings;
+import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -51,12 +53,16 @@ class ProviderHookTests {
     }
 
     private DefaultPostgresProvider provider(ClusterTopology topology, PostgresHook... hooks) {
+        return provider(topology, Retrier.disabled(), hooks);
+    }
+
+    private DefaultPostgresProvider provider(ClusterTopology topology, Retrier retrier, PostgresHook... hooks) {
         HookManager manager = new HookManager(Duration.ofSeconds(5), false);
         for (PostgresHook hook : hooks) {
             manager.register(hook);
         }
         DefaultPostgresProvider provider = new DefaultPostgresProvider(topology,
-                new RowMappers(UnmappedColumns.IGNORE, null), 100, manager, Retrier.disabled());
+                new RowMappers(UnmappedColumns.IGNORE, null), 100, manager, retrier);
         this.resources.add(provider);
         this.resources.add(manager);
         return provider;
@@ -64,6 +70,21 @@ class ProviderHookTests {
 
     private DefaultPostgresProvider provider(PostgresNode node, PostgresHook... hooks) {
         return provider(Topologies.start(List.of(Topologies.definition(node)), Topologies.fast()), hooks);
+    }
+
+    @Test
+    void aTransactionThatRunsNothingBorrowsNoConnectionEvenWithTheCommitCheckOn(PostgresNode node) {
+        RecordingHook hook = new RecordingHook("hook");
+        Retrier retrier = new Retrier(RetrySettings.defaults(), TransientErrors.defaults());
+        assertThat(retrier.settings().verifyCommit()).isTrue();
+        DefaultPostgresProvider provider = provider(
+                Topologies.start(List.of(Topologies.definition(node)), Topologies.fast()), retrier, hook);
+        String nothing = provider.inTransaction((status) -> "nothing");
+        assertThat(nothing).isEqualTo("nothing");
+        assertThat(hook.points()).doesNotContain("onConnectionAcquired");
+        int created = provider.inTransaction((status) -> provider.exec("create temporary table t (id int)"));
+        assertThat(created).isZero();
+        assertThat(hook.points()).as("the hook sees a transaction that ran something").contains("onConnectionAcquired");
     }
 
     @Test

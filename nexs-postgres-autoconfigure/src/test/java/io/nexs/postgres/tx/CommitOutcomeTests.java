@@ -1,6 +1,8 @@
 package io.nexs.postgres.tx;
 
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +16,9 @@ import io.nexs.postgres.PostgresTemplate;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.test.TcpProxy;
+import io.nexs.postgres.tx.CommitOutcomeCheck.Outcome;
+import io.nexs.postgres.tx.CommitOutcomeCheck.Status;
+import io.nexs.postgres.tx.CommitOutcomeCheck.WrittenTransaction;
 import io.nexs.postgres.tx.RetryTestSupport.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.transaction.support.TransactionCallback;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import static io.nexs.postgres.tx.RetryTestSupport.WAIT;
 import static io.nexs.postgres.tx.RetryTestSupport.pool;
@@ -228,6 +235,75 @@ class CommitOutcomeTests {
             assertThat(admin.number("select (pg_xact_status(?::xid8) = 'committed')::int",
                     Long.toUnsignedString(failure.getTransactionId()))).isOne();
         }
+    }
+
+    @Test
+    void aWriteMadeWhileCommittingIsCheckedTooAndTheAfterCommitCallbacksRun() throws Exception {
+        Retrier retrier = new Retrier(quickSettings(3), TransientErrors.defaults());
+        PostgresTemplate postgres = template(this.dataSource, retrier);
+        AtomicInteger runs = new AtomicInteger();
+        AtomicInteger afterCommits = new AtomicInteger();
+        List<Integer> completions = new CopyOnWriteArrayList<>();
+        CompletableFuture<Integer> result = CompletableFuture.supplyAsync(() -> postgres.inTransaction((status) -> {
+            int run = runs.incrementAndGet();
+            if (run == 1) {
+                postgres.exec("set local nexs_test.commit_sleep = '0.5'");
+            }
+            // the transaction's only write happens in a beforeCommit callback, after the callback returned
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void beforeCommit(boolean readOnly) {
+                    postgres.exec("insert into commit_rows values (?, ?)", 6, run);
+                }
+
+                @Override
+                public void afterCommit() {
+                    afterCommits.incrementAndGet();
+                }
+
+                @Override
+                public void afterCompletion(int completion) {
+                    completions.add(completion);
+                }
+            });
+            return run;
+        }));
+        long backend = admin.awaitWaiting("COMMIT", "PgSleep");
+        proxy.blackHole(true);
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> rows(6) == 1);
+        proxy.cutConnections();
+        proxy.blackHole(false);
+
+        assertThat(result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the run that committed").isOne();
+        assertThat(runs).hasValue(1);
+        assertThat(rows(6)).isOne();
+        assertThat(afterCommits).as("a commit found committed is a commit for the callbacks").hasValue(1);
+        assertThat(completions).containsExactly(TransactionSynchronization.STATUS_COMMITTED);
+        assertThat(retrier.statistics()).isEqualTo(new RetryStatistics(1, 0, 0, 0, 1, 0));
+        await().atMost(WAIT).until(() -> !admin.isAlive(backend));
+    }
+
+    @Test
+    void aTransactionIsRecordedWithItsIdAndServerAndCommittedOnAnotherServerProvesNothing() throws SQLException {
+        WrittenTransaction written;
+        try (Connection connection = this.dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            assertThat(CommitOutcomeCheck.record(connection)).as("nothing written yet").isNull();
+            try (Statement statement = connection.createStatement()) {
+                statement.executeUpdate("insert into commit_rows values (7, 1)");
+            }
+            written = CommitOutcomeCheck.record(connection);
+            connection.commit();
+        }
+        assertThat(written).isNotNull();
+        // the server names itself: the port is the server's, not the proxy's in front of it
+        assertThat(written.server()).contains(":" + node.port() + " ").contains("timeline 1");
+        CommitOutcomeCheck check = new CommitOutcomeCheck(this.dataSource, WAIT);
+        assertThat(check.check(written).status()).isEqualTo(Status.COMMITTED);
+
+        Outcome elsewhere = check.check(new WrittenTransaction(written.id(), "the old primary"));
+        assertThat(elsewhere.status()).isEqualTo(Status.UNKNOWN);
+        assertThat(elsewhere.reason()).contains("the old primary", written.server(), "committed");
     }
 
 }
