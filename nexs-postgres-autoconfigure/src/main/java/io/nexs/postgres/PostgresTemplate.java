@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -21,6 +20,7 @@ import javax.sql.DataSource;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.hook.Operation;
+import io.nexs.postgres.hook.SqlText;
 import io.nexs.postgres.notify.NotificationListenerContainer;
 import io.nexs.postgres.query.ObjectRowMapper;
 import io.nexs.postgres.query.ObjectRowMapper.RowReader;
@@ -28,6 +28,7 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.RowMappingException;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.topology.ClusterNode;
+import io.nexs.postgres.topology.NodeRole;
 import io.nexs.postgres.tx.CommitOutcomeCheck;
 import io.nexs.postgres.tx.Retrier;
 import io.nexs.postgres.tx.TransientErrors;
@@ -51,14 +52,6 @@ public class PostgresTemplate implements PostgresOperations {
 
     /** Rows per round trip of a stream, when none is configured. */
     public static final int DEFAULT_FETCH_SIZE = 1000;
-
-    /** How a statement that only reads begins (after any opening parentheses). */
-    private static final Pattern READING_START = Pattern.compile("\\s*(\\(\\s*)*(select|with|values|table|show)\\b",
-            Pattern.CASE_INSENSITIVE);
-
-    /** A word that may make a query write: INSERT ... RETURNING, a data-modifying WITH, and the like. */
-    private static final Pattern WRITING_WORD = Pattern.compile("\\b(insert|update|delete|merge)\\b",
-            Pattern.CASE_INSENSITIVE);
 
     private final DataSource dataSource;
 
@@ -552,8 +545,8 @@ public class PostgresTemplate implements PostgresOperations {
     }
 
     /**
-     * The node behind a connection, for hooks and for the commit-outcome check; subclasses that know the nodes
-     * tell.
+     * The node behind a connection, for hooks and for telling whether a lost query may run again; subclasses that
+     * know the nodes tell.
      * @param connection a connection of this template
      * @return the node, or {@code null} when not known
      */
@@ -617,11 +610,11 @@ public class PostgresTemplate implements PostgresOperations {
             if (began) {
                 this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
             }
-            // A write whose connection was lost after it was sent may have been applied: never send it again. That
-            // includes a query that writes (INSERT ... RETURNING through queryOne). An error the server answered
-            // with means it rolled the statement back.
-            boolean write = !read || !onlyReads(parameters.sql());
-            throw (retried && write && sent && TransientErrors.isConnectionLoss(failure))
+            // A statement whose connection was lost after it was sent may have been applied: it is sent again only
+            // when it cannot have written (see readOnly). An error the server answered with means it rolled the
+            // statement back.
+            throw (retried && sent && TransientErrors.isConnectionLoss(failure)
+                    && !(read && readOnly(parameters.sql(), connection)))
                     ? Retrier.doNotRetry(failure) : failure;
         }
         catch (RuntimeException | Error ex) {
@@ -637,14 +630,17 @@ public class PostgresTemplate implements PostgresOperations {
     }
 
     /**
-     * Whether the SQL of a query only reads, so that sending it again after its connection was lost cannot apply
-     * anything twice: it begins with {@code SELECT}, {@code WITH}, {@code VALUES}, {@code TABLE} or {@code SHOW}
-     * and contains no word of a data-modifying command. The test is coarse on purpose and errs towards "writes"
-     * (a leading comment, or such a word in a literal or in {@code FOR UPDATE}, only costs the retry); it cannot
-     * see side effects of functions a {@code SELECT} calls.
+     * Whether a query lost after it was sent cannot have written anything, so that sending it again cannot apply
+     * anything twice: it ran on a standby, which refuses every write, or its text shows it only reads (see
+     * {@link SqlText#onlyReads}: a {@code SELECT} calling a function that may write, such as {@code nextval} or
+     * one of the application's, does not qualify).
      */
-    private static boolean onlyReads(String sql) {
-        return READING_START.matcher(sql).lookingAt() && !WRITING_WORD.matcher(sql).find();
+    private boolean readOnly(String sql, Connection connection) {
+        if (SqlText.onlyReads(sql)) {
+            return true;
+        }
+        ClusterNode node = node(connection);
+        return node != null && node.role() == NodeRole.REPLICA;
     }
 
     /** The rows a call returned or affected, as hooks see them. */

@@ -1,5 +1,10 @@
 package io.nexs.postgres.hook;
 
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,6 +19,66 @@ public final class SqlText {
 
     private static final String ELLIPSIS = "...";
 
+    /** How a statement that only reads begins, after any opening parentheses. */
+    private static final Pattern READING_START = Pattern.compile("\\s*(\\(\\s*)*(select|with|values|table|show)\\b");
+
+    /** A word of a command that writes or takes locks beyond the statement. */
+    private static final Pattern WRITING_WORD = Pattern
+        .compile("\\b(insert|update|delete|merge|into|copy|call|do|lock|truncate|create|alter|drop|grant|revoke)\\b");
+
+    /** A word, or a quoted identifier, followed by an opening parenthesis: a call, a type modifier or a keyword. */
+    private static final Pattern CALL = Pattern.compile("(\"[^\"]*\"|[a-z_][a-z0-9_$]*)\\s*\\(");
+
+    /** Keywords, type names and built-in functions that may stand before a parenthesis and write nothing. */
+    private static final Set<String> READING_CALLS = Set.of(
+            // keywords
+            "select", "from", "where", "and", "or", "not", "in", "exists", "any", "all", "some", "values", "cast",
+            "row", "array", "over", "filter", "within", "group", "by", "partition", "on", "using", "join", "as",
+            "lateral", "when", "then", "else", "case", "between", "like", "ilike", "similar", "is", "distinct",
+            "limit", "offset", "fetch", "having", "union", "intersect", "except", "with", "recursive",
+            "materialized", "rows", "grouping", "cube", "rollup", "sets", "tablesample", "bernoulli", "system",
+            "table", "only", "extract", "position", "substring", "overlay", "trim", "collate", "escape",
+            "ordinality", "unnest", "zone", "at",
+            // types with modifiers
+            "numeric", "decimal", "varchar", "char", "character", "varying", "bit", "varbit", "time", "timestamp",
+            "timestamptz", "timetz", "interval", "float",
+            // aggregate and window functions
+            "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "array_agg", "string_agg",
+            "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "stddev", "stddev_pop", "stddev_samp",
+            "variance", "var_pop", "var_samp", "percentile_cont", "percentile_disc", "mode", "row_number", "rank",
+            "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value", "last_value",
+            "nth_value",
+            // conditional, string, numeric, date and JSON functions
+            "coalesce", "nullif", "greatest", "least", "lower", "upper", "initcap", "length", "char_length",
+            "octet_length", "substr", "btrim", "ltrim", "rtrim", "replace", "concat", "concat_ws", "format", "left",
+            "right", "lpad", "rpad", "strpos", "split_part", "starts_with", "reverse", "repeat", "md5", "encode",
+            "decode", "regexp_replace", "regexp_match", "regexp_matches", "regexp_like", "regexp_split_to_array",
+            "regexp_split_to_table", "string_to_array", "array_to_string", "array_length", "array_position",
+            "array_positions", "array_append", "array_prepend", "array_cat", "array_remove", "cardinality", "abs",
+            "ceil", "ceiling", "floor", "round", "trunc", "mod", "power", "sqrt", "exp", "ln", "log", "sign",
+            "random", "gen_random_uuid", "now", "clock_timestamp", "statement_timestamp", "transaction_timestamp",
+            "date_trunc", "date_part", "date_bin", "to_char", "to_date", "to_timestamp", "to_number", "age",
+            "make_date", "make_time", "make_timestamp", "make_timestamptz", "make_interval", "generate_series",
+            "to_json", "to_jsonb", "row_to_json", "array_to_json", "json_build_object", "jsonb_build_object",
+            "json_build_array", "jsonb_build_array", "jsonb_set", "jsonb_insert", "jsonb_strip_nulls",
+            "jsonb_pretty", "json_typeof", "jsonb_typeof", "json_array_length", "jsonb_array_length",
+            "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
+            "json_each", "jsonb_each", "json_each_text", "jsonb_each_text", "json_object_keys", "jsonb_object_keys",
+            "json_extract_path", "jsonb_extract_path", "json_extract_path_text", "jsonb_extract_path_text",
+            "jsonb_path_query", "jsonb_path_query_array", "jsonb_path_query_first", "jsonb_path_exists",
+            "json_populate_record", "jsonb_populate_record", "json_to_recordset", "jsonb_to_recordset",
+            // information about the server and session
+            "version", "current_database", "current_schema", "current_setting", "pg_backend_pid",
+            "pg_is_in_recovery", "pg_postmaster_start_time", "inet_server_addr", "inet_server_port",
+            "pg_current_wal_lsn", "pg_last_wal_replay_lsn", "pg_last_wal_receive_lsn", "pg_wal_lsn_diff",
+            "pg_last_xact_replay_timestamp", "pg_current_xact_id_if_assigned", "pg_xact_status", "pg_typeof",
+            "format_type", "to_regclass", "pg_size_pretty", "pg_database_size", "pg_relation_size",
+            "pg_total_relation_size", "pg_table_size", "pg_indexes_size", "has_table_privilege",
+            "has_schema_privilege", "pg_sleep",
+            // locks that end with the statement's own transaction
+            "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock",
+            "pg_try_advisory_xact_lock_shared");
+
     private SqlText() {
     }
 
@@ -27,10 +92,45 @@ public final class SqlText {
         if (sql == null) {
             return "";
         }
-        StringBuilder out = new StringBuilder(Math.min(sql.length(), MAX_LENGTH + 1));
+        return strip(sql, MAX_LENGTH);
+    }
+
+    /**
+     * Whether a statement only reads, so that sending it again after its connection was lost cannot apply
+     * anything twice. It must begin with {@code SELECT}, {@code WITH}, {@code VALUES}, {@code TABLE} or
+     * {@code SHOW} (after any opening parentheses), contain no word of a command that writes (which rules out a
+     * data-modifying {@code WITH} and {@code SELECT ... INTO}), and call no function but built-ins known to write
+     * nothing: {@code nextval}, {@code setval}, {@code set_config}, session-level advisory locks and the
+     * application's own functions all make the answer "no", and so does {@code FOR UPDATE}. Literals and comments are ignored. The test errs towards "no": a quoted
+     * identifier spelled like such a word, or an unlisted built-in, only costs a retry.
+     * @param sql the statement
+     * @return whether it only reads
+     */
+    public static boolean onlyReads(@Nullable String sql) {
+        if (sql == null) {
+            return false;
+        }
+        String text = strip(sql, Integer.MAX_VALUE).toLowerCase(Locale.ROOT);
+        if (!READING_START.matcher(text).lookingAt() || WRITING_WORD.matcher(text).find()) {
+            return false;
+        }
+        Matcher call = CALL.matcher(text);
+        while (call.find()) {
+            String name = call.group(1);
+            boolean qualified = call.start() > 0 && text.charAt(call.start() - 1) == '.';
+            if (name.startsWith("\"") || !READING_CALLS.contains(name)
+                    || (qualified && !text.startsWith("pg_catalog.", call.start() - "pg_catalog.".length()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String strip(String sql, int maxLength) {
+        StringBuilder out = new StringBuilder(Math.min(sql.length(), maxLength) + 1);
         int length = sql.length();
         int i = 0;
-        while (i < length && out.length() <= MAX_LENGTH) {
+        while (i < length && out.length() <= maxLength) {
             char c = sql.charAt(i);
             if (c == '\'') {
                 // in an escape string (E'...') a backslash escapes the next character, a quote included
@@ -76,8 +176,8 @@ public final class SqlText {
             }
         }
         String text = out.toString().strip();
-        return (text.length() > MAX_LENGTH || i < length)
-                ? text.substring(0, Math.min(text.length(), MAX_LENGTH - ELLIPSIS.length())) + ELLIPSIS : text;
+        return (text.length() > maxLength || i < length)
+                ? text.substring(0, Math.min(text.length(), maxLength - ELLIPSIS.length())) + ELLIPSIS : text;
     }
 
     private static int skipQuoted(String sql, int from, char quote, boolean backslashEscapes) {

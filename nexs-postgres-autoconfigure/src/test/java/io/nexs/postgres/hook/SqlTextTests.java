@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -78,6 +79,38 @@ class SqlTextTests {
         String sql = "select " + "x, ".repeat(160) + "'" + secret + "' from t";
         assertThat(SqlText.normalize(sql)).doesNotContain("Secret").doesNotContain("zzz");
         assertThat(SqlText.normalize("select '" + "s".repeat(10_000) + "' from t")).isEqualTo("select ? from t");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "select 1", "SELECT id, name FROM people WHERE id = $1",
+            "  (select count(*) from t) union all (select max(id) from u)",
+            "with recent as (select * from orders where placed > now() - interval '1 day') select count(*) from recent",
+            "values (1, 'a'), (2, 'b')", "table people", "show server_version",
+            "select coalesce(sum(total), 0)::numeric(12, 2) from orders where id in (select id from picked)",
+            "select row_number() over (partition by a order by b) from t",
+            "select 'insert into x' as text, $$ nextval('s') $$ as body",
+            "/* report: totals */ select pg_catalog.count(*) from t -- delete everything",
+            "select exists (select 1 from t where lower(name) = ?)",
+            "select jsonb_build_object('a', 1), pg_sleep(0.1), date_trunc('day', now())" })
+    void queriesThatOnlyReadAreRecognised(String sql) {
+        assertThat(SqlText.onlyReads(sql)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "insert into t values (1) returning id", "update t set a = 1 returning a",
+            "with gone as (delete from t returning id) select count(*) from gone", "select * into copy_of_t from t",
+            "select nextval('order_ids')", "select setval('s', 1)", "select add_order(?)", "select app.add_order(?)",
+            "select \"count\"(x) from t", "select pg_advisory_lock(1)", "select set_config('a.b', 'c', false)",
+            "select txid_current()", "call do_work()", "merge into t using u on t.id = u.id when matched then delete",
+            "truncate t", "lock table t", "create table t as select 1", "explain analyze delete from t",
+            "set search_path = x", "do $$ begin perform 1; end $$", "", "   " })
+    void statementsThatMayWriteAreNotTakenForReads(String sql) {
+        assertThat(SqlText.onlyReads(sql)).isFalse();
+    }
+
+    @Test
+    void nothingIsNotARead() {
+        assertThat(SqlText.onlyReads(null)).isFalse();
     }
 
 }
