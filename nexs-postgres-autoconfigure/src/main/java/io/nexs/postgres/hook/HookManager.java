@@ -245,7 +245,8 @@ public final class HookManager implements AutoCloseable {
      * @param node the node it runs on, if known
      * @param role the node's role, if known
      * @param attempt the attempt, from 1
-     * @throws OperationVetoedException when a hook vetoes the operation
+     * @throws OperationVetoedException when a hook vetoes the operation; the operation has then ended for the
+     * hooks, and the caller must not call {@link #after}
      */
     public void before(HookContext context, @Nullable String node, @Nullable NodeRole role, int attempt) {
         context.node(node, role);
@@ -258,8 +259,36 @@ public final class HookManager implements AutoCloseable {
             }
         }
         Point point = Point.before(context.operation());
-        for (PostgresHook hook : current.byPoint[point.ordinal()]) {
-            call(hook, point, null, context, null, true);
+        PostgresHook[] hooks = current.byPoint[point.ordinal()];
+        for (int i = 0; i < hooks.length; i++) {
+            try {
+                call(hooks[i], point, null, context, null, true);
+            }
+            catch (OperationVetoedException veto) {
+                vetoed(context, current, hooks, i, veto);
+                throw veto;
+            }
+        }
+    }
+
+    /**
+     * Ends an operation a hook vetoed: the hooks whose {@code before...} method already ran get their
+     * {@code after...} method, and every {@code onError} hook sees the veto as the operation's error.
+     */
+    private void vetoed(HookContext context, Registry current, PostgresHook[] before, int vetoing,
+            OperationVetoedException veto) {
+        context.finish(HookContext.UNKNOWN_ROWS, veto);
+        Point after = Point.after(context.operation());
+        for (PostgresHook hook : current.byPoint[after.ordinal()]) {
+            for (int i = 0; i < vetoing; i++) {
+                if (before[i] == hook) {
+                    call(hook, after, null, context, null, false);
+                    break;
+                }
+            }
+        }
+        for (PostgresHook hook : current.byPoint[Point.ERROR.ordinal()]) {
+            call(hook, Point.ERROR, null, context, null, false);
         }
     }
 

@@ -12,7 +12,9 @@ import io.nexs.postgres.topology.NodeStateChangedEvent;
  * doing the work, which waits for them. A hook that throws, or that runs longer than
  * {@code nexs.postgres.hooks.timeout} (it is then interrupted), is logged and counted and changes nothing about
  * the operation, with one exception: a {@code before...} method may throw {@link OperationVetoedException} to
- * stop the operation, and the caller then gets that exception.
+ * stop the operation, and the caller then gets that exception. The operation then ends for the hooks as a failed
+ * one: hooks whose {@code before...} method already ran get their {@code after...} method, and {@code onError}
+ * sees the veto as the error.
  * <pre>{@code
  * @Component
  * class SlowWrites implements PostgresHook {

@@ -215,17 +215,23 @@ class HookManagerTests {
     }
 
     @Test
-    void aVetoFromABeforeMethodReachesTheCallerAndStopsTheHooksAfterIt() {
+    void aVetoFromABeforeMethodReachesTheCallerAndEndsTheOperationForTheHooks() {
         HookManager manager = manager();
         OperationVetoedException veto = new OperationVetoedException("read-only mode");
+        RecordingHook earlier = new RecordingHook.WithOrder("earlier", new CopyOnWriteArrayList<>(), 1);
         RecordingHook later = new RecordingHook.WithOrder("later", new CopyOnWriteArrayList<>(), 10);
+        manager.register(earlier);
         manager.register(later);
         manager.register(new VetoingHook(veto));
         HookContext context = manager.start(Operation.EXEC, "exec", "delete from t", 0, null);
         assertThatExceptionOfType(OperationVetoedException.class)
             .isThrownBy(() -> manager.before(context, null, null, 1))
             .isSameAs(veto);
-        assertThat(later.points()).isEmpty();
+        // the hook that saw the start sees the end; the one after the veto never saw the start
+        assertThat(earlier.points()).containsExactly("beforeExec", "afterExec", "onError");
+        assertThat(later.points()).containsExactly("onError");
+        assertThat(context.error()).isSameAs(veto);
+        assertThat(context.rows()).isEqualTo(HookContext.UNKNOWN_ROWS);
         assertThat(manager.failureCount()).isZero();
     }
 
