@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Interrupts hooks that run past the timeout. Hooks run on the caller's thread, as JUnit's same-thread timeouts
@@ -17,13 +17,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class HookWatchdog implements AutoCloseable {
 
-    private static final int IDLE = 0;
+    // A slot's state is its call's generation times 4 plus one of these, so the watchdog, which may read a slot
+    // just as its thread leaves one call and enters the next, can only ever act on the call it timed.
 
-    private static final int RUNNING = 1;
+    private static final long IDLE = 0;
 
-    private static final int INTERRUPTING = 2;
+    private static final long RUNNING = 1;
 
-    private static final int INTERRUPTED = 3;
+    private static final long INTERRUPTING = 2;
+
+    private static final long INTERRUPTED = 3;
+
+    private static final long PHASE = 3;
 
     private final long timeoutNanos;
 
@@ -75,7 +80,8 @@ final class HookWatchdog implements AutoCloseable {
         }
         slot.callerInterrupted = slot.thread.isInterrupted();
         slot.started = System.nanoTime();
-        slot.state.set(RUNNING);
+        slot.generation += PHASE + 1;
+        slot.state.set(slot.generation | RUNNING);
         return slot;
     }
 
@@ -89,10 +95,10 @@ final class HookWatchdog implements AutoCloseable {
             // an interrupt under way is for the outer call, which clears it when it leaves
             return false;
         }
-        if (slot.state.compareAndSet(RUNNING, IDLE)) {
+        if (slot.state.compareAndSet(slot.generation | RUNNING, slot.generation | IDLE)) {
             return false;
         }
-        while (slot.state.get() == INTERRUPTING) {
+        while (slot.state.get() == (slot.generation | INTERRUPTING)) {
             Thread.onSpinWait();
         }
         // the interrupt was meant for the hook, not for the work that follows; one the caller had stays
@@ -100,7 +106,7 @@ final class HookWatchdog implements AutoCloseable {
         if (slot.callerInterrupted) {
             slot.thread.interrupt();
         }
-        slot.state.set(IDLE);
+        slot.state.set(slot.generation | IDLE);
         return true;
     }
 
@@ -116,10 +122,16 @@ final class HookWatchdog implements AutoCloseable {
                 if (!slot.thread.isAlive()) {
                     this.slots.remove(slot);
                 }
-                else if (slot.state.get() == RUNNING && now - slot.started > this.timeoutNanos
-                        && slot.state.compareAndSet(RUNNING, INTERRUPTING)) {
-                    slot.thread.interrupt();
-                    slot.state.set(INTERRUPTED);
+                else {
+                    long state = slot.state.get();
+                    long generation = state & ~PHASE;
+                    // started is written before the state, so it belongs to this generation or a later one,
+                    // whose state change makes the exchange fail
+                    if ((state & PHASE) == RUNNING && now - slot.started > this.timeoutNanos
+                            && slot.state.compareAndSet(state, generation | INTERRUPTING)) {
+                        slot.thread.interrupt();
+                        slot.state.set(generation | INTERRUPTED);
+                    }
                 }
             }
             try {
@@ -148,7 +160,10 @@ final class HookWatchdog implements AutoCloseable {
 
         final Thread thread;
 
-        final AtomicInteger state = new AtomicInteger(IDLE);
+        final AtomicLong state = new AtomicLong(IDLE);
+
+        /** The current call's generation, a multiple of 4; only the thread itself reads and writes it. */
+        long generation;
 
         volatile long started;
 
