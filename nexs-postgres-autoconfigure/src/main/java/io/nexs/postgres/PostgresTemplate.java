@@ -243,8 +243,10 @@ public class PostgresTemplate implements PostgresOperations {
     public void notify(String channel, String payload) {
         NotificationListenerContainer.validateChannel(channel);
         NotificationListenerContainer.validatePayload(payload);
-        run(Operation.EXEC, "notify", "select pg_notify(?, ?)", new Object[] { channel, payload }, false, false,
-                PreparedStatement::execute);
+        // pg_current_xact_id gives the transaction its id now rather than inside COMMIT, so that a commit whose
+        // answer is lost can be looked up like any transaction that wrote
+        run(Operation.EXEC, "notify", "select pg_notify(?, ?), pg_current_xact_id()", new Object[] { channel, payload },
+                false, false, PreparedStatement::execute);
     }
 
     @Override

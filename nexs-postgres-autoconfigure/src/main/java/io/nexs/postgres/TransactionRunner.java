@@ -46,6 +46,9 @@ final class TransactionRunner {
 
     private final CommitOutcomeCheck commitCheck;
 
+    /** The transaction object whose doCommit just succeeded on this thread. */
+    private final ThreadLocal<Object> committed = new ThreadLocal<>();
+
     TransactionRunner(DataSource dataSource, SqlErrors errors, HookManager hooks, Retrier retrier,
             CommitOutcomeCheck commitCheck) {
         this.dataSource = dataSource;
@@ -72,13 +75,14 @@ final class TransactionRunner {
         boolean joining = TransactionSynchronizationManager.isActualTransactionActive()
                 || TransactionSynchronizationManager.getResource(this.dataSource) != null;
         if (joining || !this.retrier.isEnabled()) {
-            return once(operations, definition, options, callback);
+            return once(operations, definition, options, callback, false);
         }
-        return this.retrier.run("transaction", (attempt) -> once(operations, definition, options, callback));
+        return this.retrier.run("transaction", (attempt) -> once(operations, definition, options, callback, true));
     }
 
     private <T> T once(PostgresTemplate operations, TransactionDefinition definition, TransactionOptions options,
-            TransactionCallback<T> callback) {
+            TransactionCallback<T> callback, boolean retried) {
+        Object outer = this.committed.get();
         TransactionStatus status = this.transactionManager.getTransaction(definition);
         T result;
         try {
@@ -104,6 +108,22 @@ final class TransactionRunner {
         }
         catch (OutcomeUnknown ex) {
             throw ex.outcome;
+        }
+        catch (RuntimeException ex) {
+            if (retried && this.committed.get() == ((DefaultTransactionStatus) status).getTransaction()) {
+                // the transaction committed; an afterCommit callback failed: running the work again would repeat it
+                throw Retrier.doNotRetry(ex);
+            }
+            throw ex;
+        }
+        finally {
+            // an afterCommit callback may run a transaction of its own: give the outer one its flag back
+            if (outer != null) {
+                this.committed.set(outer);
+            }
+            else {
+                this.committed.remove();
+            }
         }
         return result;
     }
@@ -142,6 +162,11 @@ final class TransactionRunner {
 
         @Override
         protected void doCommit(DefaultTransactionStatus status) {
+            commitOrSettle(status);
+            TransactionRunner.this.committed.set(status.getTransaction());
+        }
+
+        private void commitOrSettle(DefaultTransactionStatus status) {
             Connection connection = ((JdbcTransactionObjectSupport) status.getTransaction()).getConnectionHolder()
                 .getConnection();
             boolean verify = TransactionRunner.this.retrier.settings().verifyCommit();

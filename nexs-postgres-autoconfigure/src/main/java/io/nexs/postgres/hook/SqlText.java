@@ -29,16 +29,19 @@ public final class SqlText {
     /** A word, or a quoted identifier, followed by an opening parenthesis: a call, a type modifier or a keyword. */
     private static final Pattern CALL = Pattern.compile("(\"[^\"]*\"|[a-z_][a-z0-9_$]*)\\s*\\(");
 
+    /** The text before a dot ends with the schema pg_catalog, as a word of its own. */
+    private static final Pattern PG_CATALOG = Pattern.compile("(?<![a-z0-9_$\\u0080-\\uffff\"])pg_catalog *$");
+
     /** Keywords, type names and built-in functions that may stand before a parenthesis and write nothing. */
     private static final Set<String> READING_CALLS = Set.of(
             // keywords
             "select", "from", "where", "and", "or", "not", "in", "exists", "any", "all", "some", "values", "cast",
-            "row", "array", "over", "filter", "within", "group", "by", "partition", "on", "using", "join", "as",
+            "row", "array", "over", "filter", "group", "by", "partition", "on", "using", "join", "as",
             "lateral", "when", "then", "else", "case", "between", "like", "ilike", "similar", "is", "distinct",
-            "limit", "offset", "fetch", "having", "union", "intersect", "except", "with", "recursive",
+            "limit", "offset", "fetch", "having", "union", "intersect", "except", "with",
             "materialized", "rows", "grouping", "cube", "rollup", "sets", "tablesample", "bernoulli", "system",
             "table", "only", "extract", "position", "substring", "overlay", "trim", "collate", "escape",
-            "ordinality", "unnest", "zone", "at",
+            "unnest",
             // types with modifiers
             "numeric", "decimal", "varchar", "char", "character", "varying", "bit", "varbit", "time", "timestamp",
             "timestamptz", "timetz", "interval", "float",
@@ -99,10 +102,16 @@ public final class SqlText {
      * Whether a statement only reads, so that sending it again after its connection was lost cannot apply
      * anything twice. It must begin with {@code SELECT}, {@code WITH}, {@code VALUES}, {@code TABLE} or
      * {@code SHOW} (after any opening parentheses), contain no word of a command that writes (which rules out a
-     * data-modifying {@code WITH} and {@code SELECT ... INTO}), and call no function but built-ins known to write
-     * nothing: {@code nextval}, {@code setval}, {@code set_config}, session-level advisory locks and the
-     * application's own functions all make the answer "no", and so does {@code FOR UPDATE}. Literals and comments are ignored. The test errs towards "no": a quoted
-     * identifier spelled like such a word, or an unlisted built-in, only costs a retry.
+     * data-modifying {@code WITH}, {@code SELECT ... INTO} and {@code FOR UPDATE}), and call no function but
+     * built-ins known to write nothing, unqualified or in {@code pg_catalog}: {@code nextval}, {@code setval},
+     * {@code set_config}, session-level advisory locks and the application's own functions all make the answer
+     * "no". Literals and comments (nested ones too) are ignored. The test errs towards "no": a quoted identifier
+     * spelled like such a word, or an unlisted built-in, only costs a retry.
+     *
+     * <p>Text cannot show everything a statement runs: a view, a rule, a user-defined operator or cast, a
+     * function called in attribute notation ({@code select t.f from t} calls {@code f(t)}), or a function of the
+     * application's that {@code search_path} puts in front of a built-in of the same name may still write.
+     * Queries outside a transaction that do such things should go through {@code exec}, or run on a replica.
      * @param sql the statement
      * @return whether it only reads
      */
@@ -117,9 +126,14 @@ public final class SqlText {
         Matcher call = CALL.matcher(text);
         while (call.find()) {
             String name = call.group(1);
-            boolean qualified = call.start() > 0 && text.charAt(call.start() - 1) == '.';
-            if (name.startsWith("\"") || !READING_CALLS.contains(name)
-                    || (qualified && !text.startsWith("pg_catalog.", call.start() - "pg_catalog.".length()))) {
+            // a schema may stand before the name, with space around the dot
+            int before = call.start() - 1;
+            while (before >= 0 && text.charAt(before) == ' ') {
+                before--;
+            }
+            boolean qualified = before >= 0 && text.charAt(before) == '.';
+            if (name.startsWith("\"") || !READING_CALLS.contains(name) || (qualified && !PG_CATALOG
+                .matcher(text.substring(0, before)).find())) {
                 return false;
             }
         }
@@ -156,8 +170,22 @@ public final class SqlText {
                 space(out);
             }
             else if (c == '/' && i + 1 < length && sql.charAt(i + 1) == '*') {
-                int end = sql.indexOf("*/", i + 2);
-                i = (end < 0) ? length : end + 2;
+                // block comments nest in PostgreSQL
+                int depth = 1;
+                i += 2;
+                while (i < length && depth > 0) {
+                    if (sql.startsWith("/*", i)) {
+                        depth++;
+                        i += 2;
+                    }
+                    else if (sql.startsWith("*/", i)) {
+                        depth--;
+                        i += 2;
+                    }
+                    else {
+                        i++;
+                    }
+                }
                 space(out);
             }
             else if (Character.isDigit(c) && !partOfWord(out)) {
@@ -201,10 +229,13 @@ public final class SqlText {
 
     private static @Nullable String dollarTag(String sql, int start) {
         int i = start + 1;
-        while (i < sql.length() && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_')) {
+        // as PostgreSQL's lexer: ASCII letters, digits and _, and any non-ASCII character; no digit first
+        while (i < sql.length() && (isAsciiLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '_'
+                || sql.charAt(i) >= 0x80)) {
             i++;
         }
-        if (i < sql.length() && sql.charAt(i) == '$' && (i == start + 1 || !Character.isDigit(sql.charAt(start + 1)))) {
+        boolean digitFirst = i > start + 1 && sql.charAt(start + 1) >= '0' && sql.charAt(start + 1) <= '9';
+        if (i < sql.length() && sql.charAt(i) == '$' && !digitFirst) {
             return sql.substring(start, i + 1);
         }
         return null;
@@ -228,7 +259,11 @@ public final class SqlText {
             return false;
         }
         char previous = out.charAt(out.length() - 1);
-        return Character.isLetterOrDigit(previous) || previous == '_' || previous == '$';
+        return isAsciiLetterOrDigit(previous) || previous == '_' || previous == '$' || previous >= 0x80;
+    }
+
+    private static boolean isAsciiLetterOrDigit(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     private static void space(StringBuilder out) {

@@ -68,6 +68,9 @@ public final class CommitOutcomeCheck {
 
     private static final long PAUSE_MILLIS = 20;
 
+    /** The timeline a standby is given in a server's name: it writes on none. */
+    private static final String STANDBY = "none (a standby)";
+
     /** Time for the helper thread to hand back an answer found just at the deadline. */
     private static final long GRACE_MILLIS = 200;
 
@@ -113,7 +116,7 @@ public final class CommitOutcomeCheck {
     private static String server(ResultSet result) throws SQLException {
         String address = result.getString(2);
         String walFile = result.getString(4);
-        String timeline = (walFile != null) ? Long.toString(Long.parseLong(walFile, 16)) : "none (a standby)";
+        String timeline = (walFile != null) ? Long.toString(Long.parseLong(walFile, 16)) : STANDBY;
         return ((address != null) ? address : "local socket") + ":" + result.getString(3) + " (timeline " + timeline
                 + ")";
     }
@@ -154,28 +157,37 @@ public final class CommitOutcomeCheck {
         boolean terminated = false;
         while (true) {
             try (Connection connection = this.primary.getConnection()) {
+                // the caller stops waiting at the deadline: neither this thread nor the connection may outlive it
+                connection.setNetworkTimeout(Runnable::run,
+                        (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                 String answering = identify(connection);
-                boolean sameServer = transaction.server().equals(answering);
-                String status = status(connection, transaction.id());
-                if ("in progress".equals(status) && sameServer) {
-                    if (!terminated) {
-                        terminated = true;
-                        terminate(connection, transaction.id());
-                    }
-                    lastProblem = "the transaction was still in progress";
-                }
-                else if ("aborted".equals(status)) {
-                    return Outcome.aborted();
-                }
-                else if ("committed".equals(status) && sameServer) {
-                    return Outcome.committed();
-                }
-                else if (!sameServer) {
-                    return Outcome.unknown("it ran on " + transaction.server() + ", but writes moved to "
-                            + answering + " before the outcome could be asked, which reports the id as " + status);
+                if (answering.contains(STANDBY)) {
+                    // a standby's history may lag: even "aborted" or an id it never reached proves nothing
+                    lastProblem = "the server asked, " + answering + ", is a standby";
                 }
                 else {
-                    return Outcome.unknown("the primary reports the transaction as " + status);
+                    boolean sameServer = transaction.server().equals(answering);
+                    String status = status(connection, transaction.id());
+                    if ("in progress".equals(status) && sameServer) {
+                        if (!terminated) {
+                            terminated = true;
+                            terminate(connection, transaction.id());
+                        }
+                        lastProblem = "the transaction was still in progress";
+                    }
+                    else if ("aborted".equals(status)) {
+                        return Outcome.aborted();
+                    }
+                    else if ("committed".equals(status) && sameServer) {
+                        return Outcome.committed();
+                    }
+                    else if (!sameServer) {
+                        return Outcome.unknown("it ran on " + transaction.server() + ", but writes moved to "
+                                + answering + " before the outcome could be asked, which reports the id as " + status);
+                    }
+                    else {
+                        return Outcome.unknown("the primary reports the transaction as " + status);
+                    }
                 }
             }
             catch (SQLException | RuntimeException ex) {
@@ -188,13 +200,20 @@ public final class CommitOutcomeCheck {
             if (System.nanoTime() - deadline >= 0) {
                 return Outcome.unknown(lastProblem + " within " + this.timeout.toMillis() + " ms");
             }
-            try {
-                TimeUnit.MILLISECONDS.sleep(PAUSE_MILLIS);
-            }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
+            if (!pause()) {
                 return Outcome.unknown("interrupted while asking the primary");
             }
+        }
+    }
+
+    private static boolean pause() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(PAUSE_MILLIS);
+            return true;
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
