@@ -113,6 +113,10 @@ public class NexsPostgresProperties {
 
     private final Retry retry = new Retry();
 
+    private final Metrics metrics = new Metrics();
+
+    private final Tracing tracing = new Tracing();
+
     public boolean isEnabled() {
         return this.enabled;
     }
@@ -251,6 +255,14 @@ public class NexsPostgresProperties {
 
     public Hooks getHooks() {
         return this.hooks;
+    }
+
+    public Metrics getMetrics() {
+        return this.metrics;
+    }
+
+    public Tracing getTracing() {
+        return this.tracing;
     }
 
     public Retry getRetry() {
@@ -863,6 +875,92 @@ public class NexsPostgresProperties {
 
         public void setThreshold(@Nullable Duration threshold) {
             this.threshold = threshold;
+        }
+
+    }
+
+    /**
+     * Settings of the metrics nexs-postgres adds to Micrometer.
+     */
+    public static class Metrics {
+
+        /**
+         * Whether nexs-postgres registers its meters: pool gauges, node gauges, and counters of errors,
+         * transactions, retries, failovers, hook failures and COPY.
+         */
+        private boolean enabled = true;
+
+        /**
+         * Whether every query, statement, batch, COPY and transaction is observed: a sample of the
+         * db.query.duration timer, and a span when tracing is on.
+         */
+        private boolean observations = true;
+
+        /**
+         * Whether db.query.duration gets a "query" tag with the name a statement carries in a leading
+         * "/* name: ... *&#47;" comment ("unnamed" otherwise). Every name is a series of its own: name only a
+         * bounded set of statements.
+         */
+        private boolean queryTag = false;
+
+        /**
+         * Histogram buckets of db.query.duration.
+         */
+        private List<Duration> slo = new ArrayList<>(List.of(Duration.ofMillis(1), Duration.ofMillis(5),
+                Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+                Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+                Duration.ofSeconds(5), Duration.ofSeconds(10)));
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public boolean isObservations() {
+            return this.observations;
+        }
+
+        public void setObservations(boolean observations) {
+            this.observations = observations;
+        }
+
+        public boolean isQueryTag() {
+            return this.queryTag;
+        }
+
+        public void setQueryTag(boolean queryTag) {
+            this.queryTag = queryTag;
+        }
+
+        public List<Duration> getSlo() {
+            return this.slo;
+        }
+
+        public void setSlo(List<Duration> slo) {
+            this.slo = slo;
+        }
+
+    }
+
+    /**
+     * Settings of the spans of database operations.
+     */
+    public static class Tracing {
+
+        /**
+         * Whether spans carry the SQL (db.query.text), with string, numeric and dollar-quoted literals removed.
+         */
+        private boolean includeSql = false;
+
+        public boolean isIncludeSql() {
+            return this.includeSql;
+        }
+
+        public void setIncludeSql(boolean includeSql) {
+            this.includeSql = includeSql;
         }
 
     }

@@ -227,6 +227,16 @@ public final class HookContext {
         return attributes;
     }
 
+    /**
+     * One attribute, without creating the attribute map when no hook used it.
+     * @param key the key
+     * @return its value, or {@code null}
+     */
+    public @Nullable Object attribute(String key) {
+        Map<String, Object> attributes = this.attributes;
+        return (attributes != null) ? attributes.get(key) : null;
+    }
+
     void attempt(int attempt) {
         this.attempt = attempt;
     }

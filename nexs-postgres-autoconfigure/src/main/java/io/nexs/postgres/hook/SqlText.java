@@ -19,6 +19,13 @@ public final class SqlText {
 
     private static final String ELLIPSIS = "...";
 
+    /** A leading name comment. */
+    private static final Pattern QUERY_NAME = Pattern.compile("\\s*/\\*\\s*name:\\s*([A-Za-z0-9_.:-]{1,64})\\s*\\*/");
+
+    /** Whitespace, a comment or a parenthesis to skip, or the first word. */
+    private static final Pattern COMMAND = Pattern
+        .compile("\\s+|--[^\\n]*|/\\*.*?\\*/|\\(|([A-Za-z_][A-Za-z_0-9]*)", Pattern.DOTALL);
+
     /** How a statement that only reads begins, after any opening parentheses. */
     private static final Pattern READING_START = Pattern.compile("\\s*(\\(\\s*)*(select|with|values|table|show)\\b");
 
@@ -138,6 +145,40 @@ public final class SqlText {
             }
         }
         return true;
+    }
+
+    /**
+     * The name an application gave a statement with a leading comment, {@code /* name: orders.by-customer *}{@code /
+     * select ...}: letters, digits, {@code . _ : -}, at most 64 characters.
+     * @param sql the statement
+     * @return the name, or {@code null} when the statement has none
+     */
+    public static @Nullable String queryName(@Nullable String sql) {
+        if (sql == null) {
+            return null;
+        }
+        Matcher name = QUERY_NAME.matcher(sql);
+        return name.lookingAt() ? name.group(1) : null;
+    }
+
+    /**
+     * The statement's command in upper case, such as {@code SELECT}, {@code INSERT} or {@code WITH}: its first
+     * word after any comments and opening parentheses.
+     * @param sql the statement
+     * @return the command, or {@code null} when there is no word
+     */
+    public static @Nullable String command(@Nullable String sql) {
+        if (sql == null) {
+            return null;
+        }
+        Matcher command = COMMAND.matcher(sql);
+        while (command.lookingAt()) {
+            if (command.group(1) != null) {
+                return command.group(1).toUpperCase(Locale.ROOT);
+            }
+            command.region(command.end(), sql.length());
+        }
+        return null;
     }
 
     private static String strip(String sql, int maxLength) {

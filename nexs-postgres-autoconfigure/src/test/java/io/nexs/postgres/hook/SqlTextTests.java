@@ -113,4 +113,25 @@ class SqlTextTests {
         assertThat(SqlText.onlyReads(null)).isFalse();
     }
 
+    @Test
+    void aLeadingNameCommentNamesTheStatement() {
+        assertThat(SqlText.queryName("/* name: orders.by-customer */ select * from orders")).isEqualTo("orders.by-customer");
+        assertThat(SqlText.queryName("  /*name:report_1*/select 1")).isEqualTo("report_1");
+        assertThat(SqlText.queryName("select 1 /* name: late */")).as("only a leading comment").isNull();
+        assertThat(SqlText.queryName("/* name: has spaces */ select 1")).isNull();
+        assertThat(SqlText.queryName("/* name: " + "x".repeat(65) + " */ select 1")).as("at most 64").isNull();
+        assertThat(SqlText.queryName(null)).isNull();
+    }
+
+    @Test
+    void theCommandIsTheFirstWordAfterCommentsAndParentheses() {
+        assertThat(SqlText.command("select 1")).isEqualTo("SELECT");
+        assertThat(SqlText.command("/* name: x */ -- why\n ( (select 1) union (select 2))")).isEqualTo("SELECT");
+        assertThat(SqlText.command("  insert into t values (1)")).isEqualTo("INSERT");
+        assertThat(SqlText.command("With recent as (select 1) select * from recent")).isEqualTo("WITH");
+        assertThat(SqlText.command("1 + 1")).isNull();
+        assertThat(SqlText.command("")).isNull();
+        assertThat(SqlText.command(null)).isNull();
+    }
+
 }

@@ -1,13 +1,20 @@
 package io.nexs.postgres.autoconfigure.metrics;
 
 import java.sql.Connection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nexs.postgres.PostgresOperations;
 import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.autoconfigure.NexsPostgresAutoConfiguration;
+import io.nexs.postgres.observe.ObservingHook;
 import io.nexs.postgres.observe.PoolMetrics;
+import io.nexs.postgres.observe.PostgresMetrics;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,10 +25,13 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.BadSqlGrammarException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.mockito.Mockito.mock;
 
 @ExtendWith(PostgresExtension.class)
@@ -56,6 +66,87 @@ class NexsPostgresMetricsAutoConfigurationTests {
                     assertThat(gauge(registry, "db.connections.idle", name)).isGreaterThanOrEqualTo(1);
                 }
                 assertThat(gauge(registry, "db.connections.active", name)).isZero();
+            });
+    }
+
+    @Test
+    void registersEveryCounterAndNodeGaugeAtZeroBeforeAnyWork() {
+        this.contextRunner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class))
+            .run((context) -> {
+                MeterRegistry registry = context.getBean(MeterRegistry.class);
+                String name = context.getBean(PostgresProvider.class).primary().name();
+                for (String counter : List.of("db.retries", "db.failovers", "db.hook.failures", "db.copy.rows",
+                        "db.connection.leaks")) {
+                    assertThat(registry.find(counter).meters()).as(counter)
+                        .singleElement()
+                        .satisfies((found) -> assertThat(found.measure().iterator().next().getValue()).isZero());
+                }
+                assertThat(registry.get("db.errors").tags("operation", "exec", "sqlstate_class", "08").counter().count())
+                    .isZero();
+                assertThat(registry.get("db.errors").counters()).hasSize(10);
+                assertThat(registry.get("db.transactions").counters()).extracting((found) -> found.getId().getTag("outcome"))
+                    .containsExactlyInAnyOrder("committed", "rolled_back", "failed");
+                assertThat(registry.get("db.copy.buffer").gauge().value()).isZero();
+                assertThat(registry.get("db.copy.buffer").gauge().getId().getBaseUnit()).isEqualTo("bytes");
+                assertThat(gauge(registry, "db.node.up", name)).isOne();
+                assertThat(gauge(registry, "db.node.primary", name)).isOne();
+                assertThat(gauge(registry, "db.replica.lag", name)).isZero();
+                assertThat(registry.get("db.replica.lag").gauge().getId().getBaseUnit()).isEqualTo("seconds");
+            });
+    }
+
+    @Test
+    void timesEveryOperationWithTheConfiguredBucketsAndCountsErrorsAndTransactions() {
+        this.contextRunner
+            .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                    SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+                    ObservationAutoConfiguration.class, NexsPostgresObservationAutoConfiguration.class))
+            .withPropertyValues("nexs.postgres.metrics.slo=5ms,1s", "nexs.postgres.metrics.query-tag=true")
+            .run((context) -> {
+                MeterRegistry registry = context.getBean(MeterRegistry.class);
+                PostgresProvider provider = context.getBean(PostgresProvider.class);
+                String name = provider.primary().name();
+                PostgresOperations postgres = context.getBean(PostgresOperations.class);
+                postgres.queryCount("/* name: one */ select 1");
+                postgres.inTransaction((status) -> postgres.exec("create temporary table t (id int)"));
+                assertThatExceptionOfType(BadSqlGrammarException.class)
+                    .isThrownBy(() -> postgres.exec("select * from no_such_table"));
+
+                Timer query = registry.get("db.query.duration")
+                    .tags("operation", "query", "node", name, "role", "primary", "outcome", "success", "query", "one")
+                    .timer();
+                assertThat(query.count()).isOne();
+                assertThat(query.takeSnapshot().histogramCounts()).extracting(CountAtBucket::bucket)
+                    .containsExactly((double) TimeUnit.MILLISECONDS.toNanos(5), (double) TimeUnit.SECONDS.toNanos(1));
+                assertThat(registry.get("db.query.duration")
+                    .tags("operation", "transaction", "node", name, "outcome", "success", "query", "unnamed")
+                    .timer()
+                    .count()).isOne();
+                assertThat(registry.get("db.query.duration")
+                    .tags("operation", "exec", "outcome", "error", "error", "BadSqlGrammarException")
+                    .timer()
+                    .count()).isOne();
+                assertThat(registry.find("db.query.duration.active").meters()).isEmpty();
+                assertThat(registry.get("db.errors").tags("operation", "exec", "sqlstate_class", "42").counter().count())
+                    .isOne();
+                assertThat(registry.get("db.transactions").tag("outcome", "committed").counter().count()).isOne();
+            });
+    }
+
+    @Test
+    void metricsAndObservationsCanBeSwitchedOff() {
+        this.contextRunner
+            .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                    SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+                    ObservationAutoConfiguration.class, NexsPostgresObservationAutoConfiguration.class))
+            .withPropertyValues("nexs.postgres.metrics.enabled=false", "nexs.postgres.metrics.observations=false")
+            .run((context) -> {
+                assertThat(context).doesNotHaveBean(PoolMetrics.class)
+                    .doesNotHaveBean(PostgresMetrics.class)
+                    .doesNotHaveBean(ObservingHook.class);
+                context.getBean(PostgresOperations.class).queryCount("select 1");
+                assertThat(context.getBean(MeterRegistry.class).find("db.query.duration").meters()).isEmpty();
             });
     }
 
