@@ -25,6 +25,8 @@ import io.nexs.postgres.PostgresTemplate;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.hook.PostgresHook;
+import io.nexs.postgres.observe.PoolMetrics;
+import io.nexs.postgres.observe.PostgresMetrics;
 import io.nexs.postgres.pool.ConnectionSettings;
 import io.nexs.postgres.pool.PoolSettings;
 import io.nexs.postgres.query.RowMappers;
@@ -74,6 +76,9 @@ final class Overhead {
 
     /** Target printed next to the result: ours keeps 97% of raw JDBC's throughput. */
     private static final double TARGET_VS_RAW = 0.97;
+
+    /** Target for the contender with metrics and tracing on. */
+    private static final double TARGET_OBSERVED_VS_RAW = 0.93;
 
     /** One way to look up a customer by id. */
     @FunctionalInterface
@@ -140,6 +145,14 @@ final class Overhead {
             PostgresTemplate hooked = new PostgresTemplate(dataSource, rowMappers,
                     PostgresTemplate.DEFAULT_FETCH_SIZE, oneHook, defaultRetrier());
             DefaultPostgresProvider routed = routedProvider(node, rowMappers, noHooks);
+            ObservedOperations observed = new ObservedOperations();
+            HookManager observingHooks = defaultHookManager();
+            observingHooks.register(observed.hook("overhead"));
+            DefaultPostgresProvider routedObserved = routedProvider(node, rowMappers, observingHooks);
+            PostgresMetrics metrics = new PostgresMetrics(routedObserved);
+            observingHooks.register(metrics);
+            metrics.bindTo(observed.meters);
+            new PoolMetrics(routedObserved).bindTo(observed.meters);
             List<Contender> contenders = List.of(
                     new Contender("raw", "HikariCP + PgJDBC by hand (limit)", id -> raw(dataSource, id)),
                     new Contender("jdbc_template", "Spring JdbcTemplate.queryForObject, hand-written RowMapper",
@@ -152,16 +165,26 @@ final class Overhead {
                     new Contender("ours_hooks", "nexs PostgresTemplate.queryOne, one afterQuery hook",
                             id -> hooked.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()),
                     new Contender("ours_routed", "nexs PostgresProvider.queryOne -> record, routed, monitored",
-                            id -> routed.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()));
+                            id -> routed.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id).orElseThrow()),
+                    new Contender("ours_observed",
+                            "nexs PostgresProvider.queryOne, routed, metrics (Prometheus) and tracing (Brave, 10% sampled)",
+                            id -> routedObserved.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id)
+                                .orElseThrow()));
             try {
                 String result = measure(contenders, warmupMillis, roundMillis, cycles * contenders.size());
                 if (hook.queries.sum() == 0) {
                     throw new IllegalStateException("the hook never ran");
                 }
+                if (observed.spans.sum() == 0 || !observed.meters.scrape().contains("db_query_duration_seconds_bucket")) {
+                    throw new IllegalStateException("the observed contender made no spans or no duration histogram");
+                }
                 return result;
             }
             finally {
                 routed.close();
+                routedObserved.close();
+                observingHooks.close();
+                observed.close();
                 noHooks.close();
                 oneHook.close();
             }
@@ -369,7 +392,9 @@ final class Overhead {
         int ours = index(contenders, "ours");
         int hooks = index(contenders, "ours_hooks");
         int noRetry = index(contenders, "ours_no_retry");
+        int observed = index(contenders, "ours_observed");
         double vsRaw = medians[ours] / medians[raw];
+        double observedVsRaw = medians[observed] / medians[raw];
         double hooksVsRaw = medians[hooks] / medians[raw];
         // bytes are averaged over millions of lookups; a fraction of a byte is rounding, not an allocation
         long hookBytes = Math.round(bytesPerLookup[hooks] - bytesPerLookup[ours]);
@@ -379,15 +404,19 @@ final class Overhead {
                 (vsRaw >= TARGET_VS_RAW) ? "met" : "MISSED");
         System.out.printf(Locale.ROOT, "target: hooks_vs_raw >= %.2f: %s%n", TARGET_VS_RAW,
                 (hooksVsRaw >= TARGET_VS_RAW) ? "met" : "MISSED");
+        System.out.printf(Locale.ROOT, "target: vs_raw_observed >= %.2f: %s%n", TARGET_OBSERVED_VS_RAW,
+                (observedVsRaw >= TARGET_OBSERVED_VS_RAW) ? "met" : "MISSED");
         System.out.printf(Locale.ROOT, "target: a hook allocates nothing per call beyond its context (%d bytes): "
                 + "%s%n", contextBytes, (hookBytes <= contextBytes) ? "met" : "MISSED (" + hookBytes + " bytes)");
         return "result: overhead vs_raw=" + format("%.2f", vsRaw) + " vs_jdbc_template="
                 + format("%.2f", medians[ours] / medians[index(contenders, "jdbc_template")]) + " routed_vs_raw="
                 + format("%.2f", medians[index(contenders, "ours_routed")] / medians[raw]) + " hooks_vs_raw="
-                + format("%.2f", hooksVsRaw) + " no_retry_vs_raw=" + format("%.2f", medians[noRetry] / medians[raw])
+                + format("%.2f", hooksVsRaw) + " vs_raw_observed=" + format("%.2f", observedVsRaw)
+                + " no_retry_vs_raw=" + format("%.2f", medians[noRetry] / medians[raw])
                 + " alloc_raw_b=" + Math.round(bytesPerLookup[raw]) + " alloc_nohooks_b="
                 + Math.round(bytesPerLookup[ours]) + " alloc_hooks_b=" + Math.round(bytesPerLookup[hooks])
-                + " alloc_no_retry_b=" + Math.round(bytesPerLookup[noRetry]) + " hook_context_b=" + contextBytes;
+                + " alloc_no_retry_b=" + Math.round(bytesPerLookup[noRetry]) + " alloc_observed_b="
+                + Math.round(bytesPerLookup[observed]) + " hook_context_b=" + contextBytes;
     }
 
     private static int index(List<Contender> contenders, String key) {
