@@ -7,6 +7,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.test.PostgresCluster;
@@ -143,6 +145,16 @@ class SampleApplicationTests {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void readinessFollowsTheCluster() throws Exception {
+        HttpResponse<String> response = get("/actuator/health/readiness");
+        assertThat(response.statusCode()).isEqualTo(200);
+        Map<String, Object> readiness = this.json.parseMap(response.body());
+        assertThat(readiness).containsEntry("status", "UP");
+        assertThat((Map<String, Object>) readiness.get("components")).containsKeys("readinessState", "nexsPostgres");
+    }
+
+    @Test
     void prometheusShowsThePoolGauges() throws Exception {
         HttpResponse<String> response = get("/actuator/prometheus");
         assertThat(response.statusCode()).isEqualTo(200);
@@ -155,6 +167,26 @@ class SampleApplicationTests {
         assertThat(response.body().lines().filter((line) -> line.startsWith("db_connections_max{")))
             .hasSize(2)
             .allSatisfy((line) -> assertThat(line).endsWith(" 10.0"));
+    }
+
+    @Test
+    void prometheusExportsEveryMetricTheDashboardAndAlertsUseAsValidText() throws Exception {
+        postOrder("{\"customer\":\"Metrics\",\"total\":3.00}");
+        get("/api/orders");
+        HttpResponse<String> response = get("/actuator/prometheus");
+        assertThat(response.statusCode()).isEqualTo(200);
+        Set<String> exported = response.body()
+            .lines()
+            .filter((line) -> !line.startsWith("#") && !line.isBlank())
+            .map((line) -> line.split("[{ ]", 2)[0])
+            .collect(Collectors.toSet());
+        assertThat(exported).containsAll(ObservabilityFilesTests.metricNamesUsed());
+        // promtool also lints; the application's other meters (Tomcat's, the JVM's) have findings of their own,
+        // but text that does not parse (exit code 1) fails, and so does any finding about a db_ metric
+        ObservabilityFilesTests.Promtool checked = ObservabilityFilesTests.promtool(response.body(), "check",
+                "metrics");
+        assertThat(checked.exitCode()).as("promtool check metrics printed:%n%s", checked.output()).isIn(0, 3);
+        assertThat(checked.output().lines()).noneMatch((line) -> line.startsWith("db_"));
     }
 
     private static String name(PostgresNode node) {
