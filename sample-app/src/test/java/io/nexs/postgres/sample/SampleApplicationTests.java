@@ -155,6 +155,24 @@ class SampleApplicationTests {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theNexsPostgresEndpointReportsNodesAndSlowStatementsWithoutValues() throws Exception {
+        postOrder("{\"customer\":\"Endpoint-Secret-Customer\",\"total\":4.00}");
+        get("/api/orders");
+        HttpResponse<String> response = get("/actuator/nexspostgres");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).doesNotContain("Endpoint-Secret-Customer");
+        Map<String, Object> report = this.json.parseMap(response.body());
+        assertThat(report).containsEntry("primary", name(this.embeddedPostgres.primary()))
+            .containsEntry("splitBrain", false)
+            .containsKeys("failovers", "retries", "hooks");
+        assertThat((List<Map<String, Object>>) report.get("nodes")).extracting((node) -> node.get("role"))
+            .containsExactlyInAnyOrder("primary", "replica");
+        assertThat((List<Map<String, Object>>) report.get("slowestStatements")).isNotEmpty()
+            .allSatisfy((statement) -> assertThat(statement).containsKeys("statement", "operation", "durationMs"));
+    }
+
+    @Test
     void prometheusShowsThePoolGauges() throws Exception {
         HttpResponse<String> response = get("/actuator/prometheus");
         assertThat(response.statusCode()).isEqualTo(200);
