@@ -117,6 +117,8 @@ public class NexsPostgresProperties {
 
     private final Tracing tracing = new Tracing();
 
+    private final Safety safety = new Safety();
+
     public boolean isEnabled() {
         return this.enabled;
     }
@@ -263,6 +265,10 @@ public class NexsPostgresProperties {
 
     public Tracing getTracing() {
         return this.tracing;
+    }
+
+    public Safety getSafety() {
+        return this.safety;
     }
 
     public Retry getRetry() {
@@ -941,6 +947,93 @@ public class NexsPostgresProperties {
 
         public void setSlo(List<Duration> slo) {
             this.slo = slo;
+        }
+
+    }
+
+    /**
+     * Settings of the safety monitor, which reports connection leaks, long statements, idle transactions, lock
+     * waits and deadlocks of this application, each once.
+     */
+    public static class Safety {
+
+        /**
+         * Whether the safety monitor runs.
+         */
+        private boolean enabled = true;
+
+        /**
+         * Time between two checks; each costs one short query per healthy node.
+         */
+        private Duration interval = Duration.ofSeconds(30);
+
+        /**
+         * A statement of this application running longer is reported.
+         */
+        private Duration longRunning = Duration.ofSeconds(30);
+
+        /**
+         * A session of this application idle inside an open transaction for longer is reported.
+         */
+        private Duration idleInTransaction = Duration.ofSeconds(30);
+
+        /**
+         * A statement of this application waiting for a lock for longer is reported, with the blocking sessions.
+         */
+        private Duration lockWait = Duration.ofSeconds(5);
+
+        /**
+         * A connection borrowed from a pool for longer is reported with the borrower's stack trace. Unset: no
+         * leak detection (recording where each connection is borrowed costs a few microseconds per borrow).
+         */
+        private @Nullable Duration leakThreshold;
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getInterval() {
+            return this.interval;
+        }
+
+        public void setInterval(Duration interval) {
+            this.interval = interval;
+        }
+
+        public Duration getLongRunning() {
+            return this.longRunning;
+        }
+
+        public void setLongRunning(Duration longRunning) {
+            this.longRunning = longRunning;
+        }
+
+        public Duration getIdleInTransaction() {
+            return this.idleInTransaction;
+        }
+
+        public void setIdleInTransaction(Duration idleInTransaction) {
+            this.idleInTransaction = idleInTransaction;
+        }
+
+        public Duration getLockWait() {
+            return this.lockWait;
+        }
+
+        public void setLockWait(Duration lockWait) {
+            this.lockWait = lockWait;
+        }
+
+        public @Nullable Duration getLeakThreshold() {
+            return this.leakThreshold;
+        }
+
+        public void setLeakThreshold(@Nullable Duration leakThreshold) {
+            this.leakThreshold = leakThreshold;
         }
 
     }

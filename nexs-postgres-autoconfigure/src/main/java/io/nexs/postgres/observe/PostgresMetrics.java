@@ -50,6 +50,8 @@ public class PostgresMetrics implements MeterBinder, PostgresHook {
 
     private final AtomicLong connectionLeaks = new AtomicLong();
 
+    private final AtomicLong deadlocks = new AtomicLong();
+
     private final List<Bound> registries = new CopyOnWriteArrayList<>();
 
     /**
@@ -78,6 +80,9 @@ public class PostgresMetrics implements MeterBinder, PostgresHook {
             .register(registry);
         FunctionCounter.builder("db.connection.leaks", this.connectionLeaks, AtomicLong::get)
             .description("Connections held longer than the leak threshold")
+            .register(registry);
+        FunctionCounter.builder("db.deadlocks", this.deadlocks, AtomicLong::get)
+            .description("Deadlocks the server resolved in the application's database, as the safety monitor saw")
             .register(registry);
         Gauge.builder("db.copy.buffer", this.copyBufferBytes, AtomicLong::get)
             .description("Bytes held by COPY buffers")
@@ -171,6 +176,14 @@ public class PostgresMetrics implements MeterBinder, PostgresHook {
      */
     public void connectionLeaked() {
         this.connectionLeaks.incrementAndGet();
+    }
+
+    /**
+     * Counts deadlocks the server resolved.
+     * @param count how many since the last count
+     */
+    public void deadlocksResolved(long count) {
+        this.deadlocks.addAndGet(count);
     }
 
     /**

@@ -106,6 +106,8 @@ public final class ClusterTopology implements AutoCloseable {
 
     private volatile @Nullable PoolListener poolListener;
 
+    private final List<PoolListener> poolListeners = new CopyOnWriteArrayList<>();
+
     private volatile boolean closed;
 
     /**
@@ -155,6 +157,43 @@ public final class ClusterTopology implements AutoCloseable {
      * @param listener the listener, or {@code null} for nobody
      */
     public void setPoolListener(@Nullable PoolListener listener) {
+        this.poolListeners.clear();
+        if (listener != null) {
+            this.poolListeners.add(listener);
+        }
+        applyPoolListeners();
+    }
+
+    /**
+     * Adds one more listener told of every borrow and return, on every node's pool, including nodes added later.
+     * @param listener the listener
+     */
+    public void addPoolListener(PoolListener listener) {
+        this.poolListeners.add(listener);
+        applyPoolListeners();
+    }
+
+    private void applyPoolListeners() {
+        List<PoolListener> listeners = List.copyOf(this.poolListeners);
+        PoolListener listener = switch (listeners.size()) {
+            case 0 -> null;
+            case 1 -> listeners.get(0);
+            default -> new PoolListener() {
+                @Override
+                public void acquired(NodePool pool, long waitNanos) {
+                    for (PoolListener each : listeners) {
+                        each.acquired(pool, waitNanos);
+                    }
+                }
+
+                @Override
+                public void released(NodePool pool, long heldMillis) {
+                    for (PoolListener each : listeners) {
+                        each.released(pool, heldMillis);
+                    }
+                }
+            };
+        };
         this.poolListener = listener;
         for (ClusterNode node : this.nodes) {
             node.pool().setListener(listener);

@@ -165,7 +165,7 @@ class SampleApplicationTests {
         Map<String, Object> report = this.json.parseMap(response.body());
         assertThat(report).containsEntry("primary", name(this.embeddedPostgres.primary()))
             .containsEntry("splitBrain", false)
-            .containsKeys("failovers", "retries", "hooks");
+            .containsKeys("failovers", "retries", "hooks", "safetyFindings");
         assertThat((List<Map<String, Object>>) report.get("nodes")).extracting((node) -> node.get("role"))
             .containsExactlyInAnyOrder("primary", "replica");
         assertThat((List<Map<String, Object>>) report.get("slowestStatements")).isNotEmpty()
@@ -199,6 +199,13 @@ class SampleApplicationTests {
             .map((line) -> line.split("[{ ]", 2)[0])
             .collect(Collectors.toSet());
         assertThat(exported).containsAll(ObservabilityFilesTests.metricNamesUsed());
+        // the names dashboards are promised, whether or not the shipped dashboard uses them
+        assertThat(exported).contains("db_query_duration_seconds_bucket", "db_query_duration_seconds_count",
+                "db_query_duration_seconds_sum", "db_connections_active", "db_connections_idle",
+                "db_connections_pending", "db_connections_max", "db_errors_total", "db_retries_total",
+                "db_failovers_total", "db_node_up", "db_node_primary", "db_replica_lag_seconds",
+                "db_transactions_total", "db_hook_failures_total", "db_copy_rows_total", "db_copy_buffer_bytes",
+                "db_connection_leaks_total", "db_deadlocks_total");
         // promtool also lints; the application's other meters (Tomcat's, the JVM's) have findings of their own,
         // but text that does not parse (exit code 1) fails, and so does any finding about a db_ metric
         ObservabilityFilesTests.Promtool checked = ObservabilityFilesTests.promtool(response.body(), "check",

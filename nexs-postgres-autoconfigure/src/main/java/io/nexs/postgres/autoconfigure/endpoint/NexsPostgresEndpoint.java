@@ -9,6 +9,8 @@ import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.observe.RecentActivity;
 import io.nexs.postgres.observe.RecentActivity.SlowStatement;
+import io.nexs.postgres.observe.SafetyFinding;
+import io.nexs.postgres.observe.SafetyMonitor;
 import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.pool.PoolStats;
 import io.nexs.postgres.topology.ClusterNode;
@@ -23,7 +25,7 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 /**
  * {@code /actuator/nexspostgres}: what nexs-postgres knows about the cluster, in one read-only report: every
  * node with its role, state, lag and pool, the latest failovers, retry and hook statistics, and the slowest
- * recent statements (by name or text with literals removed, never values). Like Spring Boot's own endpoints that
+ * recent statements (by name or text with literals removed, never values), and the safety monitor's findings. Like Spring Boot's own endpoints that
  * reveal internals, it is not exposed over HTTP unless the application adds it to
  * {@code management.endpoints.web.exposure.include}.
  */
@@ -34,14 +36,19 @@ public class NexsPostgresEndpoint {
 
     private final @Nullable RecentActivity activity;
 
+    private final @Nullable SafetyMonitor safety;
+
     /**
      * Creates the endpoint.
      * @param provider the provider reported on
      * @param activity the recent failovers and slow statements, or {@code null} when not recorded
+     * @param safety the safety monitor whose findings are listed, or {@code null} when it does not run
      */
-    public NexsPostgresEndpoint(PostgresProvider provider, @Nullable RecentActivity activity) {
+    public NexsPostgresEndpoint(PostgresProvider provider, @Nullable RecentActivity activity,
+            @Nullable SafetyMonitor safety) {
         this.provider = provider;
         this.activity = activity;
+        this.safety = safety;
     }
 
     /**
@@ -75,7 +82,8 @@ public class NexsPostgresEndpoint {
                 slowest.stream()
                     .map((statement) -> new Statement(statement.statement(), statement.operation(), statement.node(),
                             statement.duration().toNanos() / 1e6, statement.at(), statement.failed()))
-                    .toList());
+                    .toList(),
+                (this.safety != null) ? this.safety.recentFindings() : List.of());
     }
 
     private @Nullable PoolStats pool(String name) {
@@ -101,9 +109,11 @@ public class NexsPostgresEndpoint {
      * @param retries retry statistics
      * @param hooks hook failures and timeouts
      * @param slowestStatements the slowest recent statements, slowest first
+     * @param safetyFindings the safety monitor's latest findings, newest first
      */
     public record Report(@Nullable String primary, boolean splitBrain, List<Node> nodes, List<Failover> failovers,
-            RetryStatistics retries, Hooks hooks, List<Statement> slowestStatements) {
+            RetryStatistics retries, Hooks hooks, List<Statement> slowestStatements,
+            List<SafetyFinding> safetyFindings) {
     }
 
     /**

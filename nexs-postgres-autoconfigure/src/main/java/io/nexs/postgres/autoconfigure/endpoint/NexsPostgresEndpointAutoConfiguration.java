@@ -5,6 +5,7 @@ import java.time.Duration;
 import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.autoconfigure.NexsPostgresAutoConfiguration;
 import io.nexs.postgres.observe.RecentActivity;
+import io.nexs.postgres.observe.SafetyMonitor;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -36,8 +37,9 @@ public final class NexsPostgresEndpointAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    NexsPostgresEndpoint nexsPostgresEndpoint(PostgresProvider provider, ObjectProvider<RecentActivity> activity) {
-        return new NexsPostgresEndpoint(provider, activity.getIfUnique());
+    NexsPostgresEndpoint nexsPostgresEndpoint(PostgresProvider provider, ObjectProvider<RecentActivity> activity,
+            ObjectProvider<SafetyMonitor> safety) {
+        return new NexsPostgresEndpoint(provider, activity.getIfUnique(), safety.getIfUnique());
     }
 
 }
