@@ -589,6 +589,7 @@ public final class HookManager implements AutoCloseable {
             if (beginFailure != null || !current.observesTransactions()) {
                 return;
             }
+            endAbandoned();
             HookContext context = new HookContext(Operation.TRANSACTION, transactionName(transaction), null, 0,
                     null);
             context.owner = transaction;
@@ -621,6 +622,7 @@ public final class HookManager implements AutoCloseable {
                     break;
                 }
             }
+            endAbandoned();
             if (context == null) {
                 // begun while no hook was registered, or not a transaction of its own (participating)
                 return;
@@ -628,6 +630,25 @@ public final class HookManager implements AutoCloseable {
             context.finish(HookContext.UNKNOWN_ROWS, failure);
             for (PostgresHook hook : hooksOf(context).byPoint[point.ordinal()]) {
                 call(hook, point, null, context, null, false);
+            }
+        }
+
+        /**
+         * Ends, as rolled back, the transactions of this thread that completed without their listeners being
+         * called: Spring skips them when a {@code beforeCommit} callback throws a transaction exception. Their hooks
+         * may hold state, such as an observation scope, that must not outlive them.
+         */
+        private void endAbandoned() {
+            for (java.util.Iterator<HookContext> open = HookManager.this.transactions.get().iterator(); open
+                .hasNext();) {
+                HookContext stale = open.next();
+                if (stale.owner instanceof TransactionExecution execution && execution.isCompleted()) {
+                    open.remove();
+                    stale.finish(HookContext.UNKNOWN_ROWS, null);
+                    for (PostgresHook hook : hooksOf(stale).byPoint[Point.TRANSACTION_ROLLBACK.ordinal()]) {
+                        call(hook, Point.TRANSACTION_ROLLBACK, null, stale, null, false);
+                    }
+                }
             }
         }
 

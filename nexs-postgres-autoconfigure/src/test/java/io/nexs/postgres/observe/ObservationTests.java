@@ -20,6 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.jdbc.BadSqlGrammarException;
+import org.springframework.transaction.TransactionSystemException;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import static io.micrometer.observation.tck.TestObservationRegistryAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -133,6 +136,28 @@ class ObservationTests {
             .hasContextualNameEqualTo("orders.count")
             .hasLowCardinalityKeyValue("query", "orders.count")
             .hasHighCardinalityKeyValue("db.query.text", "select count(*) from pg_class where relname <> ?");
+    }
+
+    @Test
+    void aTransactionWhoseCommitListenersNeverRanLeavesNoScopeBehind(PostgresNode node) {
+        DefaultPostgresProvider provider = provider(node, null, false, false);
+        // Spring runs no transaction listener when a beforeCommit callback throws a transaction exception
+        assertThatExceptionOfType(TransactionSystemException.class).isThrownBy(() -> provider.inTransaction((status) -> {
+            provider.exec("create temporary table abandoned (id int)");
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void beforeCommit(boolean readOnly) {
+                    throw new TransactionSystemException("flush failed");
+                }
+            });
+            return null;
+        }));
+        // the next transaction on the thread ends the abandoned one first
+        provider.inTransaction((status) -> provider.queryCount("select 1"));
+        assertThat(this.registry.getCurrentObservation()).as("no transaction's scope is left open").isNull();
+        assertThat(this.registry).hasHandledContextsThatSatisfy((contexts) -> assertThat(contexts)
+            .filteredOn((context) -> "TRANSACTION".equals(context.getContextualName()))
+            .hasSize(2));
     }
 
 }
