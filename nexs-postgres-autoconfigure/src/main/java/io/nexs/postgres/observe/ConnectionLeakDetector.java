@@ -3,12 +3,12 @@ package io.nexs.postgres.observe;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.pool.PoolListener;
@@ -19,7 +19,7 @@ import io.nexs.postgres.pool.PoolListener;
  * borrow, which is why the threshold is off unless set.
  *
  * <p>A borrow is matched with its return on the same thread, last borrowed first returned, as JDBC code does; a
- * connection returned by another thread than the one that borrowed it stays counted as borrowed.
+ * connection returned by another thread is taken for the oldest borrow of its pool.
  */
 public class ConnectionLeakDetector implements PoolListener {
 
@@ -27,7 +27,7 @@ public class ConnectionLeakDetector implements PoolListener {
 
     private final Set<Borrow> open = ConcurrentHashMap.newKeySet();
 
-    private final ThreadLocal<Deque<Borrow>> borrowed = ThreadLocal.withInitial(ArrayDeque::new);
+    private final ThreadLocal<Deque<Borrow>> borrowed = ThreadLocal.withInitial(ConcurrentLinkedDeque::new);
 
     /**
      * Creates a detector.
@@ -39,9 +39,10 @@ public class ConnectionLeakDetector implements PoolListener {
 
     @Override
     public void acquired(NodePool pool, long waitNanos) {
+        Deque<Borrow> mine = this.borrowed.get();
         Borrow borrow = new Borrow(pool.name(), Thread.currentThread().getName(), System.nanoTime(),
-                new Throwable("borrowed here"));
-        this.borrowed.get().push(borrow);
+                new Throwable("borrowed here"), mine);
+        mine.push(borrow);
         this.open.add(borrow);
     }
 
@@ -55,6 +56,16 @@ public class ConnectionLeakDetector implements PoolListener {
                 this.open.remove(borrow);
                 return;
             }
+        }
+        // returned by another thread than the one that borrowed it: the oldest borrow of that pool is the likeliest
+        Borrow oldest = null;
+        for (Borrow borrow : this.open) {
+            if (borrow.node.equals(pool.name()) && (oldest == null || borrow.startNanos < oldest.startNanos)) {
+                oldest = borrow;
+            }
+        }
+        if (oldest != null && this.open.remove(oldest)) {
+            oldest.owner.remove(oldest);
         }
     }
 
@@ -103,13 +114,17 @@ public class ConnectionLeakDetector implements PoolListener {
 
         final Throwable where;
 
+        /** The borrowing thread's stack of borrows. */
+        final Deque<Borrow> owner;
+
         volatile boolean reported;
 
-        Borrow(String node, String thread, long startNanos, Throwable where) {
+        Borrow(String node, String thread, long startNanos, Throwable where, Deque<Borrow> owner) {
             this.node = node;
             this.thread = thread;
             this.startNanos = startNanos;
             this.where = where;
+            this.owner = owner;
         }
 
     }

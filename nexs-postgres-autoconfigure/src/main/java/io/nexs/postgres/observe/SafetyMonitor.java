@@ -154,8 +154,10 @@ public class SafetyMonitor implements AutoCloseable {
         }
         Set<String> present = new HashSet<>();
         for (ClusterNode node : this.provider.topology().nodes()) {
-            if (node.state() == NodeState.HEALTHY) {
-                checkNode(node, found, present);
+            if (node.state() != NodeState.HEALTHY || !checkNode(node, found, present)) {
+                // not seen this time, not gone: what was reported stays reported
+                String prefix = node.name() + "/";
+                this.reported.stream().filter((key) -> key.startsWith(prefix)).forEach(present::add);
             }
         }
         this.reported = present;
@@ -165,7 +167,8 @@ public class SafetyMonitor implements AutoCloseable {
         return found;
     }
 
-    private void checkNode(ClusterNode node, List<SafetyFinding> found, Set<String> present) {
+    /** Checks one node; returns whether the check could run. */
+    private boolean checkNode(ClusterNode node, List<SafetyFinding> found, Set<String> present) {
         try (Connection connection = node.pool().openConnection(this.settings.queryTimeout())) {
             try (PreparedStatement statement = connection.prepareStatement(SESSIONS_SQL)) {
                 statement.setDouble(1, seconds(this.settings.longRunning()));
@@ -183,9 +186,11 @@ public class SafetyMonitor implements AutoCloseable {
                     deadlocks(node.name(), rows.getLong(1), found);
                 }
             }
+            return true;
         }
         catch (SQLException ex) {
             logger.debug("Could not check the sessions on node {} (SQLSTATE {})", node.name(), SqlStates.of(ex));
+            return false;
         }
     }
 

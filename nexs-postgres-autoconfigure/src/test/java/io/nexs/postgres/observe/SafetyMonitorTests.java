@@ -120,6 +120,25 @@ class SafetyMonitorTests {
     }
 
     @Test
+    void aConnectionReturnedByAnotherThreadIsNotALeak() throws Exception {
+        // any connection still counted as borrowed would be reported at once
+        ConnectionLeakDetector leaks = new ConnectionLeakDetector(Duration.ofNanos(1));
+        this.provider.topology().addPoolListener(leaks);
+        Connection connection = pool().getConnection();
+        assertThat(leaks.borrowedNow()).isOne();
+        CompletableFuture.runAsync(() -> {
+            try {
+                connection.close();
+            }
+            catch (SQLException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }).get();
+        assertThat(leaks.borrowedNow()).isZero();
+        assertThat(leaks.newLeaks()).isEmpty();
+    }
+
+    @Test
     void idleTransactionsLockWaitsAndLongStatementsAreReportedOnce() throws Exception {
         SafetyMonitor monitor = monitor(null);
         try (Connection idle = pool().getConnection(); Connection waiting = pool().getConnection();
