@@ -62,15 +62,6 @@ public final class NexsPostgresMetricsAutoConfiguration {
         return new PostgresMeterObservationHandler(registry);
     }
 
-    /**
-     * Drops the long-task timer Micrometer adds to every observation: an operation's node and role are only known
-     * once it ends, so the in-flight timer would only show {@code node="none"}.
-     */
-    @Bean
-    static MeterFilter nexsPostgresNoInFlightQueryTimer() {
-        return MeterFilter.deny((id) -> (DefaultPostgresObservationConvention.NAME + ".active").equals(id.getName()));
-    }
-
     @Bean
     static MeterFilter nexsPostgresQueryDurationBuckets(NexsPostgresProperties properties) {
         double[] slo = properties.getMetrics().getSlo().stream().mapToDouble(Duration::toNanos).toArray();

@@ -1,5 +1,6 @@
 package io.nexs.postgres.autoconfigure.metrics;
 
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.observation.ObservationRegistry;
 import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.autoconfigure.NexsPostgresAutoConfiguration;
@@ -18,6 +19,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 
@@ -45,6 +47,30 @@ public final class NexsPostgresObservationAutoConfiguration {
                 properties.getDatabase(), properties.getMetrics().isQueryTag(), properties.getTracing().isIncludeSql(),
                 (node) -> addressOf(provider.getObject(), node));
         return new ObservingHook(registry, convention.getIfUnique(), defaults);
+    }
+
+    /** What Micrometer's meter handlers record of the observations. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterFilter.class)
+    static final class MeterFilters {
+
+        /**
+         * Drops the long-task timer Micrometer's default handler adds to every observation: an operation's node and
+         * role are only known once it ends, so the in-flight timer would only show {@code node="none"}.
+         */
+        @Bean
+        static MeterFilter nexsPostgresNoInFlightQueryTimer() {
+            return MeterFilter
+                .deny((id) -> (DefaultPostgresObservationConvention.NAME + ".active").equals(id.getName()));
+        }
+
+        /** With nexs-postgres's metrics off, its observations still make spans, but no timer. */
+        @Bean
+        @ConditionalOnProperty(prefix = "nexs.postgres.metrics", name = "enabled", havingValue = "false")
+        static MeterFilter nexsPostgresNoQueryTimer() {
+            return MeterFilter.deny((id) -> id.getName().startsWith(DefaultPostgresObservationConvention.NAME));
+        }
+
     }
 
     private static @Nullable NodeAddress addressOf(PostgresProvider provider, String node) {

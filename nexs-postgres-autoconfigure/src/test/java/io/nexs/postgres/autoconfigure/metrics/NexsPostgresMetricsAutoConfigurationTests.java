@@ -151,6 +151,22 @@ class NexsPostgresMetricsAutoConfigurationTests {
     }
 
     @Test
+    void withMetricsOffObservationsStillRunButRecordNoTimer() {
+        this.contextRunner
+            .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                    SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+                    ObservationAutoConfiguration.class, NexsPostgresObservationAutoConfiguration.class))
+            .withPropertyValues("nexs.postgres.metrics.enabled=false")
+            .run((context) -> {
+                assertThat(context).hasSingleBean(ObservingHook.class).doesNotHaveBean(PostgresMetrics.class);
+                context.getBean(PostgresOperations.class).queryCount("select 1");
+                MeterRegistry registry = context.getBean(MeterRegistry.class);
+                assertThat(registry.find("db.query.duration").meters()).isEmpty();
+                assertThat(registry.find("db.query.duration.active").meters()).isEmpty();
+            });
+    }
+
+    @Test
     void needsAMeterRegistry() {
         this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(PoolMetrics.class));
     }
