@@ -102,7 +102,7 @@ public final class SqlText {
         if (sql == null) {
             return "";
         }
-        return strip(sql, MAX_LENGTH);
+        return strip(sql, MAX_LENGTH, true);
     }
 
     /**
@@ -126,7 +126,7 @@ public final class SqlText {
         if (sql == null) {
             return false;
         }
-        String text = strip(sql, Integer.MAX_VALUE).toLowerCase(Locale.ROOT);
+        String text = strip(sql, Integer.MAX_VALUE, false).toLowerCase(Locale.ROOT);
         if (!READING_START.matcher(text).lookingAt() || WRITING_WORD.matcher(text).find()) {
             return false;
         }
@@ -181,16 +181,27 @@ public final class SqlText {
         return null;
     }
 
-    private static String strip(String sql, int maxLength) {
+    private static String strip(String sql, int maxLength, boolean redacting) {
         StringBuilder out = new StringBuilder(Math.min(sql.length(), maxLength) + 1);
         int length = sql.length();
         int i = 0;
+        boolean cut = false;
         while (i < length && out.length() <= maxLength) {
             char c = sql.charAt(i);
             if (c == '\'') {
                 // in an escape string (E'...') a backslash escapes the next character, a quote included
-                i = skipQuoted(sql, i + 1, '\'', escapeStringPrefix(out));
+                boolean escapes = escapeStringPrefix(out);
+                int end = skipQuoted(sql, i + 1, '\'', escapes);
                 out.append('?');
+                if (redacting && !escapes && sql.lastIndexOf('\\', end - 1) > i) {
+                    // Where standard_conforming_strings is off, a backslash escapes a quote in any string, and the
+                    // literal may end elsewhere: for logs, nothing after it is shown.
+                    cut = !sql.substring(end).isBlank();
+                    i = length;
+                }
+                else {
+                    i = end;
+                }
             }
             else if (c == '"') {
                 // a quoted identifier: kept
@@ -245,7 +256,7 @@ public final class SqlText {
             }
         }
         String text = out.toString().strip();
-        return (text.length() > maxLength || i < length)
+        return (text.length() > maxLength || i < length || cut)
                 ? text.substring(0, Math.min(text.length(), maxLength - ELLIPSIS.length())) + ELLIPSIS : text;
     }
 

@@ -134,4 +134,14 @@ class SqlTextTests {
         assertThat(SqlText.command(null)).isNull();
     }
 
+    @Test
+    void aBackslashInAPlainStringHidesEverythingAfterItFromLogs() {
+        // where standard_conforming_strings is off, \' does not end the literal, so its end is uncertain
+        String text = SqlText.normalize("select * from t where a = 'it\\'s secret' and b = 1");
+        assertThat(text).doesNotContain("secret").startsWith("select * from t where a = ?").endsWith("...");
+        assertThat(SqlText.normalize("select 'C:\\temp' as path")).doesNotContain("temp");
+        assertThat(SqlText.onlyReads("select 'C:\\', nextval('s')")).as("the read test lexes as the server does")
+            .isFalse();
+    }
+
 }
