@@ -230,8 +230,7 @@ public final class BinaryCopyEncoder {
 
     private void writeMicros(Instant instant) {
         if (instant.isAfter(LATEST) || instant.isBefore(EARLIEST)) {
-            throw new IllegalArgumentException("the timestamp " + instant + " is outside PostgreSQL's range (4713 BC "
-                    + "to 294276 AD)");
+            throw new IllegalArgumentException("the timestamp is outside PostgreSQL's range (4713 BC to 294276 AD)");
         }
         long seconds = instant.getEpochSecond() - POSTGRES_EPOCH_SECONDS;
         // floorDiv-free: getNano is never negative, so whole microseconds of the second add up
