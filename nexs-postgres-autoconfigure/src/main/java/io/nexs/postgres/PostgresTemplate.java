@@ -1,11 +1,16 @@
 package io.nexs.postgres;
 
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Reader;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,6 +22,9 @@ import java.util.stream.StreamSupport;
 
 import javax.sql.DataSource;
 
+import io.nexs.postgres.copy.CopyFormat;
+import io.nexs.postgres.copy.CopyOptions;
+import io.nexs.postgres.copy.CopyResult;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.hook.Operation;
@@ -72,6 +80,10 @@ public class PostgresTemplate implements PostgresOperations {
     private final Retrier retrier;
 
     private final TransactionRunner transactions;
+
+    private final CopyRunner copies;
+
+    private volatile CopyOptions copyDefaults = CopyOptions.defaults();
 
     /**
      * Creates a template with default settings: unmapped columns ignored, no JSON binding beyond
@@ -131,6 +143,7 @@ public class PostgresTemplate implements PostgresOperations {
         this.retrier = Objects.requireNonNull(retrier, "retrier");
         CommitOutcomeCheck commitCheck = new CommitOutcomeCheck(writes, retrier.settings().verifyCommitTimeout());
         this.transactions = new TransactionRunner(dataSource, this.errors, hooks, retrier, commitCheck);
+        this.copies = new CopyRunner(this, this.errors);
     }
 
     /**
@@ -147,6 +160,23 @@ public class PostgresTemplate implements PostgresOperations {
      */
     public Retrier getRetrier() {
         return this.retrier;
+    }
+
+    /**
+     * The options of a {@code COPY} in that is given none.
+     * @return the options
+     */
+    public CopyOptions getCopyDefaults() {
+        return this.copyDefaults;
+    }
+
+    /**
+     * Sets the options of a {@code COPY} in that is given none; {@code nexs.postgres.copy.*} sets them for the
+     * application's provider.
+     * @param copyDefaults the options
+     */
+    public void setCopyDefaults(CopyOptions copyDefaults) {
+        this.copyDefaults = Objects.requireNonNull(copyDefaults, "copyDefaults");
     }
 
     /**
@@ -327,6 +357,66 @@ public class PostgresTemplate implements PostgresOperations {
     }
 
     @Override
+    public CopyResult copyIn(String table, List<String> columns, Iterable<?> rows) {
+        return copyIn(table, columns, rows, this.copyDefaults);
+    }
+
+    @Override
+    public CopyResult copyIn(String table, List<String> columns, Iterable<?> rows, CopyOptions options) {
+        Objects.requireNonNull(rows, "rows");
+        long size = (rows instanceof Collection<?> collection) ? collection.size() : -1;
+        return this.copies.copyIn(table, columns, rows.iterator(), options, size);
+    }
+
+    @Override
+    public CopyResult copyIn(String table, List<String> columns, Stream<?> rows) {
+        return copyIn(table, columns, rows, this.copyDefaults);
+    }
+
+    @Override
+    public CopyResult copyIn(String table, List<String> columns, Stream<?> rows, CopyOptions options) {
+        Objects.requireNonNull(rows, "rows");
+        return this.copies.copyIn(table, columns, rows.iterator(), options, -1);
+    }
+
+    @Override
+    public CopyResult copyIn(String table, List<String> columns, Iterator<?> rows, CopyOptions options) {
+        Objects.requireNonNull(rows, "rows");
+        return this.copies.copyIn(table, columns, rows, options, -1);
+    }
+
+    @Override
+    public CopyResult copyIn(String table, List<String> columns, Reader input, CopyFormat format) {
+        return copyIn(table, columns, input, format, CopyOptions.defaults());
+    }
+
+    @Override
+    public CopyResult copyIn(String table, List<String> columns, Reader input, CopyFormat format,
+            CopyOptions options) {
+        Objects.requireNonNull(input, "input");
+        return this.copies.copyIn(table, columns, input, null, format, options);
+    }
+
+    @Override
+    public CopyResult copyIn(String table, List<String> columns, InputStream input, CopyFormat format) {
+        return copyIn(table, columns, input, format, CopyOptions.defaults());
+    }
+
+    @Override
+    public CopyResult copyIn(String table, List<String> columns, InputStream input, CopyFormat format,
+            CopyOptions options) {
+        Objects.requireNonNull(input, "input");
+        return this.copies.copyIn(table, columns, null, input, format, options);
+    }
+
+    @Override
+    public long copyOut(String query, OutputStream output, CopyFormat format) {
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(format, "format");
+        return this.copies.copyOut(query, output, format);
+    }
+
+    @Override
     public Pipeline pipeline() {
         return new Pipeline(this);
     }
@@ -498,7 +588,7 @@ public class PostgresTemplate implements PostgresOperations {
      * reads or the writes data source. Released with {@link DataSourceUtils#releaseConnection}, which closes it
      * unless it is the transaction's.
      */
-    private Connection connection(boolean read, @Nullable HookContext hook) {
+    Connection connection(boolean read, @Nullable HookContext hook) {
         try {
             return connection(read);
         }
@@ -556,7 +646,7 @@ public class PostgresTemplate implements PostgresOperations {
         return null;
     }
 
-    private void before(HookContext hook, Connection connection, int attempt) {
+    void before(HookContext hook, Connection connection, int attempt) {
         ClusterNode node = node(connection);
         this.hooks.before(hook, (node != null) ? node.name() : null, (node != null) ? node.role() : null, attempt);
     }
@@ -565,7 +655,15 @@ public class PostgresTemplate implements PostgresOperations {
      * Whether a call made now may be retried: retries are on, and no transaction is open on the thread, whose
      * owner alone can run it again.
      */
-    private boolean retrying() {
+    DataSource dataSource() {
+        return this.dataSource;
+    }
+
+    TransactionRunner transactions() {
+        return this.transactions;
+    }
+
+    boolean retrying() {
         return this.retrier.isEnabled() && !TransactionSynchronizationManager.isActualTransactionActive()
                 && TransactionSynchronizationManager.getResource(this.dataSource) == null;
     }

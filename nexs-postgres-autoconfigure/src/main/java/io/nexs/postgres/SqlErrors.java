@@ -39,6 +39,11 @@ final class SqlErrors {
 
     private static final Pattern BATCH_ENTRY = Pattern.compile("Batch entry (\\d+) ");
 
+    /** The server's context line of a COPY error: {@code COPY orders, line 7, column total: "..."}. */
+    private static final Pattern COPY_CONTEXT = Pattern.compile("COPY .*?, line (\\d+)(?:, column ([^:]+?))?(?::.*)?$");
+
+    private static final Pattern QUOTED = Pattern.compile("\"(?:[^\"]|\"\")*\"");
+
     private final SQLExceptionTranslator translator = new SQLErrorCodeSQLExceptionTranslator("PostgreSQL");
 
     /**
@@ -62,6 +67,45 @@ final class SqlErrors {
             prefix = failedEntry(batch, sql);
         }
         SQLException safe = safeCopy(cause, prefix, values);
+        DataAccessException translated = this.translator.translate(task, sql, safe);
+        return (translated != null) ? translated : new UncategorizedSQLException(task, sql, safe);
+    }
+
+    /**
+     * Translates a failure of a {@code COPY}, naming the row and column the server's context gives: the server
+     * counts the lines of one {@code COPY} statement, so {@code firstRow} shifts them to the source's numbering.
+     * Quoted text in a data exception's message is input (a CSV field the server could not read), and is replaced
+     * by {@code ?}.
+     * @param task what was being done
+     * @param sql the {@code COPY} statement
+     * @param ex the driver's exception
+     * @param firstRow the number of the statement's first row in the source, from 1
+     * @param lines whether the server's numbers are lines of text input, header included, rather than rows
+     * @return the Spring exception
+     */
+    DataAccessException translateCopy(String task, String sql, SQLException ex, long firstRow, boolean lines) {
+        String prefix = "";
+        ServerErrorMessage server = (ex instanceof PSQLException psql) ? psql.getServerErrorMessage() : null;
+        String where = (server != null) ? server.getWhere() : null;
+        if (where != null) {
+            for (String line : where.split("\n")) {
+                Matcher context = COPY_CONTEXT.matcher(line);
+                if (context.lookingAt()) {
+                    long number = Long.parseLong(context.group(1));
+                    prefix = (lines ? "Line " + number : "Row " + (firstRow - 1 + number))
+                            + ((context.group(2) != null) ? ", column " + context.group(2) : "") + ": ";
+                    break;
+                }
+            }
+        }
+        SQLException safe = safeCopy(ex, prefix, null);
+        String state = ex.getSQLState();
+        if (state != null && state.startsWith("22")) {
+            SQLException redacted = new SQLException(QUOTED.matcher(String.valueOf(safe.getMessage()))
+                .replaceAll("\"?\""), safe.getSQLState(), safe.getErrorCode());
+            redacted.setStackTrace(safe.getStackTrace());
+            safe = redacted;
+        }
         DataAccessException translated = this.translator.translate(task, sql, safe);
         return (translated != null) ? translated : new UncategorizedSQLException(task, sql, safe);
     }

@@ -64,13 +64,7 @@ final class TransactionRunner {
     }
 
     <T> T run(PostgresTemplate operations, TransactionOptions options, TransactionCallback<T> callback) {
-        DefaultTransactionDefinition definition = new DefaultTransactionDefinition(options.savepoint()
-                ? TransactionDefinition.PROPAGATION_NESTED : TransactionDefinition.PROPAGATION_REQUIRED);
-        definition.setIsolationLevel(options.isolation().value());
-        definition.setReadOnly(options.readOnly());
-        if (options.timeout() != null) {
-            definition.setTimeout((int) Math.max(1, (options.timeout().toMillis() + 999) / 1000));
-        }
+        DefaultTransactionDefinition definition = definition(options);
         // Work inside a transaction the caller manages is the caller's to retry: only the whole transaction can be.
         boolean joining = TransactionSynchronizationManager.isActualTransactionActive()
                 || TransactionSynchronizationManager.getResource(this.dataSource) != null;
@@ -78,6 +72,25 @@ final class TransactionRunner {
             return once(operations, definition, options, callback, false);
         }
         return this.retrier.run("transaction", (attempt) -> once(operations, definition, options, callback, true));
+    }
+
+    /**
+     * Runs a callback in a transaction once, for a caller that decides itself whether to run it again: a lost
+     * commit is still settled by the outcome check.
+     */
+    <T> T runOnce(PostgresTemplate operations, TransactionOptions options, TransactionCallback<T> callback) {
+        return once(operations, definition(options), options, callback, false);
+    }
+
+    private static DefaultTransactionDefinition definition(TransactionOptions options) {
+        DefaultTransactionDefinition definition = new DefaultTransactionDefinition(options.savepoint()
+                ? TransactionDefinition.PROPAGATION_NESTED : TransactionDefinition.PROPAGATION_REQUIRED);
+        definition.setIsolationLevel(options.isolation().value());
+        definition.setReadOnly(options.readOnly());
+        if (options.timeout() != null) {
+            definition.setTimeout((int) Math.max(1, (options.timeout().toMillis() + 999) / 1000));
+        }
+        return definition;
     }
 
     private <T> T once(PostgresTemplate operations, TransactionDefinition definition, TransactionOptions options,

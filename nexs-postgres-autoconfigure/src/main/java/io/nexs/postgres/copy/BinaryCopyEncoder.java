@@ -281,6 +281,37 @@ public final class BinaryCopyEncoder {
     }
 
     /**
+     * Starts a one-dimensional array whose elements follow, each written with the method of its type (or
+     * {@link #writeNull()}), and which {@link #endArray(int)} closes.
+     * @param elementOid the object id of the element type
+     * @param elements how many elements follow
+     * @param hasNull whether any of them is NULL
+     * @return where the array starts, to pass to {@link #endArray(int)}
+     */
+    public int beginArray(int elementOid, int elements, boolean hasNull) {
+        int lengthAt = this.size;
+        putInt(0);
+        // an empty array has no dimensions
+        putInt((elements == 0) ? 0 : 1);
+        putInt(hasNull ? 1 : 0);
+        putInt(elementOid);
+        if (elements > 0) {
+            putInt(elements);
+            // lower bound
+            putInt(1);
+        }
+        return lengthAt;
+    }
+
+    /**
+     * Ends an array begun with {@link #beginArray(int, int, boolean)}, filling in its length.
+     * @param start what {@code beginArray} returned
+     */
+    public void endArray(int start) {
+        setInt(start, this.size - start - 4);
+    }
+
+    /**
      * The bytes written since the last {@link #clear()}.
      * @return the buffer, valid up to {@link #size()}
      */

@@ -28,11 +28,27 @@ import org.jspecify.annotations.Nullable;
  * @param name the column, as PostgreSQL stores its name
  * @param typeOid the type's object id
  * @param type the type as {@code format_type} writes it, for messages
+ * @param elementOid for an array column, its element type's object id; otherwise 0
  */
-public record CopyColumn(String name, int typeOid, String type) {
+public record CopyColumn(String name, int typeOid, String type, int elementOid) {
 
-    private static final String LOOKUP_SQL = "select a.attname, a.atttypid::int, format_type(a.atttypid, a.atttypmod) "
-            + "from pg_attribute a where a.attrelid = ?::regclass and a.attnum > 0 and not a.attisdropped";
+    private static final String LOOKUP_SQL = "select a.attname, "
+            // an enum is written as its label, a domain as its base type
+            + "case t.typtype when 'e' then 25 when 'd' then t.typbasetype::int else a.atttypid::int end, "
+            + "format_type(a.atttypid, a.atttypmod), "
+            + "case when t.typcategory = 'A' then t.typelem::int else 0 end "
+            + "from pg_attribute a join pg_type t on t.oid = a.atttypid "
+            + "where a.attrelid = ?::regclass and a.attnum > 0 and not a.attisdropped";
+
+    /**
+     * A column that is not an array.
+     * @param name the column
+     * @param typeOid the type's object id
+     * @param type the type, for messages
+     */
+    public CopyColumn(String name, int typeOid, String type) {
+        this(name, typeOid, type, 0);
+    }
 
     /**
      * Looks up the columns of a table, in the order given.
@@ -50,7 +66,8 @@ public record CopyColumn(String name, int typeOid, String type) {
             statement.setString(1, table.toSql());
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    declared.put(rows.getString(1), new CopyColumn(rows.getString(1), rows.getInt(2), rows.getString(3)));
+                    declared.put(rows.getString(1),
+                            new CopyColumn(rows.getString(1), rows.getInt(2), rows.getString(3), rows.getInt(4)));
                 }
             }
         }
@@ -76,7 +93,14 @@ public record CopyColumn(String name, int typeOid, String type) {
      * @return whether the type is one the encoder writes
      */
     public boolean isSupported() {
-        return switch (this.typeOid) {
+        if (this.elementOid != 0) {
+            return isScalar(this.elementOid);
+        }
+        return isScalar(this.typeOid);
+    }
+
+    private static boolean isScalar(int oid) {
+        return switch (oid) {
             case Oids.BOOL, Oids.INT2, Oids.INT4, Oids.INT8, Oids.FLOAT4, Oids.FLOAT8, Oids.TEXT, Oids.VARCHAR,
                     Oids.BPCHAR, Oids.NAME, Oids.JSON, Oids.JSONB, Oids.BYTEA, Oids.UUID, Oids.DATE, Oids.TIME,
                     Oids.TIMESTAMP, Oids.TIMESTAMPTZ, Oids.NUMERIC -> true;
@@ -107,7 +131,55 @@ public record CopyColumn(String name, int typeOid, String type) {
     }
 
     private void writeValue(BinaryCopyEncoder encoder, Object value) {
-        switch (this.typeOid) {
+        if (this.elementOid != 0) {
+            writeArray(encoder, value);
+            return;
+        }
+        writeScalar(encoder, this.typeOid, value);
+    }
+
+    /** Writes a Java array or collection as a one-dimensional array; nested ones are refused. */
+    private void writeArray(BinaryCopyEncoder encoder, Object value) {
+        Object[] elements;
+        if (value instanceof Object[] array) {
+            elements = array;
+        }
+        else if (value instanceof java.util.Collection<?> collection) {
+            elements = collection.toArray();
+        }
+        else if (value.getClass().isArray() && !(value instanceof byte[] && this.elementOid == Oids.BYTEA)) {
+            int length = java.lang.reflect.Array.getLength(value);
+            elements = new Object[length];
+            for (int i = 0; i < length; i++) {
+                elements[i] = java.lang.reflect.Array.get(value, i);
+            }
+        }
+        else {
+            throw new ClassCastException("not an array or collection");
+        }
+        boolean hasNull = false;
+        for (Object element : elements) {
+            if (element == null) {
+                hasNull = true;
+            }
+            else if (element instanceof Object[] || element instanceof java.util.Collection<?>) {
+                throw new IllegalArgumentException("arrays of arrays are not written yet");
+            }
+        }
+        int start = encoder.beginArray(this.elementOid, elements.length, hasNull);
+        for (Object element : elements) {
+            if (element == null) {
+                encoder.writeNull();
+            }
+            else {
+                writeScalar(encoder, this.elementOid, element);
+            }
+        }
+        encoder.endArray(start);
+    }
+
+    private void writeScalar(BinaryCopyEncoder encoder, int oid, Object value) {
+        switch (oid) {
             case Oids.BOOL -> encoder.writeBoolean((Boolean) value);
             case Oids.INT2 -> encoder.writeShort((short) Math.toIntExact(wholeNumber(value)));
             case Oids.INT4 -> encoder.writeInt(Math.toIntExact(wholeNumber(value)));

@@ -27,6 +27,12 @@ public final class HookContext {
     /** {@link #rows()} when the number of rows is not known. */
     public static final long UNKNOWN_ROWS = -1;
 
+    /**
+     * The attribute of a {@link Operation#COPY} context that holds the bytes of buffer the {@code COPY} uses while
+     * it runs, a {@code Long}; set before {@code beforeCopy}.
+     */
+    public static final String COPY_BUFFER_BYTES = "nexs.copy.bufferBytes";
+
     private final Operation operation;
 
     private final String name;

@@ -46,6 +46,9 @@ public class PostgresMetrics implements MeterBinder, PostgresHook {
 
     private final AtomicLong failovers = new AtomicLong();
 
+    /** The buffer bytes of a running {@code COPY} this counted, to take back when it ends. */
+    private static final String COUNTED_BUFFER = "nexs.metrics.copyBuffer";
+
     private final AtomicLong copyBufferBytes = new AtomicLong();
 
     private final AtomicLong connectionLeaks = new AtomicLong();
@@ -158,7 +161,18 @@ public class PostgresMetrics implements MeterBinder, PostgresHook {
     }
 
     @Override
+    public void beforeCopy(HookContext context) {
+        if (context.attribute(HookContext.COPY_BUFFER_BYTES) instanceof Long bytes) {
+            this.copyBufferBytes.addAndGet(bytes);
+            context.attributes().put(COUNTED_BUFFER, bytes);
+        }
+    }
+
+    @Override
     public void afterCopy(HookContext context) {
+        if (context.attribute(COUNTED_BUFFER) instanceof Long bytes) {
+            this.copyBufferBytes.addAndGet(-bytes);
+        }
         if (context.rows() > 0) {
             for (Bound bound : this.registries) {
                 bound.copyRows.increment(context.rows());
