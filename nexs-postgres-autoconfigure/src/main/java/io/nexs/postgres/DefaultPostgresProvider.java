@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import io.nexs.postgres.copy.CopyOptions;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.pool.PoolListener;
@@ -241,6 +242,11 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
         @Override
         @Nullable ClusterNode node(Connection connection) {
             return this.provider.node(connection);
+        }
+
+        @Override
+        public CopyOptions getCopyDefaults() {
+            return this.provider.getCopyDefaults();
         }
 
         @Override

@@ -358,7 +358,7 @@ public class PostgresTemplate implements PostgresOperations {
 
     @Override
     public CopyResult copyIn(String table, List<String> columns, Iterable<?> rows) {
-        return copyIn(table, columns, rows, this.copyDefaults);
+        return copyIn(table, columns, rows, getCopyDefaults());
     }
 
     @Override
@@ -370,7 +370,7 @@ public class PostgresTemplate implements PostgresOperations {
 
     @Override
     public CopyResult copyIn(String table, List<String> columns, Stream<?> rows) {
-        return copyIn(table, columns, rows, this.copyDefaults);
+        return copyIn(table, columns, rows, getCopyDefaults());
     }
 
     @Override

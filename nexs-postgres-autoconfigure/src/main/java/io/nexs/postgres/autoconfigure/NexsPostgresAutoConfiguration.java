@@ -8,6 +8,8 @@ import javax.sql.XADataSource;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.copy.CopyMode;
+import io.nexs.postgres.copy.CopyOptions;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.hook.PostgresHook;
 import io.nexs.postgres.hook.SlowQueryLogger;
@@ -65,6 +67,31 @@ public final class NexsPostgresAutoConfiguration {
                     "Set nexs.postgres.query.fetch-size to a positive number of rows (the default is 1000).");
         }
         return fetchSize;
+    }
+
+    static CopyOptions copyDefaults(NexsPostgresProperties properties) {
+        NexsPostgresProperties.Copy copy = properties.getCopy();
+        int parallelism = copy.getParallelism();
+        if (parallelism < 1 || parallelism > CopyOptions.MAX_PARALLELISM) {
+            throw new InvalidPostgresPropertyException("nexs.postgres.copy.parallelism", String.valueOf(parallelism),
+                    "a load uses from 1 to " + CopyOptions.MAX_PARALLELISM + " connections",
+                    "Set nexs.postgres.copy.parallelism between 1 and " + CopyOptions.MAX_PARALLELISM
+                            + ", and below the pool's maximum size.");
+        }
+        if (parallelism > 1 && copy.getMode() == CopyMode.ATOMIC) {
+            throw new InvalidPostgresPropertyException("nexs.postgres.copy.parallelism", String.valueOf(parallelism),
+                    "an atomic COPY loads in one transaction, on one connection",
+                    "Set nexs.postgres.copy.mode=per-chunk to load chunks over several connections, or set "
+                            + "nexs.postgres.copy.parallelism=1.");
+        }
+        if (copy.getChunkRows() < 1) {
+            throw new InvalidPostgresPropertyException("nexs.postgres.copy.chunk-rows",
+                    String.valueOf(copy.getChunkRows()), "a chunk holds at least one row",
+                    "Set nexs.postgres.copy.chunk-rows to a positive number of rows (the default is "
+                            + CopyOptions.DEFAULT_CHUNK_ROWS + ").");
+        }
+        return CopyOptions.defaults().withMode(copy.getMode()).withParallelism(parallelism)
+            .withChunkRows(copy.getChunkRows());
     }
 
     /**
@@ -174,13 +201,17 @@ public final class NexsPostgresAutoConfiguration {
                 ObjectProvider<NodePoolCustomizer> customizers, RowMappers rowMappers, Environment environment,
                 ApplicationEventPublisher events, HookManager hooks, Retrier retrier) {
             int fetchSize = fetchSize(properties);
+            CopyOptions copyDefaults = copyDefaults(properties);
             ResolvedSettings settings = ResolvedSettings.resolve(properties, connectionDetails.getIfAvailable(),
                     environment.getProperty("spring.application.name"));
             ClusterTopology topology = new ClusterTopology(settings.nodes(), settings.topology(),
                     customizers.orderedStream().toList());
             topology.addListener(events::publishEvent);
             topology.start();
-            return new DefaultPostgresProvider(topology, rowMappers, fetchSize, hooks, retrier);
+            DefaultPostgresProvider provider = new DefaultPostgresProvider(topology, rowMappers, fetchSize, hooks,
+                    retrier);
+            provider.setCopyDefaults(copyDefaults);
+            return provider;
         }
 
         /**

@@ -10,6 +10,8 @@ import java.util.Set;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.topology.LoadBalancing;
 import io.nexs.postgres.topology.ReadPreference;
+import io.nexs.postgres.copy.CopyMode;
+import io.nexs.postgres.copy.CopyOptions;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -118,6 +120,8 @@ public class NexsPostgresProperties {
     private final Tracing tracing = new Tracing();
 
     private final Safety safety = new Safety();
+
+    private final Copy copy = new Copy();
 
     public boolean isEnabled() {
         return this.enabled;
@@ -273,6 +277,57 @@ public class NexsPostgresProperties {
 
     public Retry getRetry() {
         return this.retry;
+    }
+
+    public Copy getCopy() {
+        return this.copy;
+    }
+
+    /**
+     * Defaults of bulk {@code COPY} in, for calls that pass no {@code CopyOptions}.
+     */
+    public static class Copy {
+
+        /**
+         * What a failure undoes: atomic (all rows in one transaction) or per-chunk (each chunk commits on its own,
+         * transient failures are retried per chunk).
+         */
+        private CopyMode mode = CopyMode.ATOMIC;
+
+        /**
+         * How many connections load chunks at once; above 1 only with mode per-chunk.
+         */
+        private int parallelism = 1;
+
+        /**
+         * Rows per chunk in per-chunk mode.
+         */
+        private int chunkRows = CopyOptions.DEFAULT_CHUNK_ROWS;
+
+        public CopyMode getMode() {
+            return this.mode;
+        }
+
+        public void setMode(CopyMode mode) {
+            this.mode = mode;
+        }
+
+        public int getParallelism() {
+            return this.parallelism;
+        }
+
+        public void setParallelism(int parallelism) {
+            this.parallelism = parallelism;
+        }
+
+        public int getChunkRows() {
+            return this.chunkRows;
+        }
+
+        public void setChunkRows(int chunkRows) {
+            this.chunkRows = chunkRows;
+        }
+
     }
 
     /**

@@ -31,8 +31,10 @@ public final class NexsPostgresTemplateAutoConfiguration {
     @ConditionalOnMissingBean(PostgresOperations.class)
     PostgresTemplate postgresTemplate(DataSource dataSource, RowMappers rowMappers,
             NexsPostgresProperties properties, HookManager hooks, Retrier retrier) {
-        return new PostgresTemplate(dataSource, rowMappers, NexsPostgresAutoConfiguration.fetchSize(properties),
-                hooks, retrier);
+        PostgresTemplate template = new PostgresTemplate(dataSource, rowMappers,
+                NexsPostgresAutoConfiguration.fetchSize(properties), hooks, retrier);
+        template.setCopyDefaults(NexsPostgresAutoConfiguration.copyDefaults(properties));
+        return template;
     }
 
 }

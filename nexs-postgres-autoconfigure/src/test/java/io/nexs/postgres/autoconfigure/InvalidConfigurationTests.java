@@ -160,7 +160,13 @@ class InvalidConfigurationTests {
                 arguments("zero fetch size", new String[] { url, "nexs.postgres.query.fetch-size=0" },
                         "nexs.postgres.query.fetch-size", "positive number of rows"),
                 arguments("negative idle timeout", new String[] { url, "nexs.postgres.pool.idle-timeout=-1m" },
-                        "nexs.postgres.pool.idle-timeout", "positive duration"));
+                        "nexs.postgres.pool.idle-timeout", "positive duration"),
+                arguments("parallel atomic copy", new String[] { url, "nexs.postgres.copy.parallelism=4" },
+                        "nexs.postgres.copy.parallelism", "nexs.postgres.copy.mode=per-chunk"),
+                arguments("too parallel copy", new String[] { url, "nexs.postgres.copy.mode=per-chunk",
+                    "nexs.postgres.copy.parallelism=100" }, "nexs.postgres.copy.parallelism", "between 1 and 64"),
+                arguments("empty copy chunk", new String[] { url, "nexs.postgres.copy.chunk-rows=0" },
+                        "nexs.postgres.copy.chunk-rows", "positive number of rows"));
     }
 
     @ParameterizedTest(name = "{0}")

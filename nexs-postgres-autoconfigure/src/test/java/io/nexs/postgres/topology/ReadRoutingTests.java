@@ -1,5 +1,7 @@
 package io.nexs.postgres.topology;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,6 +18,11 @@ import java.util.concurrent.Future;
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.PostgresOperations;
 import io.nexs.postgres.TransactionOptions;
+import io.nexs.postgres.copy.CopyChunk;
+import io.nexs.postgres.copy.CopyFormat;
+import io.nexs.postgres.copy.CopyMode;
+import io.nexs.postgres.copy.CopyOptions;
+import io.nexs.postgres.copy.CopyResult;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.ClusterSpec;
@@ -278,6 +285,29 @@ class ReadRoutingTests {
                     session(provider, cluster)));
             assertThat(inReadWrite.get(0).node()).isEqualTo("primary");
             assertThat(inReadWrite.get(1)).isEqualTo(inReadWrite.get(0));
+        }
+    }
+
+    @Test
+    void copyInLoadsThePrimaryInEveryModeAndCopyOutReadsAReplica(@ClusterSpec(standbys = 2) PostgresCluster cluster) {
+        try (DefaultPostgresProvider provider = provider(Topologies.start(cluster, Topologies.fast()))) {
+            provider.exec("drop table if exists copied");
+            provider.exec("create table copied (id int, served_by int default inet_server_port())");
+            List<Object[]> rows = new ArrayList<>();
+            for (int i = 0; i < 95; i++) {
+                rows.add(new Object[] { i });
+            }
+            provider.copyIn("copied", List.of("id"), rows);
+            CopyResult chunked = provider.withReadPreference(ReadPreference.SECONDARY).copyIn("copied", List.of("id"),
+                    rows, CopyOptions.defaults().withMode(CopyMode.PER_CHUNK).withChunkRows(10).withParallelism(2));
+            assertThat(chunked.chunks()).hasSize(10).allMatch(CopyChunk::committed);
+            cluster.awaitReplay(AWAIT);
+            assertThat(provider.queryAll(Integer.class, "select distinct served_by from copied"))
+                .containsExactly(cluster.primary().port());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertThat(provider.copyOut("select inet_server_port() from copied", out, CopyFormat.csv())).isEqualTo(190);
+            assertThat(out.toString(StandardCharsets.UTF_8).lines().distinct().map(Integer::valueOf)
+                .map((port) -> nodeAt(cluster, port))).singleElement().asString().startsWith("standby");
         }
     }
 
