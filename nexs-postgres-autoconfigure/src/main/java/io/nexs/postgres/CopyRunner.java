@@ -1,5 +1,6 @@
 package io.nexs.postgres;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,6 +14,9 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +26,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -30,6 +36,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 import io.nexs.postgres.copy.BinaryCopyEncoder;
 import io.nexs.postgres.copy.CopyChunk;
@@ -37,6 +46,7 @@ import io.nexs.postgres.copy.CopyColumn;
 import io.nexs.postgres.copy.CopyFormat;
 import io.nexs.postgres.copy.CopyMode;
 import io.nexs.postgres.copy.CopyOptions;
+import io.nexs.postgres.copy.CopyOutRows;
 import io.nexs.postgres.copy.CopyProgress;
 import io.nexs.postgres.copy.CopyResult;
 import io.nexs.postgres.copy.PartialCopyException;
@@ -44,10 +54,12 @@ import io.nexs.postgres.copy.RowValues;
 import io.nexs.postgres.copy.SqlIdentifier;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.Operation;
+import io.nexs.postgres.query.ObjectRowMapper.RowReader;
 import io.nexs.postgres.tx.Retrier;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.PGCopyInputStream;
 import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -248,7 +260,8 @@ final class CopyRunner {
     // ---------------------------------------------------------------------------------------------------------
     // COPY out
 
-    long copyOut(String query, OutputStream output, CopyFormat format) {
+    /** The query without the semicolons a {@code COPY (...)} cannot hold. */
+    private static String copyQuery(String query) {
         String trimmed = query.strip();
         while (trimmed.endsWith(";")) {
             trimmed = trimmed.substring(0, trimmed.length() - 1).stripTrailing();
@@ -256,7 +269,11 @@ final class CopyRunner {
         if (trimmed.isEmpty()) {
             throw new InvalidDataAccessApiUsageException("The COPY query is empty");
         }
-        String sql = "COPY (" + trimmed + ") TO STDOUT " + format.toSql(true);
+        return trimmed;
+    }
+
+    long copyOut(String query, OutputStream output, CopyFormat format) {
+        String sql = "COPY (" + copyQuery(query) + ") TO STDOUT " + format.toSql(true);
         Attempt sent = new Attempt();
         Retrier retrier = this.template.getRetrier();
         if (!this.template.retrying()) {
@@ -324,6 +341,197 @@ final class CopyRunner {
         finally {
             DataSourceUtils.releaseConnection(connection, this.template.dataSource());
         }
+    }
+
+    /**
+     * Streams the rows of a binary {@code COPY} out, mapped by the row mappers. The columns are described before
+     * the {@code COPY} starts, so a type that cannot be decoded fails before any row is read; the stream holds the
+     * connection until it is closed.
+     */
+    <T> Stream<T> copyOut(String query, ReaderFactory<T> readers) {
+        String select = copyQuery(query);
+        String sql = "COPY (" + select + ") TO STDOUT (FORMAT binary)";
+        HookContext hook = this.template.getHooks().start(Operation.COPY, "copyOut", sql, 0, null);
+        Connection connection = this.template.connection(true, hook);
+        MappedCopy copy = new MappedCopy(sql, connection, hook);
+        try {
+            if (hook != null) {
+                this.template.before(hook, connection, 1);
+                copy.began = true;
+            }
+            ResultSetMetaData described;
+            try (PreparedStatement statement = connection.prepareStatement(select)) {
+                ResultSetMetaData metaData = statement.getMetaData();
+                if (metaData == null) {
+                    throw new InvalidDataAccessApiUsageException("The COPY query returns no rows to map");
+                }
+                described = CopyOutRows.describe(metaData);
+            }
+            copy.in = new PGCopyInputStream(connection.unwrap(PGConnection.class), sql);
+            CopyOutRows rows = CopyOutRows.of(new BufferedInputStream(copy.in, 64 * 1024), described);
+            copy.rows = rows;
+            RowReader<T> reader = readers.reader(rows);
+            Spliterator<T> mapped = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.ORDERED) {
+                @Override
+                public boolean tryAdvance(Consumer<? super T> action) {
+                    try {
+                        if (!rows.next()) {
+                            return false;
+                        }
+                        T row = reader.read(rows);
+                        copy.count++;
+                        action.accept(row);
+                        return true;
+                    }
+                    catch (SQLException ex) {
+                        RuntimeException failure = translate("copyOut", sql, ex, 1, false);
+                        copy.failure = failure;
+                        throw failure;
+                    }
+                    catch (RuntimeException ex) {
+                        copy.failure = ex;
+                        throw ex;
+                    }
+                }
+            };
+            return StreamSupport.stream(mapped, false).onClose(copy::close);
+        }
+        catch (SQLException ex) {
+            RuntimeException failure = translate("copyOut", sql, ex, 1, false);
+            copy.failure = failure;
+            copy.closeAfter(failure);
+            throw failure;
+        }
+        catch (RuntimeException | Error ex) {
+            copy.failure = ex;
+            copy.closeAfter(ex);
+            throw ex;
+        }
+    }
+
+    /** Rows a mapped {@code COPY} out closed early reads and drops before it asks the server to cancel. */
+    private static final long EARLY_CLOSE_DRAIN_BYTES = 4L * 1024 * 1024;
+
+    /**
+     * Takes a connection out of service: closes its socket, then lets the pool see it is gone (a pool evicts a
+     * connection whose use fails with a connection error) before it is released.
+     */
+    private static void discard(Connection connection) {
+        try {
+            connection.abort(Runnable::run);
+            connection.createStatement().close();
+        }
+        catch (SQLException ex) {
+            // expected: the connection is closed, which is what the pool must learn
+        }
+    }
+
+    /** How {@link #copyOut(String, ReaderFactory)} maps the rows it reads. */
+    @FunctionalInterface
+    interface ReaderFactory<T> {
+
+        RowReader<T> reader(ResultSet rows) throws SQLException;
+
+    }
+
+    /** The connection, stream and hook of one mapped {@code COPY} out, released when its stream is closed. */
+    private final class MappedCopy {
+
+        private final String sql;
+
+        private final Connection connection;
+
+        private final @Nullable HookContext hook;
+
+        boolean began;
+
+        @Nullable PGCopyInputStream in;
+
+        @Nullable CopyOutRows rows;
+
+        long count;
+
+        @Nullable Throwable failure;
+
+        private boolean closed;
+
+        MappedCopy(String sql, Connection connection, @Nullable HookContext hook) {
+            this.sql = sql;
+            this.connection = connection;
+            this.hook = hook;
+        }
+
+        void close() {
+            if (this.closed) {
+                return;
+            }
+            this.closed = true;
+            RuntimeException failure = null;
+            boolean reusable = true;
+            try {
+                reusable = finish();
+            }
+            catch (SQLException ex) {
+                failure = translate("copyOut close", this.sql, ex, 1, false);
+            }
+            finally {
+                if (this.began) {
+                    CopyRunner.this.template.getHooks().after(this.hook, this.count,
+                            (this.failure != null) ? this.failure : failure);
+                }
+                if (!reusable) {
+                    discard(this.connection);
+                }
+                DataSourceUtils.releaseConnection(this.connection, CopyRunner.this.template.dataSource());
+            }
+            if (failure != null && this.failure == null) {
+                throw failure;
+            }
+        }
+
+        /**
+         * Ends the {@code COPY} so the connection can serve again. PgJDBC's own cancellation of a {@code COPY} out
+         * leaves the rest of the rows on the wire, so the rest is read here: a little of it at once, and past that
+         * after asking the server to cancel. A cancel request may land on whatever the connection runs next; when
+         * the {@code COPY} ended before it was seen, the connection is not given back to serve again.
+         * @return whether the connection can be reused
+         */
+        private boolean finish() throws SQLException {
+            PGCopyInputStream in = this.in;
+            if (in == null || !in.isActive()) {
+                return true;
+            }
+            byte[] buffer = new byte[64 * 1024];
+            long drained = 0;
+            try {
+                while (drained < EARLY_CLOSE_DRAIN_BYTES) {
+                    int n = in.read(buffer);
+                    if (n < 0) {
+                        return true;
+                    }
+                    drained += n;
+                }
+                this.connection.unwrap(PGConnection.class).cancelQuery();
+                while (in.read(buffer) >= 0) {
+                    // the rows the server sent before it saw the cancel request
+                }
+                return false;
+            }
+            catch (IOException ex) {
+                // the cancel request ended the COPY: it cannot land on anything else
+                return ex.getCause() instanceof SQLException sql && "57014".equals(sql.getSQLState());
+            }
+        }
+
+        void closeAfter(Throwable cause) {
+            try {
+                close();
+            }
+            catch (RuntimeException ex) {
+                cause.addSuppressed(ex);
+            }
+        }
+
     }
 
     // ---------------------------------------------------------------------------------------------------------

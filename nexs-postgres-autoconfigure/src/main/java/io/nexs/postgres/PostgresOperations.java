@@ -292,6 +292,37 @@ public interface PostgresOperations {
     long copyOut(String query, OutputStream output, CopyFormat format);
 
     /**
+     * Streams the result of a query through a binary {@code COPY (query) TO STDOUT}, each row mapped to the given
+     * type as {@link #queryAll(Class, String, Object...)} maps it. The server sends rows as fast as the stream is
+     * read, without a cursor or a transaction; memory holds one row at a time. The stream holds a connection
+     * until it is closed: always close it, with try-with-resources. Closing it early cancels the {@code COPY}.
+     * <pre>{@code
+     * try (Stream<Order> orders = postgres.copyOut(Order.class, "select * from orders")) {
+     *     orders.forEach(exporter::write);
+     * }
+     * }</pre>
+     * The columns' types are read before the {@code COPY} starts: booleans, numbers, text, json, bytea, uuid,
+     * dates and times and their one-dimensional arrays are decoded; another type (an interval, a range) is refused
+     * then, naming the column and the cast that fixes it ({@code ::text}). Like {@link #copyOut(String,
+     * OutputStream, CopyFormat)} it runs on a replica when the read preference allows, and takes no parameters.
+     * @param <T> the target type
+     * @param type a record, bean or class with fields, or a simple type for a single-column result
+     * @param query the query
+     * @return the rows; must be closed
+     */
+    <T> Stream<T> copyOut(Class<T> type, String query);
+
+    /**
+     * Like {@link #copyOut(Class, String)}, mapping rows with a {@link RowMapper}, which reads the values with
+     * {@code getObject}, {@code getString}, {@code getLong} and the other getters by column index.
+     * @param <T> the row type
+     * @param query the query
+     * @param mapper maps one row
+     * @return the rows; must be closed
+     */
+    <T> Stream<T> copyOut(String query, RowMapper<T> mapper);
+
+    /**
      * Starts a pipeline: different statements sent to the server in one round trip and run as one unit.
      * @return an empty pipeline
      */

@@ -417,6 +417,22 @@ public class PostgresTemplate implements PostgresOperations {
     }
 
     @Override
+    public <T> Stream<T> copyOut(Class<T> type, String query) {
+        Objects.requireNonNull(type, "type");
+        ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
+        return this.copies.copyOut(query, mapper::reader);
+    }
+
+    @Override
+    public <T> Stream<T> copyOut(String query, RowMapper<T> mapper) {
+        Objects.requireNonNull(mapper, "mapper");
+        return this.copies.copyOut(query, (rs) -> {
+            int[] number = { 0 };
+            return (row) -> mapper.mapRow(row, number[0]++);
+        });
+    }
+
+    @Override
     public Pipeline pipeline() {
         return new Pipeline(this);
     }
