@@ -55,7 +55,9 @@ import io.nexs.postgres.copy.SqlIdentifier;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.Operation;
 import io.nexs.postgres.query.ObjectRowMapper.RowReader;
+import io.nexs.postgres.tx.CommitOutcomeUnknownException;
 import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -113,7 +115,8 @@ final class CopyRunner {
     // ---------------------------------------------------------------------------------------------------------
     // COPY in from objects
 
-    CopyResult copyIn(String table, List<String> columns, Iterator<?> rows, CopyOptions options, long knownSize) {
+    CopyResult copyIn(String table, List<String> columns, Iterator<?> rows, CopyOptions options, long knownSize,
+            boolean repeatable) {
         Statement statement = Statement.of(table, columns, CopyFormat.binary());
         long expected = (options.expectedRows() >= 0) ? options.expectedRows() : knownSize;
         Progress progress = new Progress(statement.table, options, expected);
@@ -123,8 +126,8 @@ final class CopyRunner {
                         + "connection: parallelism " + options.parallelism() + " needs CopyMode.PER_CHUNK, where each "
                         + "chunk commits on its own");
             }
-            return atomic(statement, progress, ATOMIC_BUFFER_BYTES, (connection, attempt) -> sendRows(connection,
-                    statement, rows, progress, attempt));
+            return atomic(statement, progress, ATOMIC_BUFFER_BYTES, repeatable, (connection, attempt) -> sendRows(
+                    connection, statement, rows, progress, attempt));
         }
         if (inTransaction()) {
             throw new InvalidDataAccessApiUsageException("A PER_CHUNK COPY commits each chunk on its own and cannot "
@@ -177,7 +180,8 @@ final class CopyRunner {
         }
         Statement statement = Statement.of(table, columns, format.toSql(input != null), format);
         Progress progress = new Progress(statement.table, options, options.expectedRows());
-        return atomic(statement, progress, (input != null) ? 64 * 1024 : TEXT_BUFFER_BYTES, (connection, attempt) -> {
+        return atomic(statement, progress, (input != null) ? 64 * 1024 : TEXT_BUFFER_BYTES, false,
+                (connection, attempt) -> {
             CopyIn copy = copyIn(connection, statement.sql);
             attempt.copy = copy;
             attempt.consumed = true;
@@ -273,24 +277,31 @@ final class CopyRunner {
     }
 
     long copyOut(String query, OutputStream output, CopyFormat format) {
-        String sql = "COPY (" + copyQuery(query) + ") TO STDOUT " + format.toSql(true);
+        String select = copyQuery(query);
+        String sql = copyOutSql(select, format);
         Attempt sent = new Attempt();
         Retrier retrier = this.template.getRetrier();
         if (!this.template.retrying()) {
-            return copyOutOnce(sql, output, 1, sent);
+            return copyOutOnce(select, sql, output, 1, sent);
         }
-        // Sent again only when nothing reached the output: once bytes were written they cannot be taken back.
+        // Sent again only when nothing reached the output, since written bytes cannot be taken back, and, when the
+        // connection was lost after the query was sent, only if the query cannot have written (as for queries).
         return retrier.run("copyOut", (attempt) -> {
             try {
-                return copyOutOnce(sql, output, attempt, sent);
+                return copyOutOnce(select, sql, output, attempt, sent);
             }
             catch (RuntimeException ex) {
-                throw sent.consumed ? Retrier.doNotRetry(ex) : ex;
+                throw (sent.consumed || sent.unrepeatable) ? Retrier.doNotRetry(ex) : ex;
             }
         });
     }
 
-    private long copyOutOnce(String sql, OutputStream output, int attemptNumber, Attempt sent) {
+    /** The COPY of a query; the line break ends a line comment the query may end with. */
+    private static String copyOutSql(String select, CopyFormat format) {
+        return "COPY (" + select + "\n) TO STDOUT " + format.toSql(true);
+    }
+
+    private long copyOutOnce(String select, String sql, OutputStream output, int attemptNumber, Attempt sent) {
         HookContext hook = this.template.getHooks().start(Operation.COPY, "copyOut", sql, 0, null);
         Connection connection = this.template.connection(true, hook);
         boolean began = false;
@@ -312,7 +323,9 @@ final class CopyRunner {
                     output.write(b, off, len);
                 }
             };
+            sent.unrepeatable = !this.template.readOnly(select, connection);
             long rows = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql, counting);
+            sent.unrepeatable = false;
             if (began) {
                 this.template.getHooks().after(hook, rows, null);
             }
@@ -320,6 +333,14 @@ final class CopyRunner {
         }
         catch (SQLException ex) {
             RuntimeException failure = translate("copyOut", sql, ex, 1, false);
+            if (!TransientErrors.isConnectionLoss(failure)) {
+                // the server answered: it rolled the statement back, and running it again applies nothing twice
+                sent.unrepeatable = false;
+            }
+            else {
+                // the pool cannot see a failure on the driver's own connection: it must not lend it again
+                discard(connection);
+            }
             if (began) {
                 this.template.getHooks().after(hook, HookContext.UNKNOWN_ROWS, failure);
             }
@@ -350,7 +371,7 @@ final class CopyRunner {
      */
     <T> Stream<T> copyOut(String query, ReaderFactory<T> readers) {
         String select = copyQuery(query);
-        String sql = "COPY (" + select + ") TO STDOUT (FORMAT binary)";
+        String sql = copyOutSql(select, CopyFormat.binary());
         HookContext hook = this.template.getHooks().start(Operation.COPY, "copyOut", sql, 0, null);
         Connection connection = this.template.connection(true, hook);
         MappedCopy copy = new MappedCopy(sql, connection, hook);
@@ -479,7 +500,7 @@ final class CopyRunner {
                     CopyRunner.this.template.getHooks().after(this.hook, this.count,
                             (this.failure != null) ? this.failure : failure);
                 }
-                if (!reusable) {
+                if (!reusable || (this.failure != null && TransientErrors.isConnectionLoss(this.failure))) {
                     discard(this.connection);
                 }
                 DataSourceUtils.releaseConnection(this.connection, CopyRunner.this.template.dataSource());
@@ -543,11 +564,36 @@ final class CopyRunner {
      * be read again, so the failure goes to the caller (the transaction rolled back, or, when its commit was lost,
      * was found committed or reported as unknown).
      */
-    private CopyResult atomic(Statement statement, Progress progress, long bufferBytes, CopyWork work) {
+    private CopyResult atomic(Statement statement, Progress progress, long bufferBytes, boolean repeatable,
+            CopyWork work) {
         Attempt state = new Attempt();
         state.bufferBytes = bufferBytes;
         long rows;
+        try {
+            rows = atomicRows(statement, repeatable, work, state);
+        }
+        catch (RuntimeException | Error ex) {
+            // the listener hears of the end of a failed load too
+            try {
+                progress.finish();
+            }
+            catch (RuntimeException listener) {
+                ex.addSuppressed(listener);
+            }
+            throw ex;
+        }
+        progress.committed(rows);
+        progress.finish();
+        return new CopyResult(rows, progress.bytes(), progress.elapsed(), List.of());
+    }
+
+    private long atomicRows(Statement statement, boolean repeatable, CopyWork work, Attempt state) {
+        long rows;
         if (inTransaction()) {
+            if (!repeatable) {
+                // the caller's transaction, if it is retried, would find the source already read
+                this.template.transactions().markUnrepeatable();
+            }
             rows = sendInTransaction(statement, work, state, 1, 1);
         }
         else if (!this.template.retrying()) {
@@ -564,9 +610,7 @@ final class CopyRunner {
                 }
             });
         }
-        progress.committed(rows);
-        progress.finish();
-        return new CopyResult(rows, progress.bytes(), progress.elapsed(), List.of());
+        return rows;
     }
 
     /**
@@ -673,6 +717,12 @@ final class CopyRunner {
 
         private final AtomicLong committedRows = new AtomicLong();
 
+        /**
+         * Whether a chunk failed on its way to the server. Chunks encoded before a failure of the source are good
+         * and still sent; after a chunk failed, those waiting are not.
+         */
+        private volatile boolean sendFailed;
+
         ChunkedLoad(Statement statement, Iterator<?> rows, CopyOptions options, Progress progress) {
             this.statement = statement;
             this.rows = rows;
@@ -699,9 +749,10 @@ final class CopyRunner {
             long number = 0;
             int index = 0;
             try {
-                while (this.failure.get() == null && this.rows.hasNext()) {
+                while (this.failure.get() == null && hasNext(index, number)) {
                     BinaryCopyEncoder encoder = free.take();
                     if (this.failure.get() != null) {
+                        free.add(encoder);
                         break;
                     }
                     encoder.clear();
@@ -721,23 +772,24 @@ final class CopyRunner {
                     }
                     catch (RuntimeException ex) {
                         // a bad row: its chunk is not sent, and loading stops
-                        CopyChunk bad = new CopyChunk(index, first, number - first + 1, 0, false);
+                        CopyChunk bad = new CopyChunk(index, first, number - first + 1, 0, CopyChunk.Status.NOT_LOADED);
                         record(bad);
                         this.failure.compareAndSet(null, new Failed(bad, ex));
                         free.add(encoder);
                         break;
                     }
                     encoder.trailer();
-                    this.progress.rowsRead(number);
-                    this.progress.tick();
                     Chunk chunk = new Chunk(index++, first, count, encoder);
                     senders.execute(() -> send(chunk, free));
+                    this.progress.rowsRead(number);
+                    tick(index, number);
                 }
             }
             catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
-                this.failure.compareAndSet(null, new Failed(new CopyChunk(index, number + 1, 0, 0, false),
-                        new IllegalStateException("Interrupted while waiting for a chunk buffer", ex)));
+                this.failure.compareAndSet(null, new Failed(new CopyChunk(index, number + 1, 0, 0,
+                        CopyChunk.Status.NOT_LOADED), new IllegalStateException("Interrupted while waiting for a "
+                                + "chunk buffer", ex)));
             }
             finally {
                 senders.shutdown();
@@ -759,6 +811,29 @@ final class CopyRunner {
             return result;
         }
 
+        /** Whether the source has another row; a source that fails stops the load like a bad row. */
+        private boolean hasNext(int index, long number) {
+            try {
+                return this.rows.hasNext();
+            }
+            catch (RuntimeException ex) {
+                this.failure.compareAndSet(null, new Failed(new CopyChunk(index, number + 1, 0, 0,
+                        CopyChunk.Status.NOT_LOADED), ex));
+                return false;
+            }
+        }
+
+        /** Reports progress; a listener that fails stops the load like a bad row. */
+        private void tick(int index, long number) {
+            try {
+                this.progress.tick();
+            }
+            catch (RuntimeException ex) {
+                this.failure.compareAndSet(null, new Failed(new CopyChunk(index, number + 1, 0, 0,
+                        CopyChunk.Status.NOT_LOADED), ex));
+            }
+        }
+
         private List<CopyColumn> lookup() {
             Connection connection = CopyRunner.this.template.connection(false, null);
             try {
@@ -777,8 +852,8 @@ final class CopyRunner {
             state.bufferBytes = chunk.encoder.capacity();
             int[] attempts = { 0 };
             try {
-                if (this.failure.get() != null) {
-                    // loading stopped while this chunk waited: it is not sent
+                if (this.sendFailed) {
+                    // a chunk failed on the server while this one waited: loading stops, this one is not sent
                     return;
                 }
                 long rows = CopyRunner.this.template.inTransaction(WRITE, (status) -> {
@@ -791,12 +866,17 @@ final class CopyRunner {
                         return copy.endCopy();
                     }, state, attempts[0], chunk.firstRow);
                 });
-                this.committedRows.addAndGet(rows);
-                this.progress.committed(this.committedRows.get());
-                record(new CopyChunk(chunk.index, chunk.firstRow, chunk.rows, attempts[0], true));
+                this.progress.committed(this.committedRows.addAndGet(rows));
+                record(new CopyChunk(chunk.index, chunk.firstRow, chunk.rows, attempts[0],
+                        CopyChunk.Status.COMMITTED));
             }
             catch (RuntimeException | Error ex) {
-                CopyChunk failed = new CopyChunk(chunk.index, chunk.firstRow, chunk.rows, attempts[0], false);
+                // a lost commit the check could not settle may have committed: the caller must not load it again
+                // blindly
+                CopyChunk failed = new CopyChunk(chunk.index, chunk.firstRow, chunk.rows, attempts[0],
+                        (ex instanceof CommitOutcomeUnknownException) ? CopyChunk.Status.UNKNOWN
+                                : CopyChunk.Status.NOT_LOADED);
+                this.sendFailed = true;
                 record(failed);
                 this.failure.compareAndSet(null, new Failed(failed, ex));
             }
@@ -887,6 +967,9 @@ final class CopyRunner {
 
         long bufferBytes;
 
+        /** A {@code COPY} out that was sent and may have written: not to be sent again after a lost connection. */
+        volatile boolean unrepeatable;
+
     }
 
     @FunctionalInterface
@@ -974,7 +1057,7 @@ final class CopyRunner {
 
         private volatile long rows;
 
-        private volatile long committed;
+        private final AtomicLong committed = new AtomicLong();
 
         Progress(SqlIdentifier table, CopyOptions options, long expected) {
             this.table = table;
@@ -994,7 +1077,7 @@ final class CopyRunner {
         }
 
         void committed(long rows) {
-            this.committed = rows;
+            this.committed.accumulateAndGet(rows, Math::max);
         }
 
         long bytes() {
@@ -1032,12 +1115,12 @@ final class CopyRunner {
 
         private void log(CopyProgress progress, String format) {
             String eta = progress.eta().map((left) -> ", " + left.toSeconds() + " s left").orElse("");
-            logger.info(format, this.table, progress.rows(), this.committed,
+            logger.info(format, this.table, progress.rows(), this.committed.get(),
                     String.format("%.1f", progress.bytes() / 1048576.0), Math.round(progress.rowsPerSecond()), eta);
         }
 
         private CopyProgress snapshot(long now, boolean done) {
-            long read = done ? Math.max(this.rows, this.committed) : this.rows;
+            long read = done ? Math.max(this.rows, this.committed.get()) : this.rows;
             return new CopyProgress(read, this.bytes.get(), Duration.ofNanos(now - this.start), this.expected, done);
         }
 

@@ -365,7 +365,7 @@ public class PostgresTemplate implements PostgresOperations {
     public CopyResult copyIn(String table, List<String> columns, Iterable<?> rows, CopyOptions options) {
         Objects.requireNonNull(rows, "rows");
         long size = (rows instanceof Collection<?> collection) ? collection.size() : -1;
-        return this.copies.copyIn(table, columns, rows.iterator(), options, size);
+        return this.copies.copyIn(table, columns, rows.iterator(), options, size, rows instanceof Collection<?>);
     }
 
     @Override
@@ -376,13 +376,13 @@ public class PostgresTemplate implements PostgresOperations {
     @Override
     public CopyResult copyIn(String table, List<String> columns, Stream<?> rows, CopyOptions options) {
         Objects.requireNonNull(rows, "rows");
-        return this.copies.copyIn(table, columns, rows.iterator(), options, -1);
+        return this.copies.copyIn(table, columns, rows.iterator(), options, -1, false);
     }
 
     @Override
     public CopyResult copyIn(String table, List<String> columns, Iterator<?> rows, CopyOptions options) {
         Objects.requireNonNull(rows, "rows");
-        return this.copies.copyIn(table, columns, rows, options, -1);
+        return this.copies.copyIn(table, columns, rows, options, -1, false);
     }
 
     @Override
@@ -751,7 +751,7 @@ public class PostgresTemplate implements PostgresOperations {
      * {@link SqlText#onlyReads}: a {@code SELECT} calling a function that may write, such as {@code nextval} or
      * one of the application's, does not qualify).
      */
-    private boolean readOnly(String sql, Connection connection) {
+    boolean readOnly(String sql, Connection connection) {
         if (SqlText.onlyReads(sql)) {
             return true;
         }

@@ -42,7 +42,11 @@ final class SqlErrors {
     /** The server's context line of a COPY error: {@code COPY orders, line 7, column total: "..."}. */
     private static final Pattern COPY_CONTEXT = Pattern.compile("COPY .*?, line (\\d+)(?:, column ([^:]+?))?(?::.*)?$");
 
-    private static final Pattern QUOTED = Pattern.compile("\"(?:[^\"]|\"\")*\"");
+    /** From the first quote to the last: the server does not escape a quote inside the value it quotes. */
+    private static final Pattern QUOTED = Pattern.compile("\".*\"", Pattern.DOTALL);
+
+    /** The bytes an encoding error prints: {@code 0xe9 0x74}. */
+    private static final Pattern BYTES = Pattern.compile("0x\\p{XDigit}{2}(?: 0x\\p{XDigit}{2})*");
 
     private final SQLExceptionTranslator translator = new SQLErrorCodeSQLExceptionTranslator("PostgreSQL");
 
@@ -101,8 +105,9 @@ final class SqlErrors {
         SQLException safe = safeCopy(ex, prefix, null);
         String state = ex.getSQLState();
         if (state != null && state.startsWith("22")) {
-            SQLException redacted = new SQLException(QUOTED.matcher(String.valueOf(safe.getMessage()))
-                .replaceAll("\"?\""), safe.getSQLState(), safe.getErrorCode());
+            String message = QUOTED.matcher(String.valueOf(safe.getMessage())).replaceAll("\"?\"");
+            SQLException redacted = new SQLException(BYTES.matcher(message).replaceAll("?"), safe.getSQLState(),
+                    safe.getErrorCode());
             redacted.setStackTrace(safe.getStackTrace());
             safe = redacted;
         }

@@ -49,6 +49,9 @@ final class TransactionRunner {
     /** The transaction object whose doCommit just succeeded on this thread. */
     private final ThreadLocal<Object> committed = new ThreadLocal<>();
 
+    /** Whether the transaction being retried on this thread read a source that cannot be read again. */
+    private final ThreadLocal<Boolean> unrepeatable = new ThreadLocal<>();
+
     TransactionRunner(DataSource dataSource, SqlErrors errors, HookManager hooks, Retrier retrier,
             CommitOutcomeCheck commitCheck) {
         this.dataSource = dataSource;
@@ -71,7 +74,27 @@ final class TransactionRunner {
         if (joining || !this.retrier.isEnabled()) {
             return once(operations, definition, options, callback, false);
         }
-        return this.retrier.run("transaction", (attempt) -> once(operations, definition, options, callback, true));
+        return this.retrier.run("transaction", (attempt) -> {
+            this.unrepeatable.remove();
+            try {
+                return once(operations, definition, options, callback, true);
+            }
+            catch (RuntimeException ex) {
+                throw Boolean.TRUE.equals(this.unrepeatable.get()) ? Retrier.doNotRetry(ex) : ex;
+            }
+            finally {
+                this.unrepeatable.remove();
+            }
+        });
+    }
+
+    /**
+     * Marks the transaction of the thread as one that cannot run again: its callback read a source that cannot be
+     * read twice (a {@code COPY} from a stream), so running it again would miss what was read. A failure then
+     * reaches the caller instead of being retried.
+     */
+    void markUnrepeatable() {
+        this.unrepeatable.set(Boolean.TRUE);
     }
 
     /**

@@ -8,9 +8,17 @@ package io.nexs.postgres.copy;
  * @param firstRow the number of its first row in the source, from 1
  * @param rows how many rows it holds
  * @param attempts how many times it was sent
- * @param committed whether its transaction committed
+ * @param status whether its rows are in the table
  */
-public record CopyChunk(int index, long firstRow, long rows, int attempts, boolean committed) {
+public record CopyChunk(int index, long firstRow, long rows, int attempts, Status status) {
+
+    /**
+     * Whether its transaction committed.
+     * @return whether its rows are in the table
+     */
+    public boolean committed() {
+        return this.status == Status.COMMITTED;
+    }
 
     /**
      * The number of its last row in the source.
@@ -18,6 +26,23 @@ public record CopyChunk(int index, long firstRow, long rows, int attempts, boole
      */
     public long lastRow() {
         return this.firstRow + this.rows - 1;
+    }
+
+    /** Whether a chunk's rows are in the table. */
+    public enum Status {
+
+        /** Its transaction committed. */
+        COMMITTED,
+
+        /** It was not loaded: a bad row, a failure that outlasted the retries, or loading stopped before it. */
+        NOT_LOADED,
+
+        /**
+         * The connection was lost during its COMMIT and the outcome check could not tell whether it committed:
+         * look at the table before loading it again.
+         */
+        UNKNOWN
+
     }
 
 }

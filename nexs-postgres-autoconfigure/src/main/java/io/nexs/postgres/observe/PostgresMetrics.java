@@ -171,6 +171,8 @@ public class PostgresMetrics implements MeterBinder, PostgresHook {
     @Override
     public void afterCopy(HookContext context) {
         if (context.attribute(COUNTED_BUFFER) instanceof Long bytes) {
+            // taken out, so an after called twice does not count it back twice
+            context.attributes().remove(COUNTED_BUFFER);
             this.copyBufferBytes.addAndGet(-bytes);
         }
         if (context.rows() > 0) {

@@ -163,7 +163,7 @@ public final class Retrier {
      * @return an exception to throw from the work
      */
     public static RuntimeException doNotRetry(RuntimeException failure) {
-        return new NotRetried(failure);
+        return (failure instanceof NotRetried) ? failure : new NotRetried(failure);
     }
 
     /**
