@@ -49,11 +49,13 @@ import io.nexs.postgres.copy.CopyOptions;
 import io.nexs.postgres.copy.CopyOutRows;
 import io.nexs.postgres.copy.CopyProgress;
 import io.nexs.postgres.copy.CopyResult;
+import io.nexs.postgres.copy.CopyValueException;
 import io.nexs.postgres.copy.PartialCopyException;
 import io.nexs.postgres.copy.RowValues;
 import io.nexs.postgres.copy.SqlIdentifier;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.Operation;
+import io.nexs.postgres.query.JsonCodec;
 import io.nexs.postgres.query.ObjectRowMapper.RowReader;
 import io.nexs.postgres.tx.CommitOutcomeUnknownException;
 import io.nexs.postgres.tx.Retrier;
@@ -140,7 +142,7 @@ final class CopyRunner {
     private long sendRows(Connection connection, Statement statement, Iterator<?> rows, Progress progress,
             Attempt attempt) throws SQLException {
         List<CopyColumn> types = CopyColumn.lookup(connection, statement.table, statement.columns);
-        RowEncoder rowEncoder = new RowEncoder(types);
+        RowEncoder rowEncoder = new RowEncoder(types, this.template.getRowMappers().json());
         BinaryCopyEncoder encoder = new BinaryCopyEncoder(ATOMIC_BUFFER_BYTES);
         CopyIn copy = copyIn(connection, statement.sql);
         attempt.copy = copy;
@@ -152,7 +154,7 @@ final class CopyRunner {
             rowEncoder.write(encoder, row, ++number);
             if (encoder.size() >= FLUSH_BYTES) {
                 copy.writeToCopy(encoder.buffer(), 0, encoder.size());
-                progress.sent(encoder.size());
+                attempt.sent(progress, encoder.size());
                 encoder.clear();
                 progress.rowsRead(number);
                 progress.tick();
@@ -160,7 +162,7 @@ final class CopyRunner {
         }
         encoder.trailer();
         copy.writeToCopy(encoder.buffer(), 0, encoder.size());
-        progress.sent(encoder.size());
+        attempt.sent(progress, encoder.size());
         progress.rowsRead(number);
         return copy.endCopy();
     }
@@ -190,7 +192,7 @@ final class CopyRunner {
                 int n;
                 while ((n = read(input, buffer)) > 0) {
                     copy.writeToCopy(buffer, 0, n);
-                    progress.sent(n);
+                    attempt.sent(progress, n);
                     progress.tick();
                 }
             }
@@ -231,7 +233,7 @@ final class CopyRunner {
                     if (result.isError()) {
                         result.throwException();
                     }
-                    drain(copy, bytes, progress);
+                    drain(copy, bytes, progress, attempt);
                 }
                 while (result.isOverflow());
                 chars.compact();
@@ -239,7 +241,7 @@ final class CopyRunner {
             CoderResult result;
             do {
                 result = encoder.flush(bytes);
-                drain(copy, bytes, progress);
+                drain(copy, bytes, progress, attempt);
             }
             while (result.isOverflow());
         }
@@ -252,10 +254,11 @@ final class CopyRunner {
         }
     }
 
-    private static void drain(CopyIn copy, ByteBuffer bytes, Progress progress) throws SQLException {
+    private static void drain(CopyIn copy, ByteBuffer bytes, Progress progress, Attempt attempt)
+            throws SQLException {
         if (bytes.position() > 0) {
             copy.writeToCopy(bytes.array(), 0, bytes.position());
-            progress.sent(bytes.position());
+            attempt.sent(progress, bytes.position());
             bytes.clear();
             progress.tick();
         }
@@ -314,12 +317,14 @@ final class CopyRunner {
                 @Override
                 public void write(int b) throws IOException {
                     sent.consumed = true;
+                    sent.bytes++;
                     output.write(b);
                 }
 
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
                     sent.consumed = true;
+                    sent.bytes += len;
                     output.write(b, off, len);
                 }
             };
@@ -327,6 +332,7 @@ final class CopyRunner {
             long rows = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql, counting);
             sent.unrepeatable = false;
             if (began) {
+                hook.attributes().put(HookContext.COPY_BYTES, sent.bytes);
                 this.template.getHooks().after(hook, rows, null);
             }
             return rows;
@@ -629,6 +635,7 @@ final class CopyRunner {
         Connection connection = this.template.connection(false, hook);
         boolean began = false;
         state.copy = null;
+        state.bytes = 0;
         try {
             if (hook != null) {
                 this.template.before(hook, connection, attemptNumber);
@@ -636,6 +643,7 @@ final class CopyRunner {
             }
             long rows = work.send(connection, state);
             if (began) {
+                hook.attributes().put(HookContext.COPY_BYTES, state.bytes);
                 this.template.getHooks().after(hook, rows, null);
             }
             return rows;
@@ -732,7 +740,7 @@ final class CopyRunner {
 
         CopyResult run() {
             List<CopyColumn> types = lookup();
-            RowEncoder rowEncoder = new RowEncoder(types);
+            RowEncoder rowEncoder = new RowEncoder(types, CopyRunner.this.template.getRowMappers().json());
             int parallelism = this.options.parallelism();
             BlockingQueue<BinaryCopyEncoder> free = new ArrayBlockingQueue<>(parallelism + 1);
             int initial = (int) Math.min(MAX_CHUNK_BYTES, Math.max(64 * 1024, this.options.chunkRows() * 64L));
@@ -862,7 +870,7 @@ final class CopyRunner {
                         CopyIn copy = copyIn(connection, this.statement.sql);
                         attempt.copy = copy;
                         copy.writeToCopy(chunk.encoder.buffer(), 0, chunk.encoder.size());
-                        this.progress.sent(chunk.encoder.size());
+                        attempt.sent(this.progress, chunk.encoder.size());
                         return copy.endCopy();
                     }, state, attempts[0], chunk.firstRow);
                 });
@@ -928,7 +936,10 @@ final class CopyRunner {
 
         private final @Nullable Object[] row;
 
-        RowEncoder(List<CopyColumn> types) {
+        private final @Nullable JsonCodec json;
+
+        RowEncoder(List<CopyColumn> types, @Nullable JsonCodec json) {
+            this.json = json;
             this.types = types;
             this.columns = types.toArray(new CopyColumn[0]);
             this.values = new RowValues(types.stream().map(CopyColumn::name).toList());
@@ -942,12 +953,30 @@ final class CopyRunner {
             try {
                 encoder.row(this.columns.length);
                 for (int i = 0; i < this.columns.length; i++) {
-                    this.columns[i].write(encoder, this.row[i], number);
+                    CopyColumn column = this.columns[i];
+                    Object value = this.row[i];
+                    if (value != null && this.json != null && column.isJson() && !(value instanceof String)) {
+                        value = toJson(column, value, number);
+                    }
+                    column.write(encoder, value, number);
                 }
             }
             catch (RuntimeException ex) {
                 encoder.rewind(mark);
                 throw ex;
+            }
+        }
+
+        /** An object for a json column, written by the application's JSON codec. */
+        private String toJson(CopyColumn column, Object value, long number) {
+            try {
+                return this.json.write(value);
+            }
+            catch (RuntimeException ex) {
+                // the codec's message may quote the value
+                throw new CopyValueException(number, column.name(), column.type(), value.getClass(),
+                        new IllegalArgumentException("it could not be written as JSON ("
+                                + ex.getClass().getSimpleName() + ")"));
             }
         }
 
@@ -966,6 +995,14 @@ final class CopyRunner {
         @Nullable CopyIn copy;
 
         long bufferBytes;
+
+        /** Bytes this {@code COPY} statement sent or wrote. */
+        long bytes;
+
+        void sent(Progress progress, long count) {
+            this.bytes += count;
+            progress.sent(count);
+        }
 
         /** A {@code COPY} out that was sent and may have written: not to be sent again after a lost connection. */
         volatile boolean unrepeatable;

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
@@ -109,6 +110,14 @@ public record CopyColumn(String name, int typeOid, String type, int elementOid) 
     }
 
     /**
+     * Whether the column holds JSON ({@code json} or {@code jsonb}), which an object may fill through a JSON codec.
+     * @return whether it is a JSON column
+     */
+    public boolean isJson() {
+        return this.elementOid == 0 && (this.typeOid == Oids.JSON || this.typeOid == Oids.JSONB);
+    }
+
+    /**
      * Writes one value of this column.
      * @param encoder the encoder
      * @param value the value, or {@code null}
@@ -116,6 +125,10 @@ public record CopyColumn(String name, int typeOid, String type, int elementOid) 
      * @throws CopyValueException when the value does not fit the column; nothing was written for it
      */
     public void write(BinaryCopyEncoder encoder, @Nullable Object value, long row) {
+        if (value instanceof Optional<?> optional) {
+            write(encoder, optional.orElse(null), row);
+            return;
+        }
         if (value == null) {
             encoder.writeNull();
             return;

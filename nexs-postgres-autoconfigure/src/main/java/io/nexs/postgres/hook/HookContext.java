@@ -33,6 +33,12 @@ public final class HookContext {
      */
     public static final String COPY_BUFFER_BYTES = "nexs.copy.bufferBytes";
 
+    /**
+     * The attribute of a {@link Operation#COPY} context that holds the bytes the {@code COPY} sent (in) or wrote
+     * (out), a {@code Long}; set before {@code afterCopy} when it succeeded.
+     */
+    public static final String COPY_BYTES = "nexs.copy.bytes";
+
     private final Operation operation;
 
     private final String name;

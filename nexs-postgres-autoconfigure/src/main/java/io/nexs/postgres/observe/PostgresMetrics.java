@@ -25,8 +25,8 @@ import org.jspecify.annotations.Nullable;
  * The counters and per-node gauges of nexs-postgres, by the names dashboards and alert rules rely on (Prometheus
  * names in brackets): errors by SQLSTATE class and operation ({@code db_errors_total}), transactions by outcome
  * ({@code db_transactions_total}), retries ({@code db_retries_total}), failovers ({@code db_failovers_total}),
- * hook failures ({@code db_hook_failures_total}), rows and buffered bytes of {@code COPY}
- * ({@code db_copy_rows_total}, {@code db_copy_buffer_bytes}), connections held past the leak threshold
+ * hook failures ({@code db_hook_failures_total}), rows, bytes and buffered bytes of {@code COPY}
+ * ({@code db_copy_rows_total}, {@code db_copy_bytes_total}, {@code db_copy_buffer_bytes}), connections held past the leak threshold
  * ({@code db_connection_leaks_total}), and per node whether it is up ({@code db_node_up}), whether it is the
  * writable primary ({@code db_node_primary}) and its replay lag ({@code db_replica_lag_seconds}).
  *
@@ -106,7 +106,9 @@ public class PostgresMetrics implements MeterBinder, PostgresHook {
         this.registries.add(new Bound(registry,
                 transactions(registry, "committed"), transactions(registry, "rolled_back"),
                 transactions(registry, "failed"),
-                Counter.builder("db.copy.rows").description("Rows copied in or out").register(registry)));
+                Counter.builder("db.copy.rows").description("Rows copied in or out").register(registry),
+                Counter.builder("db.copy.bytes").description("Bytes copied in or out").baseUnit("bytes")
+                    .register(registry)));
     }
 
     private void nodeGauge(MeterRegistry registry, String name, String node, String description,
@@ -180,6 +182,11 @@ public class PostgresMetrics implements MeterBinder, PostgresHook {
                 bound.copyRows.increment(context.rows());
             }
         }
+        if (context.attribute(HookContext.COPY_BYTES) instanceof Long bytes && bytes > 0) {
+            for (Bound bound : this.registries) {
+                bound.copyBytes.increment(bytes);
+            }
+        }
     }
 
     @Override
@@ -216,7 +223,7 @@ public class PostgresMetrics implements MeterBinder, PostgresHook {
     }
 
     private record Bound(MeterRegistry registry, Counter committed, Counter rolledBack, Counter failed,
-            Counter copyRows) {
+            Counter copyRows, Counter copyBytes) {
     }
 
 }

@@ -36,6 +36,14 @@ public final class RowMappers {
     }
 
     /**
+     * The codec that reads json columns into types other than {@code String}.
+     * @return the codec, or {@code null} when there is none
+     */
+    public @Nullable JsonCodec json() {
+        return this.json;
+    }
+
+    /**
      * The mapper of a target class.
      * @param <T> the target type
      * @param type a record, a JavaBean, a class with fields, or a simple type for single-column results

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
@@ -28,6 +29,7 @@ import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.hook.Operation;
 import io.nexs.postgres.hook.PostgresHook;
 import io.nexs.postgres.query.Column;
+import io.nexs.postgres.query.JacksonJsonCodec;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresExtension;
@@ -247,6 +249,27 @@ class CopyInTests {
         assertThat(plain.queryAll(String.class, "select label from readings order by id"))
             .containsExactly("reading 1", "bean 2", "map", "list", "array");
         assertThat(plain.queryCount("select count(*) from readings where id = 3 and taken_at is null")).isOne();
+    }
+
+    record Tagged(long id, Optional<String> label, Map<String, Object> attributes) {
+    }
+
+    @Test
+    void optionalsUnwrapAndObjectsGoIntoJsonThroughTheJsonCodec() {
+        plain.exec("drop table if exists tagged");
+        plain.exec("create table tagged (id bigint, label text, attributes jsonb)");
+        PostgresTemplate withJson = new PostgresTemplate(dataSource,
+                new RowMappers(UnmappedColumns.IGNORE, new JacksonJsonCodec()), 100);
+        withJson.copyIn("tagged", List.of("id", "label", "attributes"),
+                List.of(new Tagged(1, Optional.of("one"), Map.of("size", 3)),
+                        new Tagged(2, Optional.empty(), Map.of("tags", List.of("a", "b")))));
+        assertThat(plain.queryAll("select id, coalesce(label, '<null>'), attributes::text from tagged order by id",
+                (rs, i) -> rs.getLong(1) + " " + rs.getString(2) + " " + rs.getString(3)))
+            .containsExactly("1 one {\"size\": 3}", "2 <null> {\"tags\": [\"a\", \"b\"]}");
+        assertThatExceptionOfType(CopyValueException.class)
+            .isThrownBy(() -> plain.copyIn("tagged", List.of("id", "label", "attributes"),
+                    List.of(new Tagged(3, Optional.empty(), Map.of()))))
+            .withMessageContaining("Row 1, column attributes (jsonb)");
     }
 
     @Test

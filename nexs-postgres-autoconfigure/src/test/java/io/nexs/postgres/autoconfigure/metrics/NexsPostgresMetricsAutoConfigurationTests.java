@@ -77,7 +77,7 @@ class NexsPostgresMetricsAutoConfigurationTests {
                 MeterRegistry registry = context.getBean(MeterRegistry.class);
                 String name = context.getBean(PostgresProvider.class).primary().name();
                 for (String counter : List.of("db.retries", "db.failovers", "db.hook.failures", "db.copy.rows",
-                        "db.connection.leaks")) {
+                        "db.copy.bytes", "db.connection.leaks")) {
                     assertThat(registry.find(counter).meters()).as(counter)
                         .singleElement()
                         .satisfies((found) -> assertThat(found.measure().iterator().next().getValue()).isZero());
@@ -131,6 +131,43 @@ class NexsPostgresMetricsAutoConfigurationTests {
                 assertThat(registry.get("db.errors").tags("operation", "exec", "sqlstate_class", "42").counter().count())
                     .isOne();
                 assertThat(registry.get("db.transactions").tag("outcome", "committed").counter().count()).isOne();
+            });
+    }
+
+    @Test
+    void copyCountsRowsAndBytesAndGivesItsBufferBack() {
+        this.contextRunner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+                SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class))
+            .run((context) -> {
+                MeterRegistry registry = context.getBean(MeterRegistry.class);
+                PostgresOperations postgres = context.getBean(PostgresOperations.class);
+                List<Object[]> rows = List.of(new Object[] { 1, "one" }, new Object[] { 2, "two" },
+                        new Object[] { 3, null });
+                List<Double> buffered = new java.util.concurrent.CopyOnWriteArrayList<>();
+                // first of the afterCopy hooks, so it sees the gauge before the metrics take the buffer back
+                context.getBean(io.nexs.postgres.hook.HookManager.class)
+                    .register(new io.nexs.postgres.hook.PostgresHook() {
+                        @Override
+                        public void afterCopy(io.nexs.postgres.hook.HookContext copy) {
+                            buffered.add(registry.get("db.copy.buffer").gauge().value());
+                        }
+                    }, Integer.MIN_VALUE);
+                postgres.inTransaction((status) -> {
+                    postgres.exec("create temporary table copied_in_tx (id int, label text)");
+                    postgres.copyIn("copied_in_tx", List.of("id", "label"), rows,
+                            io.nexs.postgres.copy.CopyOptions.defaults());
+                    return null;
+                });
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                postgres.copyOut("select * from generate_series(1, 10)", out, io.nexs.postgres.copy.CopyFormat.csv());
+                assertThat(registry.get("db.copy.rows").counter().count()).isEqualTo(13);
+                // a binary COPY of three rows: a 19-byte header, 2 + 8 + 7 bytes per row but the last (2 + 8 + 4),
+                // a 2-byte trailer; then 21 bytes of CSV out
+                assertThat(registry.get("db.copy.bytes").counter().count()).isEqualTo(19 + 17 + 17 + 14 + 2 + 21);
+                assertThat(registry.get("db.copy.buffer").gauge().value()).isZero();
+                assertThat(buffered).hasSize(2);
+                assertThat(buffered.get(0)).as("the load's buffer while it ran").isGreaterThan(256 * 1024);
+                assertThat(buffered.get(1)).as("a COPY out buffers nothing of its own").isZero();
             });
     }
 
