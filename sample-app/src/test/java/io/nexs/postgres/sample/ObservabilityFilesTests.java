@@ -41,7 +41,8 @@ class ObservabilityFilesTests {
     static final Set<String> EXPORTED_METRICS = Set.of("db_query_duration_seconds_bucket",
             "db_query_duration_seconds_count", "db_query_duration_seconds_sum", "db_errors_total",
             "db_retries_total", "db_failovers_total", "db_node_up", "db_node_primary", "db_replica_lag_seconds",
-            "db_transactions_total", "db_hook_failures_total", "db_copy_rows_total", "db_copy_buffer_bytes",
+            "db_transactions_total", "db_hook_failures_total", "db_copy_rows_total", "db_copy_bytes_total",
+            "db_copy_buffer_bytes",
             "db_connections_active", "db_connections_idle", "db_connections_pending", "db_connections_max",
             "db_connection_leaks_total");
 
