@@ -376,6 +376,13 @@ final class CopyRunner {
      * connection until it is closed.
      */
     <T> Stream<T> copyOut(String query, ReaderFactory<T> readers) {
+        if (inTransaction()) {
+            // The COPY holds the transaction's connection while the stream is read: any other statement of the
+            // transaction would wait for it, and closing early would have to cancel it, aborting the transaction.
+            throw new InvalidDataAccessApiUsageException("A COPY out of mapped rows holds its connection while the "
+                    + "stream is read and cannot run inside a transaction; use stream(...) there, or copyOut to an "
+                    + "OutputStream");
+        }
         String select = copyQuery(query);
         String sql = copyOutSql(select, CopyFormat.binary());
         HookContext hook = this.template.getHooks().start(Operation.COPY, "copyOut", sql, 0, null);
@@ -401,14 +408,15 @@ final class CopyRunner {
             Spliterator<T> mapped = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.ORDERED) {
                 @Override
                 public boolean tryAdvance(Consumer<? super T> action) {
+                    T row;
                     try {
                         if (!rows.next()) {
+                            // the whole result was read: the connection goes back now, not when the stream closes
+                            copy.close();
                             return false;
                         }
-                        T row = reader.read(rows);
+                        row = reader.read(rows);
                         copy.count++;
-                        action.accept(row);
-                        return true;
                     }
                     catch (SQLException ex) {
                         RuntimeException failure = translate("copyOut", sql, ex, 1, false);
@@ -419,6 +427,9 @@ final class CopyRunner {
                         copy.failure = ex;
                         throw ex;
                     }
+                    // what the consumer does with the row is not a failure of the COPY
+                    action.accept(row);
+                    return true;
                 }
             };
             return StreamSupport.stream(mapped, false).onClose(copy::close);

@@ -295,7 +295,9 @@ public interface PostgresOperations {
      * Streams the result of a query through a binary {@code COPY (query) TO STDOUT}, each row mapped to the given
      * type as {@link #queryAll(Class, String, Object...)} maps it. The server sends rows as fast as the stream is
      * read, without a cursor or a transaction; memory holds one row at a time. The stream holds a connection
-     * until it is closed: always close it, with try-with-resources. Closing it early cancels the {@code COPY}.
+     * until it is read to its end or closed: always close it, with try-with-resources. Closing it early cancels the
+     * {@code COPY}. It cannot run inside a transaction, whose other statements would wait for the connection
+     * it holds: use {@link #stream(Class, String, Object...)} there.
      * <pre>{@code
      * try (Stream<Order> orders = postgres.copyOut(Order.class, "select * from orders")) {
      *     orders.forEach(exporter::write);

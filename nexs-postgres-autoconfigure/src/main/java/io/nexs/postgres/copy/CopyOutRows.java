@@ -14,6 +14,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLDataException;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
+import org.postgresql.PGStatement;
 
 /**
  * The rows of a binary {@code COPY ... TO STDOUT}, decoded one at a time from the stream and offered as a
@@ -117,13 +119,13 @@ public final class CopyOutRows extends ReadOnlyResultSet {
 
     private static @Nullable Decoder scalar(String type) {
         return switch (type) {
-            case "bool" -> (data, length) -> data.readByte() != 0;
-            case "int2", "smallserial" -> (data, length) -> (int) data.readShort();
-            case "int4", "serial" -> (data, length) -> data.readInt();
-            case "int8", "bigserial" -> (data, length) -> data.readLong();
-            case "oid" -> (data, length) -> data.readInt() & 0xFFFFFFFFL;
-            case "float4" -> (data, length) -> data.readFloat();
-            case "float8" -> (data, length) -> data.readDouble();
+            case "bool" -> fixed(1, (data) -> data.readByte() != 0);
+            case "int2", "smallserial" -> fixed(2, (data) -> (int) data.readShort());
+            case "int4", "serial" -> fixed(4, DataInputStream::readInt);
+            case "int8", "bigserial" -> fixed(8, DataInputStream::readLong);
+            case "oid" -> fixed(4, (data) -> data.readInt() & 0xFFFFFFFFL);
+            case "float4" -> fixed(4, DataInputStream::readFloat);
+            case "float8" -> fixed(8, DataInputStream::readDouble);
             case "text", "varchar", "bpchar", "name", "json", "unknown", "xml" -> CopyOutRows::text;
             case "jsonb" -> (data, length) -> {
                 data.readByte();
@@ -134,14 +136,43 @@ public final class CopyOutRows extends ReadOnlyResultSet {
                 data.readFully(bytes);
                 return bytes;
             };
-            case "uuid" -> (data, length) -> new UUID(data.readLong(), data.readLong());
-            case "date" -> (data, length) -> date(data.readInt());
-            case "time" -> (data, length) -> LocalTime.ofNanoOfDay(data.readLong() * 1000);
-            case "timestamp" -> (data, length) -> timestamp(data.readLong());
-            case "timestamptz" -> (data, length) -> timestamp(data.readLong()).atOffset(ZoneOffset.UTC);
+            case "uuid" -> fixed(16, (data) -> new UUID(data.readLong(), data.readLong()));
+            case "date" -> fixed(4, (data) -> date(data.readInt()));
+            case "time" -> fixed(8, (data) -> time(data.readLong()));
+            case "timestamp" -> fixed(8, (data) -> timestamp(data.readLong()));
+            case "timestamptz" -> fixed(8, (data) -> timestamptz(data.readLong()));
             case "numeric" -> CopyOutRows::numeric;
             default -> null;
         };
+    }
+
+    /**
+     * A decoder of a type whose binary form has a fixed size: a value of another size means the stream is not what
+     * the columns' description said (the types changed between the description and the {@code COPY}).
+     */
+    private static Decoder fixed(int size, FixedDecoder decoder) {
+        return (data, length) -> {
+            if (length != size) {
+                throw new SQLException("A COPY value of " + length + " bytes where its type has " + size + ": the "
+                        + "columns changed after they were described", "08P01");
+            }
+            return decoder.decode(data);
+        };
+    }
+
+    private static LocalTime time(long micros) {
+        // 24:00:00, which PostgreSQL allows
+        return (micros == 86_400_000_000L) ? LocalTime.MAX : LocalTime.ofNanoOfDay(micros * 1000);
+    }
+
+    private static OffsetDateTime timestamptz(long micros) {
+        if (micros == Long.MAX_VALUE) {
+            return OffsetDateTime.MAX;
+        }
+        if (micros == Long.MIN_VALUE) {
+            return OffsetDateTime.MIN;
+        }
+        return timestamp(micros).atOffset(ZoneOffset.UTC);
     }
 
     private static String text(DataInputStream data, int length) throws IOException {
@@ -179,7 +210,9 @@ public final class CopyOutRows extends ReadOnlyResultSet {
             for (int i = 0; i < digits; i++) {
                 data.readShort();
             }
-            throw new SQLDataException("A numeric NaN or infinity has no BigDecimal form", "22003");
+            // as the driver gives them: a double, which getBigDecimal refuses
+            return (sign == 0xC000) ? Double.NaN : (sign == 0xD000) ? Double.POSITIVE_INFINITY
+                    : Double.NEGATIVE_INFINITY;
         }
         BigInteger unscaled = BigInteger.ZERO;
         BigInteger base = BigInteger.valueOf(10_000);
@@ -232,7 +265,11 @@ public final class CopyOutRows extends ReadOnlyResultSet {
             throw new SQLException("The COPY stream ended in the middle of a row", "08006", ex);
         }
         catch (IOException ex) {
-            throw new SQLException("Reading the COPY stream failed: " + ex.getMessage(), "08006", ex);
+            if (ex.getCause() instanceof SQLException server) {
+                // the server's own error, such as a value the query could not compute: not a lost connection
+                throw server;
+            }
+            throw new SQLException("Reading the COPY stream failed", "08006", ex);
         }
     }
 
@@ -271,7 +308,62 @@ public final class CopyOutRows extends ReadOnlyResultSet {
         if (value instanceof Object[] elements) {
             return new CopyArray(((ArrayDecoder) this.decoders[column - 1]).elementType, elements);
         }
+        return jdbcValue(value);
+    }
+
+    /** A value as the driver's {@code getObject} gives it: dates and times as {@code java.sql} types. */
+    private static @Nullable Object jdbcValue(@Nullable Object value) {
+        if (value instanceof LocalDate date) {
+            return (date == LocalDate.MAX) ? new java.sql.Date(PGStatement.DATE_POSITIVE_INFINITY)
+                    : (date == LocalDate.MIN) ? new java.sql.Date(PGStatement.DATE_NEGATIVE_INFINITY)
+                    : java.sql.Date.valueOf(date);
+        }
+        if (value instanceof LocalTime time) {
+            return java.sql.Time.valueOf(time);
+        }
+        if (value instanceof LocalDateTime dateTime) {
+            return (dateTime == LocalDateTime.MAX) ? new Timestamp(PGStatement.DATE_POSITIVE_INFINITY)
+                    : (dateTime == LocalDateTime.MIN) ? new Timestamp(PGStatement.DATE_NEGATIVE_INFINITY)
+                    : Timestamp.valueOf(dateTime);
+        }
+        if (value instanceof OffsetDateTime offset) {
+            return (offset == OffsetDateTime.MAX) ? new Timestamp(PGStatement.DATE_POSITIVE_INFINITY)
+                    : (offset == OffsetDateTime.MIN) ? new Timestamp(PGStatement.DATE_NEGATIVE_INFINITY)
+                    : Timestamp.from(offset.toInstant());
+        }
         return value;
+    }
+
+    @Override
+    public java.sql.@Nullable Date getDate(int column) throws SQLException {
+        return jdbcTemporal(column, java.sql.Date.class);
+    }
+
+    @Override
+    public java.sql.@Nullable Time getTime(int column) throws SQLException {
+        return jdbcTemporal(column, java.sql.Time.class);
+    }
+
+    @Override
+    public @Nullable Timestamp getTimestamp(int column) throws SQLException {
+        return jdbcTemporal(column, Timestamp.class);
+    }
+
+    private <T> @Nullable T jdbcTemporal(int column, Class<T> type) throws SQLException {
+        Object value = value(column);
+        if (value instanceof LocalDate date && type == Timestamp.class) {
+            value = date.atStartOfDay();
+        }
+        else if (value instanceof LocalDateTime dateTime && type == java.sql.Date.class && dateTime != LocalDateTime.MAX
+                && dateTime != LocalDateTime.MIN) {
+            value = dateTime.toLocalDate();
+        }
+        Object jdbc = jdbcValue(value);
+        if (jdbc == null || type.isInstance(jdbc)) {
+            return type.cast(jdbc);
+        }
+        throw new SQLDataException("Column " + this.metaData.getColumnLabel(column) + " is not read as "
+                + type.getName(), "22000");
     }
 
     @Override
@@ -301,6 +393,18 @@ public final class CopyOutRows extends ReadOnlyResultSet {
         else if (type == Array.class && value instanceof Object[]) {
             converted = getObject(column);
         }
+        else if (type == Timestamp.class || type == java.sql.Date.class || type == java.sql.Time.class) {
+            converted = jdbcTemporal(column, type);
+        }
+        else if (type == BigDecimal.class && value instanceof Number) {
+            converted = getBigDecimal(column);
+        }
+        else if ((type == Double.class || type == Float.class || type == Long.class || type == Integer.class
+                || type == Short.class) && value instanceof Number) {
+            converted = (type == Double.class) ? (Object) getDouble(column) : (type == Float.class)
+                    ? (Object) getFloat(column) : (type == Long.class) ? (Object) getLong(column)
+                    : (type == Integer.class) ? (Object) getInt(column) : (Object) getShort(column);
+        }
         if (converted == null) {
             throw new SQLDataException("Column " + this.metaData.getColumnLabel(column) + " holds a "
                     + value.getClass().getName() + ", which is not read as " + type.getName(), "22000");
@@ -323,11 +427,22 @@ public final class CopyOutRows extends ReadOnlyResultSet {
         if (value instanceof byte[] bytes) {
             return "\\x" + HexFormat.of().formatHex(bytes);
         }
+        if (value == LocalDate.MAX || value == LocalDateTime.MAX || value == OffsetDateTime.MAX) {
+            return "infinity";
+        }
+        if (value == LocalDate.MIN || value == LocalDateTime.MIN || value == OffsetDateTime.MIN) {
+            return "-infinity";
+        }
         if (value instanceof LocalDateTime dateTime) {
-            return dateTime.toString().replace('T', ' ');
+            return dateTime.toLocalDate() + " " + timeText(dateTime.toLocalTime());
+        }
+        if (value instanceof LocalTime time) {
+            return timeText(time);
         }
         if (value instanceof OffsetDateTime offset) {
-            return offset.toLocalDateTime().toString().replace('T', ' ') + "+00";
+            // in the session's time zone, which the driver sets to the JVM's
+            java.time.ZonedDateTime zoned = offset.atZoneSameInstant(java.time.ZoneId.systemDefault());
+            return zoned.toLocalDate() + " " + timeText(zoned.toLocalTime()) + offsetText(zoned.getOffset());
         }
         if (value instanceof Object[] elements) {
             StringBuilder text = new StringBuilder("{");
@@ -337,6 +452,40 @@ public final class CopyOutRows extends ReadOnlyResultSet {
             return text.append('}').toString();
         }
         return value.toString();
+    }
+
+    /** A time as PostgreSQL writes it: seconds always, the fraction without trailing zeros. */
+    private static String timeText(LocalTime time) {
+        if (time == LocalTime.MAX) {
+            return "24:00:00";
+        }
+        String text = String.format(java.util.Locale.ROOT, "%02d:%02d:%02d", time.getHour(), time.getMinute(),
+                time.getSecond());
+        int micros = time.getNano() / 1000;
+        if (micros == 0) {
+            return text;
+        }
+        String fraction = String.format(java.util.Locale.ROOT, "%06d", micros);
+        int end = fraction.length();
+        while (fraction.charAt(end - 1) == '0') {
+            end--;
+        }
+        return text + "." + fraction.substring(0, end);
+    }
+
+    /** An offset as PostgreSQL writes it: {@code +02}, {@code +05:30}. */
+    private static String offsetText(ZoneOffset offset) {
+        int seconds = offset.getTotalSeconds();
+        int total = Math.abs(seconds);
+        StringBuilder text = new StringBuilder((seconds < 0) ? "-" : "+");
+        text.append(String.format(java.util.Locale.ROOT, "%02d", total / 3600));
+        if (total % 3600 != 0) {
+            text.append(String.format(java.util.Locale.ROOT, ":%02d", total % 3600 / 60));
+            if (total % 60 != 0) {
+                text.append(String.format(java.util.Locale.ROOT, ":%02d", total % 60));
+            }
+        }
+        return text.toString();
     }
 
     private @Nullable Number number(int column) throws SQLException {
@@ -361,20 +510,41 @@ public final class CopyOutRows extends ReadOnlyResultSet {
 
     @Override
     public short getShort(int column) throws SQLException {
-        Number value = number(column);
-        return (value != null) ? value.shortValue() : 0;
+        return (short) whole(column, Short.MIN_VALUE, Short.MAX_VALUE, "smallint");
     }
 
     @Override
     public int getInt(int column) throws SQLException {
-        Number value = number(column);
-        return (value != null) ? value.intValue() : 0;
+        return (int) whole(column, Integer.MIN_VALUE, Integer.MAX_VALUE, "int");
     }
 
     @Override
     public long getLong(int column) throws SQLException {
+        return whole(column, Long.MIN_VALUE, Long.MAX_VALUE, "long");
+    }
+
+    /** A whole number in a range; a fraction is dropped, as the driver drops it, but a value out of range fails. */
+    private long whole(int column, long min, long max, String type) throws SQLException {
         Number value = number(column);
-        return (value != null) ? value.longValue() : 0;
+        if (value == null) {
+            return 0;
+        }
+        if (value instanceof Long || value instanceof Integer || value instanceof Short) {
+            long whole = value.longValue();
+            if (whole >= min && whole <= max) {
+                return whole;
+            }
+        }
+        else {
+            BigDecimal decimal = (value instanceof BigDecimal big) ? big
+                    : Double.isFinite(value.doubleValue()) ? BigDecimal.valueOf(value.doubleValue()) : null;
+            if (decimal != null && decimal.compareTo(BigDecimal.valueOf(min)) >= 0
+                    && decimal.compareTo(BigDecimal.valueOf(max)) <= 0) {
+                return decimal.longValue();
+            }
+        }
+        throw new SQLDataException("Bad value for type " + type + " in column " + this.metaData.getColumnLabel(column),
+                "22003");
     }
 
     @Override
@@ -395,8 +565,15 @@ public final class CopyOutRows extends ReadOnlyResultSet {
         if (value == null || value instanceof BigDecimal) {
             return (BigDecimal) value;
         }
-        return (value instanceof Double || value instanceof Float) ? BigDecimal.valueOf(value.doubleValue())
-                : BigDecimal.valueOf(value.longValue());
+        if (value instanceof Double || value instanceof Float) {
+            if (!Double.isFinite(value.doubleValue())) {
+                throw new SQLDataException("Column " + this.metaData.getColumnLabel(column) + " holds " + value
+                        + ", which has no BigDecimal form", "22003");
+            }
+            // a float's shortest decimal form, as the server writes it
+            return new BigDecimal(value.toString());
+        }
+        return BigDecimal.valueOf(value.longValue());
     }
 
     @Override
@@ -503,17 +680,18 @@ public final class CopyOutRows extends ReadOnlyResultSet {
     }
 
     @Override
-    public void close() throws SQLException {
-        if (this.closed) {
-            return;
-        }
+    public void close() {
+        // The stream belongs to the COPY's owner, which ends it so the connection can serve again; a row mapper
+        // closing the rows must not cut it short.
         this.closed = true;
-        try {
-            this.in.close();
-        }
-        catch (IOException ex) {
-            throw new SQLException("Closing the COPY stream failed: " + ex.getMessage(), "08006", ex);
-        }
+    }
+
+    /** Decodes one value of a type whose binary form has a fixed size. */
+    @FunctionalInterface
+    private interface FixedDecoder {
+
+        Object decode(DataInputStream data) throws IOException;
+
     }
 
     /** Decodes one non-NULL value of a column from its binary form. */
@@ -536,13 +714,34 @@ public final class CopyOutRows extends ReadOnlyResultSet {
             this.element = element;
         }
 
+        /** An array of the element class the driver gives for the type, such as {@code String[]} for text. */
+        private Object[] newArray(int size) {
+            Class<?> type = switch (this.elementType) {
+                case "bool" -> Boolean.class;
+                case "int2", "smallserial" -> Short.class;
+                case "int4", "serial" -> Integer.class;
+                case "int8", "bigserial", "oid" -> Long.class;
+                case "float4" -> Float.class;
+                case "float8" -> Double.class;
+                case "numeric" -> BigDecimal.class;
+                case "text", "varchar", "bpchar", "name", "json", "jsonb", "unknown", "xml" -> String.class;
+                case "bytea" -> byte[].class;
+                case "uuid" -> UUID.class;
+                case "date" -> java.sql.Date.class;
+                case "time" -> java.sql.Time.class;
+                case "timestamp", "timestamptz" -> Timestamp.class;
+                default -> Object.class;
+            };
+            return (Object[]) java.lang.reflect.Array.newInstance(type, size);
+        }
+
         @Override
         public Object decode(DataInputStream data, int length) throws IOException, SQLException {
             int dimensions = data.readInt();
             data.readInt();
             data.readInt();
             if (dimensions == 0) {
-                return new Object[0];
+                return newArray(0);
             }
             if (dimensions != 1) {
                 throw new SQLFeatureNotSupportedException("An array of " + dimensions + " dimensions is not read "
@@ -550,10 +749,18 @@ public final class CopyOutRows extends ReadOnlyResultSet {
             }
             int size = data.readInt();
             data.readInt();
-            Object[] elements = new Object[size];
+            Object[] elements = newArray(size);
             for (int i = 0; i < size; i++) {
                 int elementLength = data.readInt();
-                elements[i] = (elementLength < 0) ? null : this.element.decode(data, elementLength);
+                Object value = (elementLength < 0) ? null : jdbcValue(this.element.decode(data, elementLength));
+                if (value instanceof Integer small && this.elementType.equals("int2")) {
+                    value = small.shortValue();
+                }
+                if (value != null && !elements.getClass().getComponentType().isInstance(value)) {
+                    // a numeric NaN among BigDecimals
+                    elements = Arrays.copyOf(elements, size, Object[].class);
+                }
+                elements[i] = value;
             }
             return elements;
         }

@@ -4,8 +4,11 @@ import org.springframework.dao.DataAccessException;
 
 /**
  * A {@link CopyMode#PER_CHUNK} load stopped at a chunk that failed for good: a bad row, or a transient failure
- * that outlasted the retries. The chunks that committed before it stay committed; {@link #getResult()} lists them,
- * so the load can resume after them. The cause is the chunk's failure, which names the row and column of a bad
+ * that outlasted the retries. The chunks that committed stay committed; {@link #getResult()} lists every chunk that
+ * was sent with its {@link CopyChunk.Status}. With parallelism above 1, chunks after the failed one may have
+ * committed too: to resume, load again from the first row of the lowest chunk that did not commit, leaving out the
+ * rows of the chunks listed as committed, and look at the table for a chunk whose status is
+ * {@link CopyChunk.Status#UNKNOWN}. The cause is the chunk's failure, which names the row and column of a bad
  * value.
  */
 public class PartialCopyException extends DataAccessException {
