@@ -148,9 +148,10 @@ final class CopyRunner {
         attempt.copy = copy;
         encoder.header();
         long number = 0;
+        // asking a stream for its next row already takes it from the source
+        attempt.consumed = true;
         while (rows.hasNext()) {
             Object row = rows.next();
-            attempt.consumed = true;
             rowEncoder.write(encoder, row, ++number);
             if (encoder.size() >= FLUSH_BYTES) {
                 copy.writeToCopy(encoder.buffer(), 0, encoder.size());
@@ -949,8 +950,15 @@ final class CopyRunner {
 
         private final @Nullable JsonCodec json;
 
+        /** Which columns take an object through the JSON codec, worked out once rather than per value. */
+        private final boolean[] jsonColumns;
+
         RowEncoder(List<CopyColumn> types, @Nullable JsonCodec json) {
             this.json = json;
+            this.jsonColumns = new boolean[types.size()];
+            for (int i = 0; i < this.jsonColumns.length; i++) {
+                this.jsonColumns[i] = json != null && types.get(i).isJson();
+            }
             this.types = types;
             this.columns = types.toArray(new CopyColumn[0]);
             this.values = new RowValues(types.stream().map(CopyColumn::name).toList());
@@ -966,7 +974,7 @@ final class CopyRunner {
                 for (int i = 0; i < this.columns.length; i++) {
                     CopyColumn column = this.columns[i];
                     Object value = this.row[i];
-                    if (value != null && this.json != null && column.isJson() && !(value instanceof String)) {
+                    if (this.jsonColumns[i] && value != null && !(value instanceof String)) {
                         value = toJson(column, value, number);
                     }
                     column.write(encoder, value, number);

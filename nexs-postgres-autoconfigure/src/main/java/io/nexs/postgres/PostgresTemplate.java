@@ -667,10 +667,6 @@ public class PostgresTemplate implements PostgresOperations {
         this.hooks.before(hook, (node != null) ? node.name() : null, (node != null) ? node.role() : null, attempt);
     }
 
-    /**
-     * Whether a call made now may be retried: retries are on, and no transaction is open on the thread, whose
-     * owner alone can run it again.
-     */
     DataSource dataSource() {
         return this.dataSource;
     }
@@ -679,6 +675,10 @@ public class PostgresTemplate implements PostgresOperations {
         return this.transactions;
     }
 
+    /**
+     * Whether a call made now may be retried: retries are on, and no transaction is open on the thread, whose
+     * owner alone can run it again.
+     */
     boolean retrying() {
         return this.retrier.isEnabled() && !TransactionSynchronizationManager.isActualTransactionActive()
                 && TransactionSynchronizationManager.getResource(this.dataSource) == null;

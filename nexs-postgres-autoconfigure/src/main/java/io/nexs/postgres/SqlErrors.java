@@ -70,7 +70,10 @@ final class SqlErrors {
             }
             prefix = failedEntry(batch, sql);
         }
-        SQLException safe = safeCopy(cause, prefix, values);
+        return translateSafe(task, sql, safeCopy(cause, prefix, values));
+    }
+
+    private DataAccessException translateSafe(String task, @Nullable String sql, SQLException safe) {
         DataAccessException translated = this.translator.translate(task, sql, safe);
         return (translated != null) ? translated : new UncategorizedSQLException(task, sql, safe);
     }
@@ -111,8 +114,7 @@ final class SqlErrors {
             redacted.setStackTrace(safe.getStackTrace());
             safe = redacted;
         }
-        DataAccessException translated = this.translator.translate(task, sql, safe);
-        return (translated != null) ? translated : new UncategorizedSQLException(task, sql, safe);
+        return translateSafe(task, sql, safe);
     }
 
     private static String failedEntry(BatchUpdateException batch, @Nullable String sql) {
