@@ -17,9 +17,6 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
-import io.nexs.postgres.tx.Retrier;
-import io.nexs.postgres.tx.RetrySettings;
-import io.nexs.postgres.tx.TransientErrors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,12 +49,7 @@ class CopyFailureTests {
 
     @BeforeAll
     static void start(PostgresNode node) {
-        dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(node.jdbcUrl());
-        dataSource.setUsername(node.username());
-        dataSource.setPassword(node.password());
-        dataSource.setMaximumPoolSize(6);
-        dataSource.addDataSourceProperty("logServerErrorDetail", "false");
+        dataSource = CopyTestSupport.pool(node, 6);
         plain = new PostgresTemplate(dataSource);
         server = node;
     }
@@ -67,11 +59,8 @@ class CopyFailureTests {
         org.springframework.jdbc.datasource.SimpleDriverDataSource unpooled =
                 new org.springframework.jdbc.datasource.SimpleDriverDataSource(new org.postgresql.Driver(),
                         server.jdbcUrl(), server.username(), server.password());
-        RetrySettings quick = RetrySettings.defaults()
-            .withMaxAttempts(3)
-            .withBackOff(Duration.ofMillis(5), 1.5, Duration.ofMillis(50), Duration.ofMillis(3));
         return new PostgresTemplate(unpooled, new RowMappers(UnmappedColumns.IGNORE, null), 100,
-                HookManager.none(), new Retrier(quick, TransientErrors.defaults()));
+                HookManager.none(), CopyTestSupport.quickRetrier());
     }
 
     @AfterAll
@@ -81,11 +70,8 @@ class CopyFailureTests {
 
     @BeforeEach
     void tables() {
-        RetrySettings quick = RetrySettings.defaults()
-            .withMaxAttempts(3)
-            .withBackOff(Duration.ofMillis(5), 1.5, Duration.ofMillis(50), Duration.ofMillis(3));
         this.retrying = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100,
-                HookManager.none(), new Retrier(quick, TransientErrors.defaults()));
+                HookManager.none(), CopyTestSupport.quickRetrier());
         plain.exec("drop table if exists failure_readings");
         plain.exec("create table failure_readings (id bigint primary key, label text not null, taken_at timestamptz, "
                 + "amount numeric(12,2))");

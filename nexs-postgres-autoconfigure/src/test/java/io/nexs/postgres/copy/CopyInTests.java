@@ -34,9 +34,6 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
-import io.nexs.postgres.tx.Retrier;
-import io.nexs.postgres.tx.RetrySettings;
-import io.nexs.postgres.tx.TransientErrors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,12 +74,7 @@ class CopyInTests {
 
     @BeforeAll
     static void start(PostgresNode node) {
-        dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(node.jdbcUrl());
-        dataSource.setUsername(node.username());
-        dataSource.setPassword(node.password());
-        dataSource.setMaximumPoolSize(6);
-        dataSource.addDataSourceProperty("logServerErrorDetail", "false");
+        dataSource = CopyTestSupport.pool(node, 6);
         plain = new PostgresTemplate(dataSource);
     }
 
@@ -100,11 +92,8 @@ class CopyInTests {
                 CopyInTests.this.copies.add(context);
             }
         });
-        RetrySettings quick = RetrySettings.defaults()
-            .withMaxAttempts(3)
-            .withBackOff(Duration.ofMillis(5), 1.5, Duration.ofMillis(50), Duration.ofMillis(3));
         this.postgres = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100, hooks,
-                new Retrier(quick, TransientErrors.defaults()));
+                CopyTestSupport.quickRetrier());
         plain.exec("drop table if exists readings");
         plain.exec("create table readings (id bigint primary key, label text not null, taken_at timestamptz, "
                 + "amount numeric(12,2) check (amount >= 0))");

@@ -46,11 +46,7 @@ class CopyOutEdgeTests {
     @BeforeAll
     static void start(PostgresNode node) {
         server = node;
-        dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(node.jdbcUrl());
-        dataSource.setUsername(node.username());
-        dataSource.setPassword(node.password());
-        dataSource.setMaximumPoolSize(3);
+        dataSource = CopyTestSupport.pool(node, 3);
         postgres = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100,
                 new HookManager(Duration.ofSeconds(30), false), Retrier.disabled());
         postgres.exec("create table if not exists edge_t (n int)");
@@ -229,11 +225,7 @@ class CopyOutEdgeTests {
     @Test
     void aMapperThatClosesTheResultSetLeavesNoCopyOnThePooledConnection() {
         // a pool of its own: the failure poisons the pooled connection for whoever borrows it next
-        try (HikariDataSource own = new HikariDataSource()) {
-            own.setJdbcUrl(server.jdbcUrl());
-            own.setUsername(server.username());
-            own.setPassword(server.password());
-            own.setMaximumPoolSize(1);
+        try (HikariDataSource own = CopyTestSupport.pool(server, 1)) {
             PostgresTemplate template = new PostgresTemplate(own, new RowMappers(UnmappedColumns.IGNORE, null), 100,
                     new HookManager(Duration.ofSeconds(30), false), Retrier.disabled());
             try (Stream<Long> rows = template.copyOut("select g from generate_series(1, 200000) g", (rs, i) -> {

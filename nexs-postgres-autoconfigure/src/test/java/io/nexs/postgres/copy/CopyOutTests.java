@@ -53,11 +53,7 @@ class CopyOutTests {
 
     @BeforeAll
     static void start(PostgresNode node) {
-        dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(node.jdbcUrl());
-        dataSource.setUsername(node.username());
-        dataSource.setPassword(node.password());
-        dataSource.setMaximumPoolSize(2);
+        dataSource = CopyTestSupport.pool(node, 2);
         HookManager hooks = new HookManager(Duration.ofSeconds(30), false);
         hooks.register(new PostgresHook() {
             @Override

@@ -39,11 +39,7 @@ class CopyTextTests {
 
     @BeforeAll
     static void start(PostgresNode node) {
-        dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(node.jdbcUrl());
-        dataSource.setUsername(node.username());
-        dataSource.setPassword(node.password());
-        dataSource.setMaximumPoolSize(3);
+        dataSource = CopyTestSupport.pool(node, 3);
         postgres = new PostgresTemplate(dataSource);
     }
 

@@ -38,11 +38,7 @@ class LargeCopyTests {
     void tenMillionRowsStreamInWithinASmallHeap(PostgresNode node) {
         assertThat(Runtime.getRuntime().maxMemory()).as("this test must run with a heap of 128 MB or less")
             .isLessThanOrEqualTo(MAX_HEAP);
-        try (HikariDataSource dataSource = new HikariDataSource()) {
-            dataSource.setJdbcUrl(node.jdbcUrl());
-            dataSource.setUsername(node.username());
-            dataSource.setPassword(node.password());
-            dataSource.setMaximumPoolSize(2);
+        try (HikariDataSource dataSource = CopyTestSupport.pool(node, 2)) {
             PostgresTemplate postgres = new PostgresTemplate(dataSource);
             postgres.exec("create unlogged table readings (id bigint, label text, taken_at timestamptz, "
                     + "amount numeric(12,2))");
