@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * first error or failover. Tags hold no SQL, values or tenants: the operation kind, a two-character SQLSTATE
  * class, an outcome and the node's {@code host:port}. Query durations come from {@link ObservingHook}.
  */
-public class PostgresMetrics implements MeterBinder, PostgresHook {
+public class PostgresMetrics implements MeterBinder, PostgresHook, SafetyListener {
 
     /** The SQLSTATE classes counted from the start for every operation: connection failures and rollbacks. */
     private static final List<String> REGISTERED_CLASSES = List.of("08", "40");
@@ -194,17 +194,12 @@ public class PostgresMetrics implements MeterBinder, PostgresHook {
         this.failovers.incrementAndGet();
     }
 
-    /**
-     * Counts a connection held longer than the leak threshold.
-     */
+    @Override
     public void connectionLeaked() {
         this.connectionLeaks.incrementAndGet();
     }
 
-    /**
-     * Counts deadlocks the server resolved.
-     * @param count how many since the last count
-     */
+    @Override
     public void deadlocksResolved(long count) {
         this.deadlocks.addAndGet(count);
     }

@@ -68,7 +68,7 @@ public class SafetyMonitor implements AutoCloseable {
 
     private final @Nullable ConnectionLeakDetector leaks;
 
-    private final @Nullable PostgresMetrics metrics;
+    private final List<SafetyListener> listeners;
 
     private final Clock clock;
 
@@ -86,14 +86,14 @@ public class SafetyMonitor implements AutoCloseable {
      * @param provider the provider whose nodes are checked
      * @param settings thresholds and interval
      * @param leaks the leak detector installed on the provider's pools, or {@code null}
-     * @param metrics the metrics to count leaks and deadlocks in, or {@code null}
+     * @param listeners told of leaks and deadlocks, to count them ({@link PostgresMetrics} is one)
      */
     public SafetyMonitor(PostgresProvider provider, Settings settings, @Nullable ConnectionLeakDetector leaks,
-            @Nullable PostgresMetrics metrics) {
+            List<? extends SafetyListener> listeners) {
         this.provider = provider;
         this.settings = settings;
         this.leaks = leaks;
-        this.metrics = metrics;
+        this.listeners = List.copyOf(listeners);
         this.clock = Clock.systemUTC();
     }
 
@@ -147,9 +147,7 @@ public class SafetyMonitor implements AutoCloseable {
                 found.add(new SafetyFinding(Kind.CONNECTION_LEAK, leak.node(), null, leak.held(),
                         "a connection borrowed by thread " + leak.thread() + " has not been returned",
                         leak.stackTrace(), this.clock.instant()));
-                if (this.metrics != null) {
-                    this.metrics.connectionLeaked();
-                }
+                this.listeners.forEach(SafetyListener::connectionLeaked);
             }
         }
         Set<String> present = new HashSet<>();
@@ -234,9 +232,7 @@ public class SafetyMonitor implements AutoCloseable {
                     count + ((count == 1) ? " deadlock" : " deadlocks") + " resolved by the server in this database "
                             + "since the last check",
                     null, this.clock.instant()));
-            if (this.metrics != null) {
-                this.metrics.deadlocksResolved(count);
-            }
+            this.listeners.forEach((listener) -> listener.deadlocksResolved(count));
         }
     }
 

@@ -71,7 +71,7 @@ class SafetyMonitorTests {
     private SafetyMonitor monitor(ConnectionLeakDetector leaks) {
         SafetyMonitor monitor = new SafetyMonitor(this.provider,
                 new SafetyMonitor.Settings(Duration.ofHours(1), THRESHOLD, THRESHOLD, THRESHOLD, Duration.ofSeconds(5)),
-                leaks, this.metrics);
+                leaks, List.of(this.metrics));
         this.resources.add(monitor);
         return monitor;
     }

@@ -8,7 +8,7 @@ import io.nexs.postgres.autoconfigure.NexsPostgresAutoConfiguration;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Safety;
 import io.nexs.postgres.observe.ConnectionLeakDetector;
-import io.nexs.postgres.observe.PostgresMetrics;
+import io.nexs.postgres.observe.SafetyListener;
 import io.nexs.postgres.observe.SafetyMonitor;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -42,13 +42,13 @@ public final class NexsPostgresSafetyAutoConfiguration {
     @Bean(initMethod = "start", destroyMethod = "close")
     @ConditionalOnMissingBean
     SafetyMonitor nexsPostgresSafetyMonitor(NexsPostgresProperties properties, PostgresProvider provider,
-            ObjectProvider<ConnectionLeakDetector> leaks, ObjectProvider<PostgresMetrics> metrics) {
+            ObjectProvider<ConnectionLeakDetector> leaks, ObjectProvider<SafetyListener> listeners) {
         Safety safety = properties.getSafety();
         SafetyMonitor.Settings settings = new SafetyMonitor.Settings(positive(safety.getInterval(), "interval"),
                 positive(safety.getLongRunning(), "long-running"),
                 positive(safety.getIdleInTransaction(), "idle-in-transaction"),
                 positive(safety.getLockWait(), "lock-wait"), Duration.ofSeconds(5));
-        return new SafetyMonitor(provider, settings, leaks.getIfUnique(), metrics.getIfUnique());
+        return new SafetyMonitor(provider, settings, leaks.getIfUnique(), listeners.orderedStream().toList());
     }
 
     private static Duration positive(Duration value, String property) {
