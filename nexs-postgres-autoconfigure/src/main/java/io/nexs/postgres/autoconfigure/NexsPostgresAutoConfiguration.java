@@ -39,6 +39,7 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.core.env.Environment;
@@ -51,7 +52,7 @@ import org.springframework.transaction.TransactionExecutionListener;
  * Spring Boot's own DataSource auto-configuration, which then backs off; {@code JdbcTemplate},
  * {@code JdbcClient}, {@code @Transactional} and Flyway use the routed data source unchanged. Topology events are
  * published as application events. An application that defines its own {@link DataSource} keeps it, and
- * nexs-postgres opens no pool.
+ * nexs-postgres opens no pool; so does an application that excludes {@link DataSourceAutoConfiguration}.
  */
 @AutoConfiguration(before = DataSourceAutoConfiguration.class)
 @ConditionalOnClass({ Driver.class, HikariDataSource.class })
@@ -190,8 +191,13 @@ public final class NexsPostgresAutoConfiguration {
 
     }
 
+    /**
+     * The pools, the provider and the routed {@link DataSource}: only when the application has no data source of
+     * its own and does not exclude Spring Boot's {@link DataSourceAutoConfiguration}.
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnMissingBean({ DataSource.class, XADataSource.class })
+    @Conditional(OnDataSourceAutoConfigurationCondition.class)
     static class PostgresDataSourceConfiguration {
 
         @Bean(destroyMethod = "close")

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.postgresql.Driver;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
@@ -37,6 +39,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
 import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.LazyConnectionDataSourceProxy;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -88,6 +91,37 @@ class NexsPostgresAutoConfigurationTests {
         this.contextRunner.withPropertyValues("nexs.postgres.enabled=false")
             .run((context) -> assertThat(context).doesNotHaveBean(PostgresProvider.class)
                 .doesNotHaveBean(DataSource.class));
+    }
+
+    @Test
+    void excludingSpringBootsDataSourceAutoConfigurationLeavesTheApplicationWithoutADataSource() {
+        new ApplicationContextRunner().withUserConfiguration(ExcludesDataSourceAutoConfiguration.class)
+            .withPropertyValues("nexs.postgres.url=" + node.jdbcUrl(), "nexs.postgres.username=" + node.username())
+            .run((context) -> assertThat(context).hasNotFailed()
+                .doesNotHaveBean(PostgresProvider.class)
+                .doesNotHaveBean(DataSource.class)
+                .doesNotHaveBean(JdbcTemplate.class));
+    }
+
+    @Test
+    void excludingItWithThePropertyDoesTheSame() {
+        new ApplicationContextRunner().withUserConfiguration(EveryAutoConfiguration.class)
+            .withPropertyValues("nexs.postgres.url=" + node.jdbcUrl(), "nexs.postgres.username=" + node.username(),
+                    "spring.autoconfigure.exclude=" + DataSourceAutoConfiguration.class.getName())
+            .run((context) -> assertThat(context).hasNotFailed()
+                .doesNotHaveBean(PostgresProvider.class)
+                .doesNotHaveBean(DataSource.class));
+    }
+
+    @Test
+    void excludingAnotherAutoConfigurationKeepsTheDataSource() {
+        new ApplicationContextRunner().withUserConfiguration(ExcludesFlywayAutoConfiguration.class)
+            .withPropertyValues("nexs.postgres.url=" + node.jdbcUrl(), "nexs.postgres.username=" + node.username(),
+                    "nexs.postgres.pool.max-size=1")
+            .run((context) -> assertThat(context).hasSingleBean(PostgresProvider.class)
+                .getBean(JdbcTemplate.class)
+                .extracting((jdbc) -> jdbc.queryForObject("select 1", Integer.class))
+                .isEqualTo(1));
     }
 
     @Test
@@ -316,6 +350,26 @@ class NexsPostgresAutoConfigurationTests {
     void theProviderIsTheDefaultImplementation() {
         this.contextRunner.run((context) -> assertThat(context).getBean(PostgresProvider.class)
             .isInstanceOf(DefaultPostgresProvider.class));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(classes = { NexsPostgresAutoConfiguration.class, DataSourceAutoConfiguration.class,
+            JdbcTemplateAutoConfiguration.class }, exclude = DataSourceAutoConfiguration.class)
+    static class ExcludesDataSourceAutoConfiguration {
+
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    static class EveryAutoConfiguration {
+
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(classes = { NexsPostgresAutoConfiguration.class, DataSourceAutoConfiguration.class,
+            JdbcTemplateAutoConfiguration.class, FlywayAutoConfiguration.class }, exclude = FlywayAutoConfiguration.class)
+    static class ExcludesFlywayAutoConfiguration {
+
     }
 
     static <T extends Throwable> T findCause(Throwable failure, Class<T> type) {
