@@ -7,6 +7,8 @@ import io.nexs.postgres.PostgresTemplate;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.tx.Retrier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -27,10 +29,15 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnSingleCandidate(DataSource.class)
 public final class NexsPostgresTemplateAutoConfiguration {
 
+    private static final Logger logger = LoggerFactory.getLogger(NexsPostgresTemplateAutoConfiguration.class);
+
     @Bean
     @ConditionalOnMissingBean(PostgresOperations.class)
     PostgresTemplate postgresTemplate(DataSource dataSource, RowMappers rowMappers,
             NexsPostgresProperties properties, HookManager hooks, Retrier retrier) {
+        logger.debug("The application defines its own DataSource ({}): nexs-postgres opens no pool, routes nothing "
+                + "and monitors no node; PostgresTemplate runs the query API over that DataSource",
+                dataSource.getClass().getName());
         PostgresTemplate template = new PostgresTemplate(dataSource, rowMappers,
                 NexsPostgresAutoConfiguration.fetchSize(properties), hooks, retrier);
         template.setCopyDefaults(NexsPostgresAutoConfiguration.copyDefaults(properties));

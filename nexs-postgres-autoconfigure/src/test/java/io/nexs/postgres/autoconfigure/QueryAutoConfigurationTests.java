@@ -25,8 +25,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.dao.DuplicateKeyException;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * The query side of the auto-configuration: row mappers, JSON, notifications and the driver defaults that keep
  * data out of error messages.
  */
-@ExtendWith(PostgresExtension.class)
+@ExtendWith({ PostgresExtension.class, OutputCaptureExtension.class })
 class QueryAutoConfigurationTests {
 
     private static PostgresNode node;
@@ -134,7 +138,21 @@ class QueryAutoConfigurationTests {
     }
 
     @Test
-    void anApplicationDataSourceGetsATemplateAndNoPool() {
+    void anApplicationDataSourceGetsATemplateAndNoPoolAndSaysSoAtDebugLevel(CapturedOutput output) {
+        LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
+        String category = NexsPostgresTemplateAutoConfiguration.class.getName();
+        logging.setLogLevel(category, LogLevel.DEBUG);
+        try {
+            runWithAnApplicationDataSource();
+        }
+        finally {
+            logging.setLogLevel(category, null);
+        }
+        assertThat(output).contains("The application defines its own DataSource (" + HikariDataSource.class.getName()
+                + "): nexs-postgres opens no pool");
+    }
+
+    private void runWithAnApplicationDataSource() {
         this.contextRunner.withBean(DataSource.class, () -> {
             HikariDataSource own = new HikariDataSource();
             own.setJdbcUrl(node.jdbcUrl());
