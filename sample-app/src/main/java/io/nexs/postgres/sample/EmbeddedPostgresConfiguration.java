@@ -24,6 +24,12 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * transactions to the replica. The replica is synchronous and applies each commit before the commit returns
  * ({@code synchronous_commit = remote_apply}), so a read right after a write sees it. The servers and their data
  * go away when the application stops.
+ *
+ * <p>With Spring AOT ({@code -Dspring.aot.enabled=true}) the condition is evaluated when the build runs
+ * {@code process-aot}, not when the application starts: a jar built with no connection set has these beans
+ * whatever its start-up properties say. {@link #embeddedPostgres} then checks the condition again and refuses to
+ * start an embedded server for an application that was told to use real ones, instead of silently ignoring
+ * {@code nexs.postgres.url}.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(EmbeddedPostgresConfiguration.NoServerConfigured.class)
@@ -32,7 +38,15 @@ class EmbeddedPostgresConfiguration {
     private static final Logger logger = LoggerFactory.getLogger(EmbeddedPostgresConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    PostgresCluster embeddedPostgres() {
+    PostgresCluster embeddedPostgres(Environment environment) {
+        if (!NoServerConfigured.matches(environment)) {
+            // Only an AOT-processed run gets here: without AOT the condition leaves this configuration out.
+            throw new IllegalStateException("A nexs.postgres connection (url, host or nodes) is set, or "
+                    + "nexs.postgres.enabled is false, but this application was AOT-processed without one, so its "
+                    + "embedded PostgreSQL was chosen at build time. Start it without -Dspring.aot.enabled=true, "
+                    + "or build it with the connection set for process-aot (for example "
+                    + "-Dspring-boot.aot.jvmArguments=-Dnexs.postgres.url=jdbc:postgresql://db:5432/orders).");
+        }
         // A password rather than trust authentication, so other local users cannot log in as the superuser.
         // The context closes the nodes after the pools have drained, instead of the kit's JVM shutdown hook,
         // which would run at the same time as the application's graceful shutdown.
@@ -82,7 +96,10 @@ class EmbeddedPostgresConfiguration {
 
         @Override
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-            Environment environment = context.getEnvironment();
+            return matches(context.getEnvironment());
+        }
+
+        static boolean matches(Environment environment) {
             return environment.getProperty("nexs.postgres.enabled", Boolean.class, true)
                     && !environment.containsProperty("nexs.postgres.url")
                     && !environment.containsProperty("nexs.postgres.host")
