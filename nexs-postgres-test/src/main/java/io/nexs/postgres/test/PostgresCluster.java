@@ -69,6 +69,46 @@ public final class PostgresCluster implements AutoCloseable {
         return Collections.unmodifiableList(nodes);
     }
 
+    /**
+     * A PgJDBC URL naming every node, primary first, for database {@code postgres}: what an application that is
+     * given the whole cluster is configured with, e.g. {@code jdbc:postgresql://127.0.0.1:5432,127.0.0.1:5433/postgres}.
+     */
+    public String jdbcUrl() {
+        return jdbcUrl("postgres");
+    }
+
+    /** {@link #jdbcUrl()} for another database. */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + nodes().stream()
+            .map((node) -> node.host() + ":" + node.port())
+            .collect(Collectors.joining(",")) + "/" + database;
+    }
+
+    /**
+     * How many client sessions carry this {@code application_name} on all nodes together, for instance to check that
+     * an application closed every connection when it stopped. A server ends a session shortly after its connection
+     * closes, not at once: await zero rather than expect it.
+     */
+    public long sessions(String applicationName) {
+        long sessions = 0;
+        for (PostgresNode node : nodes()) {
+            try (Connection connection = node.connect();
+                    PreparedStatement statement = connection.prepareStatement("select count(*) from pg_stat_activity "
+                            + "where application_name = ? and backend_type = 'client backend'")) {
+                statement.setString(1, applicationName);
+                try (ResultSet rows = statement.executeQuery()) {
+                    rows.next();
+                    sessions += rows.getLong(1);
+                }
+            }
+            catch (SQLException ex) {
+                throw new PostgresNodeException("sessions", node.name(), "cannot read pg_stat_activity: "
+                        + ex.getMessage(), node.logTail(40), ex);
+            }
+        }
+        return sessions;
+    }
+
     /** Whether the primary was configured with a synchronous standby. */
     public boolean isSynchronous() {
         return this.synchronous;

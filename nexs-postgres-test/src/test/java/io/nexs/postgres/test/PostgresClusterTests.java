@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +34,24 @@ class PostgresClusterTests {
             cluster.awaitReplay(standby, REPLAY_TIMEOUT);
             try (Connection connection = standby.connect()) {
                 assertThat(query(connection, "select count(*) from secured")).isEqualTo("0");
+            }
+        }
+    }
+
+    @Test
+    void theClusterUrlNamesEveryNodeAndSessionsAreCountedOnAllOfThem() throws SQLException {
+        try (PostgresCluster cluster = PostgresCluster.builder().durable(false).start()) {
+            PostgresNode primary = cluster.primary();
+            PostgresNode standby = cluster.standbys().get(0);
+            assertThat(cluster.jdbcUrl()).isEqualTo("jdbc:postgresql://" + primary.host() + ":" + primary.port() + ","
+                    + standby.host() + ":" + standby.port() + "/postgres");
+            assertThat(cluster.sessions("cluster-tests")).isZero();
+            Properties properties = new Properties();
+            properties.setProperty("user", primary.username());
+            properties.setProperty("ApplicationName", "cluster-tests");
+            try (Connection toPrimary = DriverManager.getConnection(primary.jdbcUrl(), properties);
+                    Connection toStandby = DriverManager.getConnection(standby.jdbcUrl(), properties)) {
+                assertThat(cluster.sessions("cluster-tests")).isEqualTo(2);
             }
         }
     }

@@ -1,7 +1,6 @@
 package io.nexs.postgres.sample;
 
 import java.util.UUID;
-import java.util.stream.Collectors;
 
 import io.nexs.postgres.test.PostgresCluster;
 import org.slf4j.Logger;
@@ -68,10 +67,6 @@ class EmbeddedPostgresConfiguration {
 
     @Bean
     JdbcConnectionDetails embeddedPostgresConnectionDetails(PostgresCluster embeddedPostgres) {
-        String hosts = embeddedPostgres.nodes()
-            .stream()
-            .map((node) -> node.host() + ":" + node.port())
-            .collect(Collectors.joining(","));
         return new JdbcConnectionDetails() {
 
             @Override
@@ -86,7 +81,7 @@ class EmbeddedPostgresConfiguration {
 
             @Override
             public String getJdbcUrl() {
-                return "jdbc:postgresql://" + hosts + "/postgres";
+                return embeddedPostgres.jdbcUrl();
             }
 
         };
