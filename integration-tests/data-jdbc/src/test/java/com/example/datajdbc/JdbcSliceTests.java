@@ -1,9 +1,7 @@
 package com.example.datajdbc;
 
+import com.example.checks.ClusterTests;
 import io.nexs.postgres.PostgresProvider;
-import io.nexs.postgres.test.PostgresCluster;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -11,9 +9,6 @@ import org.springframework.boot.jdbc.test.autoconfigure.AutoConfigureTestDatabas
 import org.springframework.boot.jdbc.test.autoconfigure.JdbcTest;
 import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,24 +18,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @JdbcTest
 @AutoConfigureTestDatabase(replace = AutoConfigureTestDatabase.Replace.NONE)
-@DirtiesContext
-class JdbcSliceTests {
-
-    @AutoClose
-    static PostgresCluster cluster;
+class JdbcSliceTests extends ClusterTests {
 
     @Autowired
     private JdbcClient jdbc;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = TestDatabase.start();
-    }
-
-    @DynamicPropertySource
-    static void database(DynamicPropertyRegistry registry) {
-        TestDatabase.register(registry, cluster);
-    }
 
     @Test
     void sliceUsesTheNexsPostgresDataSource(@Autowired ApplicationContext context) {
@@ -56,7 +37,7 @@ class JdbcSliceTests {
         assertThat(this.jdbc.sql("select text from note where id = ?").param(id).query(String.class).single())
             .isEqualTo("inserted in a slice");
         assertThat(this.jdbc.sql("select inet_server_port()").query(Integer.class).single())
-            .isEqualTo(cluster.primary().port());
+            .isEqualTo(cluster().primary().port());
     }
 
 }

@@ -1,9 +1,7 @@
 package com.example.datajdbc;
 
+import com.example.checks.ClusterTests;
 import io.nexs.postgres.PostgresProvider;
-import io.nexs.postgres.test.PostgresCluster;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -11,9 +9,6 @@ import org.springframework.boot.data.jdbc.test.autoconfigure.DataJdbcTest;
 import org.springframework.boot.jdbc.test.autoconfigure.AutoConfigureTestDatabase;
 import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,24 +18,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @DataJdbcTest
 @AutoConfigureTestDatabase(replace = AutoConfigureTestDatabase.Replace.NONE)
-@DirtiesContext
-class NoteRepositoryTests {
-
-    @AutoClose
-    static PostgresCluster cluster;
+class NoteRepositoryTests extends ClusterTests {
 
     @Autowired
     private NoteRepository repository;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = TestDatabase.start();
-    }
-
-    @DynamicPropertySource
-    static void database(DynamicPropertyRegistry registry) {
-        TestDatabase.register(registry, cluster);
-    }
 
     @Test
     void sliceUsesTheNexsPostgresDataSource(@Autowired ApplicationContext context) {
@@ -53,7 +34,7 @@ class NoteRepositoryTests {
         assertThat(saved.id()).isNotNull();
         assertThat(this.repository.findById(saved.id())).hasValue(saved);
         assertThat(jdbc.sql("select inet_server_port()").query(Integer.class).single())
-            .isEqualTo(cluster.primary().port());
+            .isEqualTo(cluster().primary().port());
     }
 
 }

@@ -1,9 +1,7 @@
 package com.example.datajpa;
 
+import com.example.checks.ClusterTests;
 import io.nexs.postgres.PostgresProvider;
-import io.nexs.postgres.test.PostgresCluster;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -12,9 +10,6 @@ import org.springframework.boot.jdbc.test.autoconfigure.AutoConfigureTestDatabas
 import org.springframework.boot.jpa.test.autoconfigure.TestEntityManager;
 import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,27 +19,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @DataJpaTest
 @AutoConfigureTestDatabase(replace = AutoConfigureTestDatabase.Replace.NONE)
-@DirtiesContext
-class NoteRepositoryTests {
-
-    @AutoClose
-    static PostgresCluster cluster;
+class NoteRepositoryTests extends ClusterTests {
 
     @Autowired
     private NoteRepository repository;
 
     @Autowired
     private TestEntityManager entityManager;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = TestDatabase.start();
-    }
-
-    @DynamicPropertySource
-    static void database(DynamicPropertyRegistry registry) {
-        TestDatabase.register(registry, cluster);
-    }
 
     @Test
     void sliceUsesTheNexsPostgresDataSource(@Autowired ApplicationContext context) {
@@ -57,7 +38,7 @@ class NoteRepositoryTests {
         this.entityManager.clear();
         assertThat(this.repository.findById(id)).map(Note::getText).hasValue("saved in a slice");
         assertThat(jdbc.sql("select inet_server_port()").query(Integer.class).single())
-            .isEqualTo(cluster.primary().port());
+            .isEqualTo(cluster().primary().port());
     }
 
 }

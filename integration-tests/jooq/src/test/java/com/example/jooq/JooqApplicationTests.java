@@ -1,108 +1,57 @@
 package com.example.jooq;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.time.Duration;
+import java.util.Optional;
 
 import javax.sql.DataSource;
 
+import com.example.checks.ApplicationShapeTests;
 import io.nexs.postgres.PostgresProvider;
-import io.nexs.postgres.test.PostgresCluster;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.context.ApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Proves the jOOQ shape: {@code DSLContext} joins Spring's transactions on nexs-postgres's routed data source, so
- * a {@code @Transactional} insert runs on the primary and a read-only transaction's queries on the standby, and
- * the application leaves no session behind when it stops.
- *
- * <p>The context is closed after the class ({@code @DirtiesContext}) and the cluster after that: JUnit closes
- * {@code @AutoClose} fields after the Spring extension's own after-all work.
+ * in the checks of {@link ApplicationShapeTests} a {@code @Transactional} insert runs on the primary and a read-only
+ * transaction's queries, jOOQ's own included, on the standby, and the application leaves no session behind when it
+ * stops.
  */
 @SpringBootTest
-@DirtiesContext
-class JooqApplicationTests {
-
-    @AutoClose
-    static PostgresCluster cluster;
-
-    @Autowired
-    private NoteService notes;
-
-    @Autowired
-    private DSLContext dsl;
-
-    @Autowired
-    private PlatformTransactionManager transactionManager;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = TestDatabase.start();
-    }
-
-    @DynamicPropertySource
-    static void database(DynamicPropertyRegistry registry) {
-        TestDatabase.register(registry, cluster);
-    }
+class JooqApplicationTests extends ApplicationShapeTests {
 
     @Test
-    void dslContextRunsOnTheRoutedDataSource(@Autowired PostgresProvider provider, @Autowired DataSource dataSource) {
+    void dslContextRunsOnTheRoutedDataSource(@Autowired PostgresProvider provider, @Autowired DataSource dataSource,
+            @Autowired DSLContext dsl) {
         assertThat(dataSource).isSameAs(provider.dataSource());
-        assertThat(this.dsl.dialect()).isEqualTo(SQLDialect.POSTGRES);
+        assertThat(dsl.dialect()).isEqualTo(SQLDialect.POSTGRES);
     }
 
-    @Test
-    void writesThroughTheTransactionalServiceOnThePrimary() throws Exception {
-        long id = this.notes.add("written on the primary");
-        try (Connection connection = cluster.primary().connect();
-                PreparedStatement statement = connection.prepareStatement("select text from note where id = ?")) {
-            statement.setLong(1, id);
-            try (ResultSet rows = statement.executeQuery()) {
-                assertThat(rows.next()).isTrue();
-                assertThat(rows.getString(1)).isEqualTo("written on the primary");
-            }
-        }
+    /** Asks through jOOQ, which must run in the read-only transaction's connection to the standby. */
+    @Override
+    protected boolean isInRecovery(ApplicationContext context) {
+        return Boolean.TRUE.equals(context.getBean(DSLContext.class).fetchValue("select pg_is_in_recovery()"));
     }
 
-    @Test
-    void readOnlyTransactionRunsOnTheStandbyAndSeesTheWrite() {
-        long id = this.notes.add("read on the standby");
-        TransactionTemplate readOnly = new TransactionTemplate(this.transactionManager);
-        readOnly.setReadOnly(true);
-        readOnly.executeWithoutResult((status) -> {
-            assertThat(this.dsl.fetchValue("select pg_is_in_recovery()")).isEqualTo(true);
-            assertThat(this.notes.find(id)).hasValue(new Note(id, "read on the standby"));
-        });
+    @Override
+    protected long addNote(ApplicationContext context, String text) {
+        return context.getBean(NoteService.class).add(text);
     }
 
-    @Test
-    void closingTheApplicationEndsEverySessionItOpened() throws Exception {
-        String applicationName = "jooq-shutdown-check";
-        try (ConfigurableApplicationContext application = new SpringApplicationBuilder(JooqApplication.class)
-            .run(TestDatabase.arguments(cluster, applicationName))) {
-            long id = application.getBean(NoteService.class).add("written before shutdown");
-            assertThat(application.getBean(NoteService.class).find(id)).isPresent();
-            assertThat(TestDatabase.sessions(cluster, applicationName)).isPositive();
-        }
-        await().atMost(Duration.ofSeconds(10))
-            .untilAsserted(() -> assertThat(TestDatabase.sessions(cluster, applicationName)).isZero());
+    @Override
+    protected Optional<NoteRow> findNote(ApplicationContext context, long id) {
+        return context.getBean(NoteService.class).find(id).map((note) -> new NoteRow(note.id(), note.text()));
+    }
+
+    @Override
+    protected SpringApplicationBuilder application() {
+        return new SpringApplicationBuilder(JooqApplication.class);
     }
 
 }

@@ -1,18 +1,13 @@
 package com.example.jooq;
 
+import com.example.checks.ClusterTests;
 import io.nexs.postgres.PostgresProvider;
-import io.nexs.postgres.test.PostgresCluster;
 import org.jooq.DSLContext;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.jooq.test.autoconfigure.JooqTest;
 import org.springframework.context.ApplicationContext;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.jdbc.Sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,24 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @JooqTest
 @Sql("/schema.sql")
-@DirtiesContext
-class JooqSliceTests {
-
-    @AutoClose
-    static PostgresCluster cluster;
+class JooqSliceTests extends ClusterTests {
 
     @Autowired
     private DSLContext dsl;
-
-    @BeforeAll
-    static void startCluster() {
-        cluster = TestDatabase.start();
-    }
-
-    @DynamicPropertySource
-    static void database(DynamicPropertyRegistry registry) {
-        TestDatabase.register(registry, cluster);
-    }
 
     @Test
     void sliceUsesTheNexsPostgresDataSource(@Autowired ApplicationContext context) {
@@ -53,7 +34,7 @@ class JooqSliceTests {
         long id = this.dsl.fetchSingle("insert into note (text) values (?) returning id", "inserted in a slice")
             .get(0, Long.class);
         assertThat(this.dsl.fetchValue("select text from note where id = ?", id)).isEqualTo("inserted in a slice");
-        assertThat(this.dsl.fetchValue("select inet_server_port()")).isEqualTo(cluster.primary().port());
+        assertThat(this.dsl.fetchValue("select inet_server_port()")).isEqualTo(cluster().primary().port());
     }
 
 }

@@ -3,18 +3,17 @@ package com.example.owndatasource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
+import com.example.checks.ClusterTests;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresOperations;
 import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.PostgresTemplate;
-import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresNode;
-import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -24,13 +23,10 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Proves the own-data-source shape: nexs-postgres keeps the application's {@code DataSource}, opens no pool of its
@@ -38,16 +34,13 @@ import static org.awaitility.Awaitility.await;
  * source in {@code @Transactional} methods; the application leaves no session behind when it stops. There is one
  * data source, so nothing is routed.
  *
- * <p>The context is closed after the class ({@code @DirtiesContext}) and the cluster after that: JUnit closes
- * {@code @AutoClose} fields after the Spring extension's own after-all work.
+ * <p>The application's own data source knows only the primary; the standby is there to show that nothing connects
+ * to it. {@link ClusterTests} gives nexs-postgres the whole cluster as well, so the test context also shows that
+ * nexs-postgres keeps the application's data source when its own connection is configured.
  */
 @SpringBootTest(properties = "logging.level.io.nexs.postgres=debug")
 @ExtendWith(OutputCaptureExtension.class)
-@DirtiesContext
-class OwnDataSourceApplicationTests {
-
-    @AutoClose
-    static PostgresCluster cluster;
+class OwnDataSourceApplicationTests extends ClusterTests {
 
     @Autowired
     private ApplicationContext context;
@@ -55,14 +48,9 @@ class OwnDataSourceApplicationTests {
     @Autowired
     private NoteService notes;
 
-    @BeforeAll
-    static void startCluster() {
-        cluster = TestDatabase.start();
-    }
-
     @DynamicPropertySource
-    static void database(DynamicPropertyRegistry registry) {
-        TestDatabase.register(registry, cluster);
+    static void connectApplicationDataSource(DynamicPropertyRegistry registry) {
+        dataSource().forEach((name, value) -> registry.add(name, () -> value));
     }
 
     @Test
@@ -78,7 +66,7 @@ class OwnDataSourceApplicationTests {
     @Test
     void opensNoPoolOfItsOwn() throws Exception {
         this.notes.add("opened the application's pool");
-        for (PostgresNode node : cluster.nodes()) {
+        for (PostgresNode node : cluster().nodes()) {
             try (Connection connection = node.connect();
                     PreparedStatement statement = connection.prepareStatement("select count(*) from pg_stat_activity "
                             + "where backend_type = 'client backend' and pid <> pg_backend_pid() "
@@ -100,28 +88,29 @@ class OwnDataSourceApplicationTests {
     @Test
     void writesAndReadsThroughTheTransactionalService() throws Exception {
         long id = this.notes.add("written on the application's data source");
-        try (Connection connection = cluster.primary().connect();
-                PreparedStatement statement = connection.prepareStatement("select text from note where id = ?")) {
-            statement.setLong(1, id);
-            try (ResultSet rows = statement.executeQuery()) {
-                assertThat(rows.next()).isTrue();
-                assertThat(rows.getString(1)).isEqualTo("written on the application's data source");
-            }
-        }
+        assertThat(textOnPrimary(id)).hasValue("written on the application's data source");
         assertThat(this.notes.find(id)).hasValue(new Note(id, "written on the application's data source"));
     }
 
     @Test
-    void closingTheApplicationEndsEverySessionItOpened() throws Exception {
+    void closingTheApplicationEndsEverySessionItOpened() {
         String applicationName = "own-datasource-shutdown-check";
-        try (ConfigurableApplicationContext application = new SpringApplicationBuilder(OwnDataSourceApplication.class)
-            .run(TestDatabase.arguments(cluster, applicationName))) {
-            long id = application.getBean(NoteService.class).add("written before shutdown");
-            assertThat(application.getBean(NoteService.class).find(id)).isPresent();
-            assertThat(TestDatabase.sessions(cluster, applicationName)).isPositive();
-        }
-        await().atMost(Duration.ofSeconds(10))
-            .untilAsserted(() -> assertThat(TestDatabase.sessions(cluster, applicationName)).isZero());
+        Map<String, String> properties = dataSource();
+        properties.put("app.datasource.data-source-properties[ApplicationName]", applicationName);
+        assertClosingEndsEverySession(new SpringApplicationBuilder(OwnDataSourceApplication.class), applicationName,
+                (running) -> {
+                    long id = running.getBean(NoteService.class).add("written before shutdown");
+                    assertThat(running.getBean(NoteService.class).find(id)).isPresent();
+                }, commandLine(properties));
+    }
+
+    /** Points the application's own data source at the primary. */
+    private static Map<String, String> dataSource() {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("app.datasource.jdbc-url", cluster().primary().jdbcUrl());
+        properties.put("app.datasource.username", cluster().primary().username());
+        properties.put("app.datasource.password", cluster().primary().password());
+        return properties;
     }
 
 }
