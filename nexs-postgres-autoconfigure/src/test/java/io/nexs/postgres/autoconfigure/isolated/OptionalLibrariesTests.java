@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -150,6 +151,9 @@ class OptionalLibrariesTests {
         properties.put("spring.jmx.enabled", "false");
         List<String> markers = LIBRARIES.values().stream().map(Library::marker).toList();
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        // Spring Boot's logging system writes system properties (the application name in the log pattern, among
+        // others) that would otherwise outlive the isolated application and show in the next tests' logs
+        Properties systemProperties = (Properties) System.getProperties().clone();
         try (URLClassLoader isolated = new URLClassLoader("without-" + library, urls.toArray(URL[]::new),
                 ClassLoader.getPlatformClassLoader())) {
             Thread.currentThread().setContextClassLoader(isolated);
@@ -163,6 +167,7 @@ class OptionalLibrariesTests {
         }
         finally {
             Thread.currentThread().setContextClassLoader(previous);
+            System.setProperties(systemProperties);
         }
     }
 
