@@ -25,8 +25,12 @@ import io.nexs.postgres.tx.TransientErrors;
 import org.postgresql.Driver;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.aot.AotDetector;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -44,6 +48,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
+import org.springframework.core.type.MethodMetadata;
 import org.springframework.transaction.TransactionExecutionListener;
 
 /**
@@ -200,6 +205,10 @@ public final class NexsPostgresAutoConfiguration {
     @Conditional(OnDataSourceAutoConfigurationCondition.class)
     static class PostgresDataSourceConfiguration {
 
+        private static final String PROVIDER = "postgresProvider";
+
+        private static final String DATA_SOURCE = "dataSource";
+
         @Bean(destroyMethod = "close")
         @ConditionalOnMissingBean(PostgresProvider.class)
         DefaultPostgresProvider postgresProvider(NexsPostgresProperties properties,
@@ -218,6 +227,35 @@ public final class NexsPostgresAutoConfiguration {
                     retrier);
             provider.setCopyDefaults(copyDefaults);
             return provider;
+        }
+
+        /**
+         * Creates the provider only on demand when a test has put an embedded database in place of the routed
+         * {@code dataSource} ({@code @AutoConfigureTestDatabase}, whose processor replaces that bean definition
+         * before this runs): a test slice on an embedded database then opens no pool to the configured servers,
+         * which the test machine may not reach, while a bean of the application that asks for the provider still
+         * gets it.
+         * @return the post-processor
+         */
+        @Bean
+        static BeanFactoryPostProcessor postgresProviderOnDemandWhenTheDataSourceIsReplaced() {
+            return (beanFactory) -> {
+                // AOT-generated definitions carry no factory method metadata, and no test database replaces any
+                if (AotDetector.useGeneratedArtifacts()) {
+                    return;
+                }
+                if (beanFactory.containsBeanDefinition(PROVIDER) && beanFactory.containsBeanDefinition(DATA_SOURCE)
+                        && !isDefinedHere(beanFactory.getBeanDefinition(DATA_SOURCE))) {
+                    beanFactory.getBeanDefinition(PROVIDER).setLazyInit(true);
+                }
+            };
+        }
+
+        private static boolean isDefinedHere(BeanDefinition definition) {
+            MethodMetadata factoryMethod = (definition instanceof AnnotatedBeanDefinition annotated)
+                    ? annotated.getFactoryMethodMetadata() : null;
+            return factoryMethod != null
+                    && factoryMethod.getDeclaringClassName().equals(PostgresDataSourceConfiguration.class.getName());
         }
 
         /**
