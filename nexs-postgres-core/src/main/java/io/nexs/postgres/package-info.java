@@ -1,0 +1,9 @@
+/**
+ * The everyday API of nexs-postgres: {@link io.nexs.postgres.PostgresOperations}, implemented by
+ * {@link io.nexs.postgres.PostgresTemplate} over one {@code DataSource} and by the cluster-aware
+ * {@link io.nexs.postgres.PostgresProvider}.
+ */
+@NullMarked
+package io.nexs.postgres;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,7 @@
+/**
+ * A sample application: orders over a routed PostgreSQL cluster, started on an embedded cluster.
+ */
+@NullMarked
+package io.nexs.postgres.sample;
+
+import org.jspecify.annotations.NullMarked;
