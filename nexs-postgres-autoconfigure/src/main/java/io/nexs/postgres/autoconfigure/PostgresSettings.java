@@ -18,33 +18,52 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Failover;
+import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Hooks;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Node;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Pool;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.PoolOverrides;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Replicas;
+import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Retry;
+import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Safety;
+import io.nexs.postgres.copy.CopyMode;
+import io.nexs.postgres.copy.CopyOptions;
+import io.nexs.postgres.hook.HookManager;
+import io.nexs.postgres.observe.SafetyMonitor;
 import io.nexs.postgres.pool.ConnectionSettings;
 import io.nexs.postgres.pool.PoolSettings;
 import io.nexs.postgres.topology.NodeAddress;
 import io.nexs.postgres.topology.NodeDefinition;
 import io.nexs.postgres.topology.TopologySettings;
+import io.nexs.postgres.tx.RetrySettings;
+import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 
-import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
 /**
- * The nodes and topology settings that {@code nexs.postgres.*} (or a {@link JdbcConnectionDetails} bean)
- * describe, checked once with errors that name the property to change.
- *
- * @param nodes the nodes of the cluster, at least one, in the order they were configured
- * @param topology how reads are routed and nodes are watched
+ * The one step from {@code nexs.postgres.*} and the {@link PostgresConnectionDetails} to the settings the core
+ * takes: every value is checked here, and a value that cannot work fails start-up with an
+ * {@link InvalidPostgresPropertyException} that names the property and the fix (the failure analyzer prints it).
+ * Each group is checked when the bean that needs it is created, so an application that keeps its own
+ * {@code DataSource} is not asked for a server address. Public only for the auto-configurations of the
+ * sub-packages; it is not an API.
  */
-record ResolvedSettings(List<NodeDefinition> nodes, TopologySettings topology) {
+public final class PostgresSettings {
 
     private static final String PREFIX = "nexs.postgres.";
 
     private static final String POOL_PREFIX = PREFIX + "pool.";
+
+    private static final String HOOKS = PREFIX + "hooks.";
+
+    private static final String RETRY = PREFIX + "retry.";
+
+    private static final String SAFETY = PREFIX + "safety.";
+
+    /** How long the safety monitor's own queries may take. */
+    private static final Duration SAFETY_QUERY_TIMEOUT = Duration.ofSeconds(5);
 
     private static final String NODES = PREFIX + "nodes";
 
@@ -87,40 +106,48 @@ record ResolvedSettings(List<NodeDefinition> nodes, TopologySettings topology) {
 
     private static final String DEFAULT_APPLICATION_NAME = "nexs-postgres";
 
-    /**
-     * Copies the nodes.
-     * @param nodes the nodes of the cluster
-     * @param topology routing and monitoring settings
-     */
-    ResolvedSettings {
-        nodes = List.copyOf(nodes);
-        Objects.requireNonNull(topology, "topology");
+    private PostgresSettings() {
     }
 
     /**
-     * Reads and checks the settings.
+     * The nodes of the cluster and how it is watched and routed.
+     *
+     * @param nodes the nodes of the cluster, at least one, in the order they were configured
+     * @param topology how reads are routed and nodes are watched
+     */
+    record Cluster(List<NodeDefinition> nodes, TopologySettings topology) {
+
+        Cluster {
+            nodes = List.copyOf(nodes);
+            Objects.requireNonNull(topology, "topology");
+        }
+
+    }
+
+    /**
+     * Reads and checks the nodes and the topology settings.
      * @param properties the bound properties
-     * @param details connection details handed over by Testcontainers or Docker Compose; they take the place of
-     * the URL (or nodes), user name and password properties. A URL with several hosts gives several nodes.
+     * @param details where the servers and credentials come from; {@code null} or the properties' own details
+     * read them from {@code nexs.postgres.*}, with per-node pool overrides. Other details take the place of the
+     * URL (or nodes), user name and password properties; a URL with several hosts gives several nodes.
      * @param springApplicationName the value of {@code spring.application.name}, if set
      * @return the settings
      * @throws InvalidPostgresPropertyException when a property holds a value that cannot work
      */
-    static ResolvedSettings resolve(NexsPostgresProperties properties, @Nullable JdbcConnectionDetails details,
+    static Cluster cluster(NexsPostgresProperties properties, @Nullable PostgresConnectionDetails details,
             @Nullable String springApplicationName) {
         List<Server> servers;
         String username;
         String password;
-        if (details != null) {
-            servers = serversOfUrl(details.getJdbcUrl(),
-                    "the JdbcConnectionDetails bean (" + details.getClass().getName() + ")");
-            username = details.getUsername();
-            password = details.getPassword();
-        }
-        else {
+        if (details == null || details instanceof PropertiesPostgresConnectionDetails) {
             servers = servers(properties);
             username = properties.getUsername();
             password = properties.getPassword();
+        }
+        else {
+            servers = serversOfDetails(details);
+            username = details.getUsername();
+            password = details.getPassword();
         }
         Map<String, String> driverProperties = driverProperties(properties, springApplicationName);
         Pool globalPool = properties.getPool();
@@ -134,11 +161,42 @@ record ResolvedSettings(List<NodeDefinition> nodes, TopologySettings topology) {
                     : pool(globalPool, overrides, server.property() + ".pool.");
             nodes.add(new NodeDefinition(server.name(), connection, nodePool, server.weight(), server.tags()));
         }
-        return new ResolvedSettings(nodes, topology(properties));
+        return new Cluster(nodes, topology(properties));
+    }
+
+    /** The servers of connection details from another source than the properties. */
+    private static List<Server> serversOfDetails(PostgresConnectionDetails details) {
+        String source = (details instanceof JdbcPostgresConnectionDetails jdbc) ? jdbc.source()
+                : "the PostgresConnectionDetails bean (" + details.getClass().getName() + ")";
+        List<PostgresConnectionDetails.Node> nodes = details.getNodes();
+        if (nodes == null || nodes.isEmpty()) {
+            throw new InvalidPostgresPropertyException(source, null, "it describes no node",
+                    "Return at least one node from getNodes(), or remove the bean to use nexs.postgres.url.");
+        }
+        List<Server> servers = new ArrayList<>();
+        for (PostgresConnectionDetails.Node node : nodes) {
+            List<Server> ofUrl = serversOfUrl(node.jdbcUrl(), source);
+            if (ofUrl.size() == 1) {
+                Server server = ofUrl.get(0);
+                ofUrl = List.of(new Server((node.name() != null) ? node.name() : server.name(), server.address(),
+                        server.jdbcUrl(), node.weight(), node.tags(), null, source));
+            }
+            for (Server server : ofUrl) {
+                for (Server other : servers) {
+                    if (sameServer(server.address(), other.address()) || server.name().equals(other.name())) {
+                        throw new InvalidPostgresPropertyException(source, server.name(),
+                                "it describes " + server.address() + " (" + server.name() + ") twice",
+                                "Describe each server once, each with a name of its own.");
+                    }
+                }
+                servers.add(server);
+            }
+        }
+        return servers;
     }
 
     /** The servers of {@code nexs.postgres.nodes}, {@code url} or {@code host}. */
-    private static List<Server> servers(NexsPostgresProperties properties) {
+    static List<Server> servers(NexsPostgresProperties properties) {
         List<Node> nodes = properties.getNodes();
         String url = properties.getUrl();
         String host = properties.getHost();
@@ -615,19 +673,33 @@ record ResolvedSettings(List<NodeDefinition> nodes, TopologySettings topology) {
         }
     }
 
-    private static void requirePositive(String property, @Nullable Duration value, String defaultValue) {
+    private static Duration requirePositive(String property, @Nullable Duration value, String example) {
+        return requirePositive(property, value, example, "");
+    }
+
+    /**
+     * @param example a value that works, often the default
+     * @param alternative more of the action, for example how to turn the feature off, or empty
+     */
+    private static Duration requirePositive(String property, @Nullable Duration value, String example,
+            String alternative) {
         requireSet(property, value);
         if (value.isNegative() || value.isZero()) {
             throw new InvalidPostgresPropertyException(property, format(value), "the duration must be positive",
-                    "Set " + property + " to a positive duration (the default is " + defaultValue + ").");
+                    "Set " + property + " to a positive duration such as " + example + alternative + ".");
         }
+        return value;
     }
 
     private static void requireNotNegative(String property, @Nullable Duration value) {
+        requireNotNegative(property, value, "30s");
+    }
+
+    private static void requireNotNegative(String property, @Nullable Duration value, String example) {
         requireSet(property, value);
         if (value.isNegative()) {
             throw new InvalidPostgresPropertyException(property, format(value), "a duration cannot be negative",
-                    "Set " + property + " to zero or a positive duration such as 30s.");
+                    "Set " + property + " to zero or a positive duration such as " + example + ".");
         }
     }
 
@@ -647,6 +719,179 @@ record ResolvedSettings(List<NodeDefinition> nodes, TopologySettings topology) {
                     "HikariCP needs 0 (off) or at least " + minimum.toSeconds() + "s",
                     "Set " + property + " to 0 or to " + minimum.toSeconds() + "s or more.");
         }
+    }
+
+    /**
+     * Rows per round trip of a stream ({@code nexs.postgres.query.fetch-size}).
+     * @param properties the properties
+     * @return the fetch size
+     */
+    static int fetchSize(NexsPostgresProperties properties) {
+        int fetchSize = properties.getQuery().getFetchSize();
+        if (fetchSize < 1) {
+            throw new InvalidPostgresPropertyException(PREFIX + "query.fetch-size", String.valueOf(fetchSize),
+                    "a stream needs at least one row per round trip",
+                    "Set " + PREFIX + "query.fetch-size to a positive number of rows (the default is 1000).");
+        }
+        return fetchSize;
+    }
+
+    /**
+     * The defaults of every COPY load ({@code nexs.postgres.copy.*}).
+     * @param properties the properties
+     * @return the options
+     */
+    static CopyOptions copyDefaults(NexsPostgresProperties properties) {
+        NexsPostgresProperties.Copy copy = properties.getCopy();
+        String copyPrefix = PREFIX + "copy.";
+        int parallelism = copy.getParallelism();
+        if (parallelism < 1 || parallelism > CopyOptions.MAX_PARALLELISM) {
+            throw new InvalidPostgresPropertyException(copyPrefix + "parallelism", String.valueOf(parallelism),
+                    "a load uses from 1 to " + CopyOptions.MAX_PARALLELISM + " connections",
+                    "Set " + copyPrefix + "parallelism between 1 and " + CopyOptions.MAX_PARALLELISM
+                            + ", and below the pool's maximum size.");
+        }
+        if (parallelism > 1 && copy.getMode() == CopyMode.ATOMIC) {
+            throw new InvalidPostgresPropertyException(copyPrefix + "parallelism", String.valueOf(parallelism),
+                    "an atomic COPY loads in one transaction, on one connection",
+                    "Set " + copyPrefix + "mode=per-chunk to load chunks over several connections, or set "
+                            + copyPrefix + "parallelism=1.");
+        }
+        if (copy.getChunkRows() < 1) {
+            throw new InvalidPostgresPropertyException(copyPrefix + "chunk-rows", String.valueOf(copy.getChunkRows()),
+                    "a chunk holds at least one row", "Set " + copyPrefix + "chunk-rows to a positive number of "
+                            + "rows (the default is " + CopyOptions.DEFAULT_CHUNK_ROWS + ").");
+        }
+        return CopyOptions.defaults()
+            .withMode(copy.getMode())
+            .withParallelism(parallelism)
+            .withChunkRows(copy.getChunkRows());
+    }
+
+    /**
+     * The hook registry ({@code nexs.postgres.hooks.*}), with no hook in it yet.
+     * @param properties the properties
+     * @return the registry
+     */
+    static HookManager hookManager(NexsPostgresProperties properties) {
+        Hooks hooks = properties.getHooks();
+        Duration timeout = hooks.getTimeout();
+        if (timeout == null || timeout.isNegative()) {
+            throw new InvalidPostgresPropertyException(HOOKS + "timeout", String.valueOf(timeout),
+                    "a hook timeout cannot be negative",
+                    "Set " + HOOKS + "timeout to a duration such as 1s, or 0 to let hooks run without a limit.");
+        }
+        return new HookManager(timeout, hooks.isIncludeParameters());
+    }
+
+    /**
+     * The threshold of the slow-query log ({@code nexs.postgres.hooks.slow-query.threshold}).
+     * @param properties the properties
+     * @return the threshold, or {@code null} when the log is off
+     */
+    static @Nullable Duration slowQueryThreshold(NexsPostgresProperties properties) {
+        Duration threshold = properties.getHooks().getSlowQuery().getThreshold();
+        if (threshold != null && threshold.isNegative()) {
+            throw new InvalidPostgresPropertyException(HOOKS + "slow-query.threshold", format(threshold),
+                    "a threshold cannot be negative", "Set " + HOOKS + "slow-query.threshold to a duration such "
+                            + "as 500ms, or remove it to turn the slow-query log off.");
+        }
+        return threshold;
+    }
+
+    /**
+     * How transient failures are retried ({@code nexs.postgres.retry.*}).
+     * @param properties the properties
+     * @return the settings
+     */
+    static RetrySettings retry(NexsPostgresProperties properties) {
+        Retry retry = properties.getRetry();
+        if (retry.getMaxAttempts() < 1) {
+            throw new InvalidPostgresPropertyException(RETRY + "max-attempts", String.valueOf(retry.getMaxAttempts()),
+                    "every piece of work runs at least once", "Set " + RETRY + "max-attempts to 1 or more (1 "
+                            + "means no retry), or set " + RETRY + "enabled=false to turn retries off.");
+        }
+        requireNotNegative(RETRY + "initial-interval", retry.getInitialInterval(), "50ms");
+        if (!(retry.getMultiplier() >= 1.0)) {
+            throw new InvalidPostgresPropertyException(RETRY + "multiplier", String.valueOf(retry.getMultiplier()),
+                    "pauses must not shrink from one retry to the next",
+                    "Set " + RETRY + "multiplier to 1 (equal pauses) or more, such as 2.");
+        }
+        requirePositive(RETRY + "max-interval", retry.getMaxInterval(), "1s");
+        requireNotNegative(RETRY + "jitter", retry.getJitter(), "25ms");
+        requirePositive(RETRY + "verify-commit-timeout", retry.getVerifyCommitTimeout(), "10s");
+        return new RetrySettings(retry.isEnabled(), retry.getMaxAttempts(), retry.getInitialInterval(),
+                retry.getMultiplier(), retry.getMaxInterval(), retry.getJitter(), retry.isVerifyCommit(),
+                retry.getVerifyCommitTimeout());
+    }
+
+    /**
+     * Which failures are transient: the defaults and those of {@code nexs.postgres.retry.transient-*}.
+     * @param properties the properties
+     * @param classLoader loads the exception classes named there
+     * @return the classification
+     */
+    static TransientErrors transientErrors(NexsPostgresProperties properties, @Nullable ClassLoader classLoader) {
+        Retry retry = properties.getRetry();
+        TransientErrors errors = TransientErrors.defaults();
+        for (int i = 0; i < retry.getTransientSqlStates().size(); i++) {
+            String state = retry.getTransientSqlStates().get(i);
+            try {
+                errors = errors.withSqlStates(TransientErrors.requireSqlState((state != null) ? state.strip() : null));
+            }
+            catch (IllegalArgumentException ex) {
+                throw new InvalidPostgresPropertyException(RETRY + "transient-sql-states[" + i + "]", state,
+                        "it is not a SQLSTATE", "Use a five-character SQLSTATE such as 55P03, or a two-character "
+                                + "class such as 08, in digits and upper-case letters.");
+            }
+        }
+        for (int i = 0; i < retry.getTransientExceptions().size(); i++) {
+            String name = retry.getTransientExceptions().get(i);
+            String property = RETRY + "transient-exceptions[" + i + "]";
+            Class<?> type;
+            try {
+                type = ClassUtils.forName(String.valueOf(name).strip(), classLoader);
+            }
+            catch (ClassNotFoundException | LinkageError ex) {
+                throw new InvalidPostgresPropertyException(property, name, "no such class is on the class path",
+                        "Give the fully qualified name of an exception class, such as "
+                                + "org.springframework.dao.PessimisticLockingFailureException.");
+            }
+            if (!Throwable.class.isAssignableFrom(type)) {
+                throw new InvalidPostgresPropertyException(property, name, "the class is not an exception",
+                        "Give the fully qualified name of a class that extends Throwable.");
+            }
+            errors = errors.withExceptions(type.asSubclass(Throwable.class));
+        }
+        return errors;
+    }
+
+    /**
+     * What the safety monitor watches ({@code nexs.postgres.safety.*}).
+     * @param properties the properties
+     * @return the monitor's settings
+     */
+    public static SafetyMonitor.Settings safety(NexsPostgresProperties properties) {
+        Safety safety = properties.getSafety();
+        return new SafetyMonitor.Settings(requireSafety("interval", safety.getInterval()),
+                requireSafety("long-running", safety.getLongRunning()),
+                requireSafety("idle-in-transaction", safety.getIdleInTransaction()),
+                requireSafety("lock-wait", safety.getLockWait()), SAFETY_QUERY_TIMEOUT);
+    }
+
+    /**
+     * How long a borrowed connection may be held before it is reported as a leak
+     * ({@code nexs.postgres.safety.leak-threshold}).
+     * @param properties the properties
+     * @return the threshold
+     */
+    public static Duration leakThreshold(NexsPostgresProperties properties) {
+        return requireSafety("leak-threshold", properties.getSafety().getLeakThreshold());
+    }
+
+    private static Duration requireSafety(String name, @Nullable Duration value) {
+        return requirePositive(SAFETY + name, value, "30s",
+                ", or turn the safety monitor off with " + SAFETY + "enabled=false");
     }
 
     /** A duration as it would be written in a property: {@code 250ms}, {@code 30s}, {@code 10m}. */
@@ -685,7 +930,7 @@ record ResolvedSettings(List<NodeDefinition> nodes, TopologySettings topology) {
      * @param property the property that describes it, for example {@code nexs.postgres.nodes[1]} or
      * {@code nexs.postgres.url}
      */
-    private record Server(String name, NodeAddress address, String jdbcUrl, int weight, Set<String> tags,
+    record Server(String name, NodeAddress address, String jdbcUrl, int weight, Set<String> tags,
             @Nullable PoolOverrides pool, String property) {
 
         static Server of(NodeAddress address, String jdbcUrl, String property) {
