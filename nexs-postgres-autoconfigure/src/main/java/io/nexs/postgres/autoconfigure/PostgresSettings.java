@@ -178,8 +178,9 @@ public final class PostgresSettings {
             List<Server> ofUrl = serversOfUrl(node.jdbcUrl(), source);
             if (ofUrl.size() == 1) {
                 Server server = ofUrl.get(0);
-                ofUrl = List.of(new Server((node.name() != null) ? node.name() : server.name(), server.address(),
-                        server.jdbcUrl(), node.weight(), node.tags(), null, source));
+                String name = (node.name() != null) ? nameOfDetailsNode(source, node.name()) : server.name();
+                ofUrl = List.of(new Server(name, server.address(), server.jdbcUrl(), node.weight(), node.tags(), null,
+                        source));
             }
             for (Server server : ofUrl) {
                 for (Server other : servers) {
@@ -193,6 +194,24 @@ public final class PostgresSettings {
             }
         }
         return servers;
+    }
+
+    /** The same rules as for {@code nexs.postgres.nodes[i].name}. */
+    private static String nameOfDetailsNode(String source, String written) {
+        String name = written.trim();
+        String fix = "Give the node a name without '/' other than 'cluster', or none to name it after its address.";
+        if (name.isEmpty()) {
+            throw new InvalidPostgresPropertyException(source, written, "a node's name is blank", fix);
+        }
+        if (name.contains("/")) {
+            throw new InvalidPostgresPropertyException(source, written,
+                    "a node's name is a path segment of its health component, so it cannot contain '/'", fix);
+        }
+        if (name.equals(RESERVED_NODE_NAME)) {
+            throw new InvalidPostgresPropertyException(source, written,
+                    "'cluster' names the health component that reports on the whole cluster", fix);
+        }
+        return name;
     }
 
     /** The servers of {@code nexs.postgres.nodes}, {@code url} or {@code host}. */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.autoconfigure.PostgresConnectionDetails.Node;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.test.ClusterSpec;
@@ -151,6 +152,25 @@ class ReplaceableBeansTests {
                 .isInstanceOf(InvalidPostgresPropertyException.class)
                 .hasMessageContaining("the PostgresConnectionDetails bean")
                 .hasMessageContaining("it describes no node");
+        });
+    }
+
+    @Test
+    void connectionDetailsNameNodesByTheRulesOfTheProperties() {
+        PostgresConnectionDetails reserved = () -> List.of(Node.named("cluster", node.jdbcUrl()));
+        this.contextRunner.withBean(PostgresConnectionDetails.class, () -> reserved).run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause()
+                .isInstanceOf(InvalidPostgresPropertyException.class)
+                .hasMessageContaining("the PostgresConnectionDetails bean")
+                .hasMessageContaining("'cluster' names the health component");
+        });
+        PostgresConnectionDetails twice = () -> List.of(Node.of(node.jdbcUrl()), Node.of(node.jdbcUrl()));
+        this.contextRunner.withBean(PostgresConnectionDetails.class, () -> twice).run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause()
+                .isInstanceOf(InvalidPostgresPropertyException.class)
+                .hasMessageContaining("twice");
         });
     }
 
