@@ -23,7 +23,7 @@ public class PropertiesPostgresConnectionDetails implements PostgresConnectionDe
 
     @Override
     public List<Node> getNodes() {
-        return PostgresSettings.servers(this.properties)
+        return PostgresServers.servers(this.properties)
             .stream()
             .map((server) -> new Node(server.jdbcUrl(), server.name(), server.weight(), server.tags()))
             .toList();
@@ -37,10 +37,6 @@ public class PropertiesPostgresConnectionDetails implements PostgresConnectionDe
     @Override
     public @Nullable String getPassword() {
         return this.properties.getPassword();
-    }
-
-    NexsPostgresProperties properties() {
-        return this.properties;
     }
 
 }
