@@ -10,9 +10,8 @@ import org.springframework.boot.autoconfigure.service.connection.ConnectionDetai
 
 /**
  * The PostgreSQL servers nexs-postgres opens a pool to, and the credentials it logs in with. By default they come
- * from {@code nexs.postgres.*} ({@link PropertiesPostgresConnectionDetails}), or from Spring Boot's
- * {@code JdbcConnectionDetails} when Testcontainers or Docker Compose hand one over. An application that starts
- * its servers itself defines a bean of this type instead:
+ * from {@code nexs.postgres.*}, or from Spring Boot's {@code JdbcConnectionDetails} when Testcontainers or Docker
+ * Compose hand one over. An application that starts its servers itself defines a bean of this type instead:
  *
  * <pre class="code">
  * &#64;Bean

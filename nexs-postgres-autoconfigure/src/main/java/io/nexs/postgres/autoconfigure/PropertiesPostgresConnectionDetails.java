@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * with {@code username} and {@code password}. The nodes are checked when first asked for, with errors that name
  * the property to change.
  */
-public class PropertiesPostgresConnectionDetails implements PostgresConnectionDetails {
+final class PropertiesPostgresConnectionDetails implements PostgresConnectionDetails {
 
     private final NexsPostgresProperties properties;
 
@@ -17,7 +17,7 @@ public class PropertiesPostgresConnectionDetails implements PostgresConnectionDe
      * Creates the details.
      * @param properties the bound properties
      */
-    public PropertiesPostgresConnectionDetails(NexsPostgresProperties properties) {
+    PropertiesPostgresConnectionDetails(NexsPostgresProperties properties) {
         this.properties = properties;
     }
 
