@@ -39,8 +39,8 @@ public final class NexsPostgresTemplateAutoConfiguration {
                 + "and monitors no node; PostgresTemplate runs the query API over that DataSource",
                 dataSource.getClass().getName());
         PostgresTemplate template = new PostgresTemplate(dataSource, rowMappers,
-                NexsPostgresAutoConfiguration.fetchSize(properties), hooks, retrier);
-        template.setCopyDefaults(NexsPostgresAutoConfiguration.copyDefaults(properties));
+                PostgresSettings.fetchSize(properties), hooks, retrier);
+        template.setCopyDefaults(PostgresSettings.copyDefaults(properties));
         return template;
     }
 

@@ -190,7 +190,7 @@ class InvalidConfigurationTests {
     @ParameterizedTest(name = "{0}")
     @MethodSource("urls")
     void masksPasswordsInUrls(String url, String masked) {
-        assertThat(ResolvedSettings.mask(url)).isEqualTo(masked);
+        assertThat(PostgresServers.mask(url)).isEqualTo(masked);
     }
 
     static Stream<Arguments> urls() {

@@ -1,12 +1,14 @@
 package io.nexs.postgres.sample;
 
+import java.util.List;
 import java.util.UUID;
 
+import io.nexs.postgres.autoconfigure.PostgresConnectionDetails;
 import io.nexs.postgres.test.PostgresCluster;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
@@ -18,8 +20,8 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 /**
  * The development default: when nexs-postgres is enabled and none of {@code nexs.postgres.url},
  * {@code nexs.postgres.host} and {@code nexs.postgres.nodes} is set, start a throwaway PostgreSQL primary with one
- * streaming replica and hand both to nexs-postgres as {@link JdbcConnectionDetails} with a multi-host URL, the
- * same way Testcontainers' {@code @ServiceConnection} hands over a database. Writes go to the primary, read-only
+ * streaming replica and hand both to nexs-postgres as {@link PostgresConnectionDetails}, one node each, the same
+ * way Testcontainers' {@code @ServiceConnection} hands over a database. Writes go to the primary, read-only
  * transactions to the replica. The replica is synchronous and applies each commit before the commit returns
  * ({@code synchronous_commit = remote_apply}), so a read right after a write sees it. The servers and their data
  * go away when the application stops.
@@ -66,8 +68,16 @@ class EmbeddedPostgresConfiguration {
     }
 
     @Bean
-    JdbcConnectionDetails embeddedPostgresConnectionDetails(PostgresCluster embeddedPostgres) {
-        return new JdbcConnectionDetails() {
+    PostgresConnectionDetails embeddedPostgresConnectionDetails(PostgresCluster embeddedPostgres) {
+        return new PostgresConnectionDetails() {
+
+            @Override
+            public List<Node> getNodes() {
+                return embeddedPostgres.nodes()
+                    .stream()
+                    .map((node) -> Node.of(node.jdbcUrl()))
+                    .toList();
+            }
 
             @Override
             public String getUsername() {
@@ -75,13 +85,8 @@ class EmbeddedPostgresConfiguration {
             }
 
             @Override
-            public String getPassword() {
+            public @Nullable String getPassword() {
                 return embeddedPostgres.primary().password();
-            }
-
-            @Override
-            public String getJdbcUrl() {
-                return embeddedPostgres.jdbcUrl();
             }
 
         };

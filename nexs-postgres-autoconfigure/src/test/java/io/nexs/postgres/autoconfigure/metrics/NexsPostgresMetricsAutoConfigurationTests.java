@@ -218,6 +218,17 @@ class NexsPostgresMetricsAutoConfigurationTests {
     }
 
     @Test
+    void backsOffWhenTheUserDefinesTheProvidersMeterBinder() {
+        this.contextRunner.withBean(SimpleMeterRegistry.class, SimpleMeterRegistry::new)
+            .withBean("myPostgresMetrics", PostgresMetrics.class,
+                    () -> new PostgresMetrics(mock(PostgresProvider.class)))
+            .run((context) -> {
+                assertThat(context).getBean(PostgresMetrics.class).isSameAs(context.getBean("myPostgresMetrics"));
+                assertThat(context).hasSingleBean(PoolMetrics.class);
+            });
+    }
+
+    @Test
     void backsOffWithoutMicrometer() {
         this.contextRunner.withBean(SimpleMeterRegistry.class, SimpleMeterRegistry::new).withClassLoader(new FilteredClassLoader(MeterBinder.class))
             .run((context) -> assertThat(context).doesNotHaveBean(PoolMetrics.class));

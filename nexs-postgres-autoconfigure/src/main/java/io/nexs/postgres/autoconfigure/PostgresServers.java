@@ -2,49 +2,32 @@ package io.nexs.postgres.autoconfigure;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Failover;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Node;
-import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Pool;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.PoolOverrides;
-import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Replicas;
-import io.nexs.postgres.pool.ConnectionSettings;
-import io.nexs.postgres.pool.PoolSettings;
 import io.nexs.postgres.topology.NodeAddress;
-import io.nexs.postgres.topology.NodeDefinition;
-import io.nexs.postgres.topology.TopologySettings;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 
-import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.util.StringUtils;
 
 /**
- * The nodes and topology settings that {@code nexs.postgres.*} (or a {@link JdbcConnectionDetails} bean)
- * describe, checked once with errors that name the property to change.
- *
- * @param nodes the nodes of the cluster, at least one, in the order they were configured
- * @param topology how reads are routed and nodes are watched
+ * The first part of the settings step ({@link PostgresSettings}): the servers that the
+ * {@link PostgresConnectionDetails} or {@code nexs.postgres.nodes}, {@code url} and {@code host} describe, each
+ * with its address, single-host URL and name, checked with errors that name the property (or the bean) to change.
+ * Kept apart because address and URL parsing is most of the checking, and nothing else needs it.
  */
-record ResolvedSettings(List<NodeDefinition> nodes, TopologySettings topology) {
+final class PostgresServers {
 
     private static final String PREFIX = "nexs.postgres.";
-
-    private static final String POOL_PREFIX = PREFIX + "pool.";
 
     private static final String NODES = PREFIX + "nodes";
 
@@ -75,70 +58,61 @@ record ResolvedSettings(List<NodeDefinition> nodes, TopologySettings topology) {
     private static final String ADDRESS_FORM = "Write the address as host:port, for example db1.example.com:5432, "
             + "or [::1]:5432 for an IPv6 address; without a port, 5432 is used.";
 
-    private static final Duration MIN_TIMEOUT = Duration.ofMillis(250);
-
-    private static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(10);
-
-    private static final Duration MIN_LIFETIME = Duration.ofSeconds(30);
-
-    private static final Duration MIN_LEAK_THRESHOLD = Duration.ofSeconds(2);
-
-    private static final Duration MIN_CHECK_TIMEOUT = Duration.ofMillis(100);
-
-    private static final String DEFAULT_APPLICATION_NAME = "nexs-postgres";
-
-    /**
-     * Copies the nodes.
-     * @param nodes the nodes of the cluster
-     * @param topology routing and monitoring settings
-     */
-    ResolvedSettings {
-        nodes = List.copyOf(nodes);
-        Objects.requireNonNull(topology, "topology");
+    private PostgresServers() {
     }
 
-    /**
-     * Reads and checks the settings.
-     * @param properties the bound properties
-     * @param details connection details handed over by Testcontainers or Docker Compose; they take the place of
-     * the URL (or nodes), user name and password properties. A URL with several hosts gives several nodes.
-     * @param springApplicationName the value of {@code spring.application.name}, if set
-     * @return the settings
-     * @throws InvalidPostgresPropertyException when a property holds a value that cannot work
-     */
-    static ResolvedSettings resolve(NexsPostgresProperties properties, @Nullable JdbcConnectionDetails details,
-            @Nullable String springApplicationName) {
-        List<Server> servers;
-        String username;
-        String password;
-        if (details != null) {
-            servers = serversOfUrl(details.getJdbcUrl(),
-                    "the JdbcConnectionDetails bean (" + details.getClass().getName() + ")");
-            username = details.getUsername();
-            password = details.getPassword();
+    /** The servers of connection details from another source than the properties. */
+    static List<Server> serversOfDetails(PostgresConnectionDetails details) {
+        String source = (details instanceof JdbcPostgresConnectionDetails jdbc) ? jdbc.source()
+                : "the PostgresConnectionDetails bean (" + details.getClass().getName() + ")";
+        List<PostgresConnectionDetails.Node> nodes = details.getNodes();
+        if (nodes == null || nodes.isEmpty()) {
+            throw new InvalidPostgresPropertyException(source, null, "it describes no node",
+                    "Return at least one node from getNodes(), or remove the bean to use nexs.postgres.url.");
         }
-        else {
-            servers = servers(properties);
-            username = properties.getUsername();
-            password = properties.getPassword();
+        List<Server> servers = new ArrayList<>();
+        for (PostgresConnectionDetails.Node node : nodes) {
+            List<Server> ofUrl = serversOfUrl(node.jdbcUrl(), source);
+            if (ofUrl.size() == 1) {
+                Server server = ofUrl.get(0);
+                String name = (node.name() != null) ? nameOfDetailsNode(source, node.name()) : server.name();
+                ofUrl = List.of(new Server(name, server.address(), server.jdbcUrl(), node.weight(), node.tags(), null,
+                        source));
+            }
+            for (Server server : ofUrl) {
+                for (Server other : servers) {
+                    if (sameServer(server.address(), other.address()) || server.name().equals(other.name())) {
+                        throw new InvalidPostgresPropertyException(source, server.name(),
+                                "it describes " + server.address() + " (" + server.name() + ") twice",
+                                "Describe each server once, each with a name of its own.");
+                    }
+                }
+                servers.add(server);
+            }
         }
-        Map<String, String> driverProperties = driverProperties(properties, springApplicationName);
-        Pool globalPool = properties.getPool();
-        PoolSettings pool = pool(globalPool, null, POOL_PREFIX);
-        List<NodeDefinition> nodes = new ArrayList<>(servers.size());
-        for (Server server : servers) {
-            ConnectionSettings connection = new ConnectionSettings(server.address(), server.jdbcUrl(), username,
-                    password, driverProperties);
-            PoolOverrides overrides = server.pool();
-            PoolSettings nodePool = (overrides == null || overrides.isEmpty()) ? pool
-                    : pool(globalPool, overrides, server.property() + ".pool.");
-            nodes.add(new NodeDefinition(server.name(), connection, nodePool, server.weight(), server.tags()));
+        return servers;
+    }
+
+    /** The same rules as for {@code nexs.postgres.nodes[i].name}. */
+    private static String nameOfDetailsNode(String source, String written) {
+        String name = written.trim();
+        String fix = "Give the node a name without '/' other than 'cluster', or none to name it after its address.";
+        if (name.isEmpty()) {
+            throw new InvalidPostgresPropertyException(source, written, "a node's name is blank", fix);
         }
-        return new ResolvedSettings(nodes, topology(properties));
+        if (name.contains("/")) {
+            throw new InvalidPostgresPropertyException(source, written,
+                    "a node's name is a path segment of its health component, so it cannot contain '/'", fix);
+        }
+        if (name.equals(RESERVED_NODE_NAME)) {
+            throw new InvalidPostgresPropertyException(source, written,
+                    "'cluster' names the health component that reports on the whole cluster", fix);
+        }
+        return name;
     }
 
     /** The servers of {@code nexs.postgres.nodes}, {@code url} or {@code host}. */
-    private static List<Server> servers(NexsPostgresProperties properties) {
+    static List<Server> servers(NexsPostgresProperties properties) {
         List<Node> nodes = properties.getNodes();
         String url = properties.getUrl();
         String host = properties.getHost();
@@ -436,238 +410,6 @@ record ResolvedSettings(List<NodeDefinition> nodes, TopologySettings topology) {
         return one.port() == other.port() && one.host().equalsIgnoreCase(other.host());
     }
 
-    private static Map<String, String> driverProperties(NexsPostgresProperties properties,
-            @Nullable String springApplicationName) {
-        Map<String, String> driver = new LinkedHashMap<>();
-        // PgJDBC's connectTimeout covers the TCP connect only; loginTimeout bounds TLS and authentication too.
-        String connectTimeout = seconds(PREFIX + "connect-timeout", properties.getConnectTimeout());
-        driver.put("connectTimeout", connectTimeout);
-        driver.put("loginTimeout", connectTimeout);
-        driver.put("socketTimeout", seconds(PREFIX + "socket-timeout", properties.getSocketTimeout()));
-        String applicationName = StringUtils.hasText(properties.getApplicationName())
-                ? properties.getApplicationName()
-                : (StringUtils.hasText(springApplicationName) ? springApplicationName : DEFAULT_APPLICATION_NAME);
-        driver.put("ApplicationName", applicationName);
-        if (properties.getSslMode() != null) {
-            driver.put("sslmode", properties.getSslMode().value());
-        }
-        putFile(driver, "sslrootcert", PREFIX + "ssl-root-cert", properties.getSslRootCert());
-        putFile(driver, "sslcert", PREFIX + "ssl-cert", properties.getSslCert());
-        putFile(driver, "sslkey", PREFIX + "ssl-key", properties.getSslKey());
-        driver.put("reWriteBatchedInserts", String.valueOf(properties.getQuery().isRewriteBatchedInserts()));
-        // The server's Detail line quotes key values ("Key (email)=(...) already exists"): data that must not
-        // reach logs through exception messages. The SQLSTATE and constraint name stay.
-        driver.put("logServerErrorDetail", "false");
-        return driver;
-    }
-
-    private static void putFile(Map<String, String> driver, String key, String property, @Nullable Path file) {
-        if (file == null) {
-            return;
-        }
-        if (!Files.isReadable(file)) {
-            throw new InvalidPostgresPropertyException(property, file.toString(), "the file does not exist or "
-                    + "cannot be read", "Point " + property + " at a readable file, or remove it.");
-        }
-        driver.put(key, file.toAbsolutePath().toString());
-    }
-
-    /** PgJDBC takes whole seconds; a non-zero timeout below one second becomes one second. */
-    private static String seconds(String property, Duration timeout) {
-        requireNotNegative(property, timeout);
-        long seconds = timeout.toSeconds();
-        if (seconds == 0 && !timeout.isZero()) {
-            seconds = 1;
-        }
-        return String.valueOf(seconds);
-    }
-
-    /**
-     * Checks a pool's settings: the global ones ({@code overrides} null), or a node's, each taken from its
-     * overrides when set there and from {@code nexs.postgres.pool.*} otherwise. Errors name the property the
-     * offending value came from.
-     * @param global the global pool settings
-     * @param overrides the node's overrides, or {@code null} for the global pool
-     * @param overridePrefix the property prefix of the overrides, for example {@code nexs.postgres.nodes[1].pool.}
-     */
-    private static PoolSettings pool(Pool global, @Nullable PoolOverrides overrides, String overridePrefix) {
-        Setting<Integer> maxSize = Setting.of("max-size", global.getMaxSize(),
-                (overrides != null) ? overrides.getMaxSize() : null, overridePrefix);
-        Setting<@Nullable Integer> minIdleSetting = Setting.of("min-idle", global.getMinIdle(),
-                (overrides != null) ? overrides.getMinIdle() : null, overridePrefix);
-        Setting<Duration> connectionTimeout = Setting.of("connection-timeout", global.getConnectionTimeout(),
-                (overrides != null) ? overrides.getConnectionTimeout() : null, overridePrefix);
-        Setting<Duration> idleTimeout = Setting.of("idle-timeout", global.getIdleTimeout(),
-                (overrides != null) ? overrides.getIdleTimeout() : null, overridePrefix);
-        Setting<Duration> maxLifetime = Setting.of("max-lifetime", global.getMaxLifetime(),
-                (overrides != null) ? overrides.getMaxLifetime() : null, overridePrefix);
-        Setting<Duration> keepaliveTime = Setting.of("keepalive-time", global.getKeepaliveTime(), null, "");
-        Setting<Duration> validationTimeout = Setting.of("validation-timeout", global.getValidationTimeout(), null,
-                "");
-
-        if (maxSize.value() < 1) {
-            throw new InvalidPostgresPropertyException(maxSize.property(), String.valueOf(maxSize.value()),
-                    "a pool needs room for at least one connection", "Set " + maxSize.property() + " to 1 or more"
-                            + (maxSize.overridden() ? ", or remove it to use " + POOL_PREFIX + "max-size."
-                                    : " (the default is 10)."));
-        }
-        Integer writtenMinIdle = minIdleSetting.value();
-        int minIdle = (writtenMinIdle != null) ? writtenMinIdle : maxSize.value();
-        if (minIdle < 0) {
-            throw new InvalidPostgresPropertyException(minIdleSetting.property(), String.valueOf(minIdle),
-                    "the number of idle connections cannot be negative", "Set " + minIdleSetting.property()
-                            + " to 0 or more, or leave it out to keep max-size connections.");
-        }
-        if (minIdle > maxSize.value()) {
-            throw new InvalidPostgresPropertyException(minIdleSetting.property(), String.valueOf(minIdle),
-                    "min-idle is above max-size (" + maxSize.value() + ")",
-                    "Lower " + minIdleSetting.property() + " to at most " + maxSize.value() + ", or raise "
-                            + maxSize.property() + ".");
-        }
-        requireAtLeast(connectionTimeout.property(), connectionTimeout.value(), MIN_TIMEOUT);
-        requireAtLeast(validationTimeout.property(), validationTimeout.value(), MIN_TIMEOUT);
-        if (validationTimeout.value().compareTo(connectionTimeout.value()) >= 0) {
-            throw new InvalidPostgresPropertyException(validationTimeout.property(),
-                    format(validationTimeout.value()),
-                    "a connection test must finish before a borrower gives up (connection-timeout is "
-                            + format(connectionTimeout.value()) + ")",
-                    "Set " + validationTimeout.property() + " below " + connectionTimeout.property() + ".");
-        }
-        requireZeroOrAtLeast(idleTimeout.property(), idleTimeout.value(), MIN_IDLE_TIMEOUT);
-        requireZeroOrAtLeast(maxLifetime.property(), maxLifetime.value(), MIN_LIFETIME);
-        requireZeroOrAtLeast(keepaliveTime.property(), keepaliveTime.value(), MIN_LIFETIME);
-        if (!keepaliveTime.value().isZero() && !maxLifetime.value().isZero()
-                && keepaliveTime.value().compareTo(maxLifetime.value()) >= 0) {
-            throw new InvalidPostgresPropertyException(keepaliveTime.property(), format(keepaliveTime.value()),
-                    "a keep-alive test is useless when connections are replaced sooner (max-lifetime is "
-                            + format(maxLifetime.value()) + ")",
-                    "Set " + keepaliveTime.property() + " below " + maxLifetime.property() + ", or 0 to turn "
-                            + "it off.");
-        }
-        requireZeroOrAtLeast(POOL_PREFIX + "leak-detection-threshold", global.getLeakDetectionThreshold(),
-                MIN_LEAK_THRESHOLD);
-        requireNotNegative(POOL_PREFIX + "shutdown-timeout", global.getShutdownTimeout());
-        return new PoolSettings(minIdle, maxSize.value(), connectionTimeout.value(), idleTimeout.value(),
-                maxLifetime.value(), keepaliveTime.value(), validationTimeout.value(),
-                global.getLeakDetectionThreshold(), global.isWarmUp(), global.isFailFast(),
-                global.getShutdownTimeout());
-    }
-
-    private static TopologySettings topology(NexsPostgresProperties properties) {
-        Replicas replicas = properties.getReplicas();
-        Failover failover = properties.getFailover();
-        String replicasPrefix = PREFIX + "replicas.";
-        String failoverPrefix = PREFIX + "failover.";
-        requireSet(replicasPrefix + "read-preference", replicas.getReadPreference(),
-                "primary, secondary, secondary-preferred or nearest");
-        requireSet(replicasPrefix + "load-balancing", replicas.getLoadBalancing(),
-                "round-robin, random, weighted or latency");
-        Duration maxLag = replicas.getMaxLag();
-        if (maxLag != null && maxLag.isNegative()) {
-            throw new InvalidPostgresPropertyException(replicasPrefix + "max-lag", format(maxLag),
-                    "a replication lag cannot be negative", "Set " + replicasPrefix + "max-lag to zero or a "
-                            + "positive duration such as 5s, or leave it out for no limit.");
-        }
-        requireNotNegative(replicasPrefix + "latency-window", replicas.getLatencyWindow());
-
-        String interval = failoverPrefix + "health-check-interval";
-        requirePositive(interval, failover.getHealthCheckInterval(), "1s");
-        String timeout = failoverPrefix + "health-check-timeout";
-        requirePositive(timeout, failover.getHealthCheckTimeout(), "1s");
-        if (failover.getHealthCheckTimeout().compareTo(MIN_CHECK_TIMEOUT) < 0) {
-            throw new InvalidPostgresPropertyException(timeout, format(failover.getHealthCheckTimeout()),
-                    "a check must connect and run a query, which takes more than "
-                            + format(failover.getHealthCheckTimeout()) + " on most networks",
-                    "Set " + timeout + " to " + format(MIN_CHECK_TIMEOUT) + " or more (the default is 1s).");
-        }
-        if (failover.getFailureThreshold() < 1) {
-            throw new InvalidPostgresPropertyException(failoverPrefix + "failure-threshold",
-                    String.valueOf(failover.getFailureThreshold()),
-                    "it takes at least one failed check to find a node unhealthy",
-                    "Set " + failoverPrefix + "failure-threshold to 1 or more (the default is 2).");
-        }
-        requireNotNegative(failoverPrefix + "write-wait-timeout", failover.getWriteWaitTimeout());
-        String probe = failoverPrefix + "probe-interval";
-        requirePositive(probe, failover.getProbeInterval(), "25ms");
-        if (failover.getProbeInterval().compareTo(failover.getHealthCheckInterval()) > 0) {
-            throw new InvalidPostgresPropertyException(probe, format(failover.getProbeInterval()),
-                    "nodes would be checked less often while writes wait for a primary than when all is well "
-                            + "(health-check-interval is " + format(failover.getHealthCheckInterval()) + ")",
-                    "Set " + probe + " to at most " + interval + ", or raise " + interval + ".");
-        }
-        return new TopologySettings(replicas.getReadPreference(), replicas.getLoadBalancing(), maxLag,
-                replicas.getLatencyWindow(), failover.isEnabled(), failover.getHealthCheckInterval(),
-                failover.getHealthCheckTimeout(), failover.getFailureThreshold(), failover.getWriteWaitTimeout(),
-                failover.getProbeInterval());
-    }
-
-    private static void requireSet(String property, @Nullable Object value, String choices) {
-        if (value == null) {
-            throw new InvalidPostgresPropertyException(property, null, "no value is set",
-                    "Set " + property + " to " + choices + ", or leave it out to use the default.");
-        }
-    }
-
-    private static void requireSet(String property, @Nullable Duration value) {
-        if (value == null) {
-            throw new InvalidPostgresPropertyException(property, null, "no duration is set",
-                    "Set " + property + " to a duration such as 30s, or leave it out to use the default.");
-        }
-    }
-
-    private static void requirePositive(String property, @Nullable Duration value, String defaultValue) {
-        requireSet(property, value);
-        if (value.isNegative() || value.isZero()) {
-            throw new InvalidPostgresPropertyException(property, format(value), "the duration must be positive",
-                    "Set " + property + " to a positive duration (the default is " + defaultValue + ").");
-        }
-    }
-
-    private static void requireNotNegative(String property, @Nullable Duration value) {
-        requireSet(property, value);
-        if (value.isNegative()) {
-            throw new InvalidPostgresPropertyException(property, format(value), "a duration cannot be negative",
-                    "Set " + property + " to zero or a positive duration such as 30s.");
-        }
-    }
-
-    private static void requireAtLeast(String property, @Nullable Duration value, Duration minimum) {
-        requireSet(property, value);
-        if (value.compareTo(minimum) < 0) {
-            throw new InvalidPostgresPropertyException(property, format(value),
-                    "HikariCP needs at least " + minimum.toMillis() + "ms",
-                    "Set " + property + " to " + minimum.toMillis() + "ms or more.");
-        }
-    }
-
-    private static void requireZeroOrAtLeast(String property, @Nullable Duration value, Duration minimum) {
-        requireNotNegative(property, value);
-        if (!value.isZero() && value.compareTo(minimum) < 0) {
-            throw new InvalidPostgresPropertyException(property, format(value),
-                    "HikariCP needs 0 (off) or at least " + minimum.toSeconds() + "s",
-                    "Set " + property + " to 0 or to " + minimum.toSeconds() + "s or more.");
-        }
-    }
-
-    /** A duration as it would be written in a property: {@code 250ms}, {@code 30s}, {@code 10m}. */
-    static String format(Duration duration) {
-        if (duration.isZero()) {
-            return "0s";
-        }
-        if (duration.getNano() % 1_000_000 != 0) {
-            return duration.toString();
-        }
-        long millis = duration.toMillis();
-        long[] sizes = { 86_400_000, 3_600_000, 60_000, 1000 };
-        String[] units = { "d", "h", "m", "s" };
-        for (int i = 0; i < sizes.length; i++) {
-            if (millis % sizes[i] == 0) {
-                return (millis / sizes[i]) + units[i];
-            }
-        }
-        return millis + "ms";
-    }
-
     /** Removes passwords from a URL so it can be shown. */
     static String mask(String url) {
         return URL_USER_INFO.matcher(URL_PASSWORD.matcher(url).replaceAll("$1******")).replaceAll("$1******@");
@@ -685,28 +427,11 @@ record ResolvedSettings(List<NodeDefinition> nodes, TopologySettings topology) {
      * @param property the property that describes it, for example {@code nexs.postgres.nodes[1]} or
      * {@code nexs.postgres.url}
      */
-    private record Server(String name, NodeAddress address, String jdbcUrl, int weight, Set<String> tags,
+    record Server(String name, NodeAddress address, String jdbcUrl, int weight, Set<String> tags,
             @Nullable PoolOverrides pool, String property) {
 
         static Server of(NodeAddress address, String jdbcUrl, String property) {
             return new Server(address.toString(), address, jdbcUrl, 1, Set.of(), null, property);
-        }
-
-    }
-
-    /**
-     * A pool setting and the property it was read from.
-     *
-     * @param <T> the type of the value
-     * @param property the full property name
-     * @param value the value
-     * @param overridden whether a node's override set it
-     */
-    private record Setting<T>(String property, T value, boolean overridden) {
-
-        static <T> Setting<T> of(String key, T global, @Nullable T override, String overridePrefix) {
-            return (override != null) ? new Setting<>(overridePrefix + key, override, true)
-                    : new Setting<>(POOL_PREFIX + key, global, false);
         }
 
     }

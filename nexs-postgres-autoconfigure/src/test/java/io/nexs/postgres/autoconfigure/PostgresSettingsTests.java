@@ -33,14 +33,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.mockito.Mockito.mock;
 
-class ResolvedSettingsTests {
+class PostgresSettingsTests {
 
     private final NexsPostgresProperties properties = new NexsPostgresProperties();
 
     @Test
     void aUrlGivesTheNodesAddressAndIsPassedOnUnchanged() {
         this.properties.setUrl("jdbc:postgresql://db.example.com:6432/orders?prepareThreshold=0");
-        ResolvedSettings settings = ResolvedSettings.resolve(this.properties, null, null);
+        PostgresSettings.Cluster settings = PostgresSettings.cluster(this.properties, null, null);
         assertThat(only(settings).connection().address()).hasToString("db.example.com:6432");
         assertThat(only(settings).connection().jdbcUrl())
             .isEqualTo("jdbc:postgresql://db.example.com:6432/orders?prepareThreshold=0");
@@ -49,14 +49,14 @@ class ResolvedSettingsTests {
     @Test
     void aUrlWithoutHostOrPortUsesPgJdbcDefaults() {
         this.properties.setUrl("jdbc:postgresql:orders");
-        assertThat(only(ResolvedSettings.resolve(this.properties, null, null)).connection().address())
+        assertThat(only(PostgresSettings.cluster(this.properties, null, null)).connection().address())
             .hasToString("localhost:5432");
     }
 
     @Test
     void anIpv6UrlKeepsOnePairOfBrackets() {
         this.properties.setUrl("jdbc:postgresql://[::1]:5433/orders");
-        assertThat(only(ResolvedSettings.resolve(this.properties, null, null)).connection().address())
+        assertThat(only(PostgresSettings.cluster(this.properties, null, null)).connection().address())
             .hasToString("[::1]:5433");
     }
 
@@ -65,7 +65,7 @@ class ResolvedSettingsTests {
         this.properties.setHost("db");
         this.properties.setPort(6543);
         this.properties.setDatabase("order book");
-        ResolvedSettings settings = ResolvedSettings.resolve(this.properties, null, null);
+        PostgresSettings.Cluster settings = PostgresSettings.cluster(this.properties, null, null);
         assertThat(only(settings).connection().jdbcUrl()).isEqualTo("jdbc:postgresql://db:6543/order+book");
     }
 
@@ -75,7 +75,7 @@ class ResolvedSettingsTests {
         this.properties.setConnectTimeout(Duration.ofMillis(1500));
         this.properties.setSocketTimeout(Duration.ofMillis(200));
         this.properties.setSslMode(SslMode.VERIFY_FULL);
-        ResolvedSettings settings = ResolvedSettings.resolve(this.properties, null, "orders");
+        PostgresSettings.Cluster settings = PostgresSettings.cluster(this.properties, null, "orders");
         assertThat(only(settings).connection().driverProperties()).containsEntry("connectTimeout", "1")
             .containsEntry("loginTimeout", "1")
             .containsEntry("socketTimeout", "1")
@@ -86,7 +86,7 @@ class ResolvedSettingsTests {
     @Test
     void theApplicationNameFallsBackToTheLibrarysName() {
         this.properties.setHost("db");
-        assertThat(only(ResolvedSettings.resolve(this.properties, null, null)).connection().driverProperties())
+        assertThat(only(PostgresSettings.cluster(this.properties, null, null)).connection().driverProperties())
             .containsEntry("ApplicationName", "nexs-postgres")
             .doesNotContainKey("sslmode");
     }
@@ -96,8 +96,8 @@ class ResolvedSettingsTests {
         this.properties.setUrl("jdbc:postgresql://ignored:5432/app");
         this.properties.setUsername("ignored");
         this.properties.setPassword("ignored");
-        JdbcConnectionDetails details = details("jdbc:postgresql://container:32768/test");
-        ResolvedSettings settings = ResolvedSettings.resolve(this.properties, details, null);
+        PostgresConnectionDetails details = details("jdbc:postgresql://container:32768/test");
+        PostgresSettings.Cluster settings = PostgresSettings.cluster(this.properties, details, null);
         assertThat(only(settings).connection().address()).hasToString("container:32768");
         assertThat(only(settings).connection().username()).isEqualTo("svc");
         assertThat(only(settings).connection().password()).isEqualTo("from-details");
@@ -108,7 +108,7 @@ class ResolvedSettingsTests {
     void minIdleDefaultsToMaxSize() {
         this.properties.setHost("db");
         this.properties.getPool().setMaxSize(7);
-        assertThat(only(ResolvedSettings.resolve(this.properties, null, null)).pool().minIdle()).isEqualTo(7);
+        assertThat(only(PostgresSettings.cluster(this.properties, null, null)).pool().minIdle()).isEqualTo(7);
     }
 
     @Test
@@ -116,7 +116,7 @@ class ResolvedSettingsTests {
         this.properties.setUrl("jdbc:postgresql://h1:5432,h2:5433/db?x=y");
         this.properties.setUsername("app");
         this.properties.setPassword("secret");
-        List<NodeDefinition> nodes = ResolvedSettings.resolve(this.properties, null, null).nodes();
+        List<NodeDefinition> nodes = PostgresSettings.cluster(this.properties, null, null).nodes();
         assertThat(nodes).extracting(NodeDefinition::name).containsExactly("h1:5432", "h2:5433");
         assertThat(nodes).extracting((node) -> node.connection().jdbcUrl())
             .containsExactly("jdbc:postgresql://h1:5432/db?x=y", "jdbc:postgresql://h2:5433/db?x=y");
@@ -133,7 +133,7 @@ class ResolvedSettingsTests {
     @Test
     void hostsOfAUrlWithoutPortUse5432AndIpv6HostsKeepTheirBrackets() {
         this.properties.setUrl("jdbc:postgresql://[::1]:5433,db2/app");
-        List<NodeDefinition> nodes = ResolvedSettings.resolve(this.properties, null, null).nodes();
+        List<NodeDefinition> nodes = PostgresSettings.cluster(this.properties, null, null).nodes();
         assertThat(nodes).extracting(NodeDefinition::name).containsExactly("[::1]:5433", "db2:5432");
         assertThat(nodes).extracting((node) -> node.connection().address().host()).containsExactly("::1", "db2");
         assertThat(nodes).extracting((node) -> node.connection().jdbcUrl())
@@ -143,7 +143,7 @@ class ResolvedSettingsTests {
     @Test
     void connectionDetailsWithSeveralHostsGiveSeveralNodes() {
         this.properties.setNodes(List.of(node("ignored:5432")));
-        ResolvedSettings settings = ResolvedSettings.resolve(this.properties,
+        PostgresSettings.Cluster settings = PostgresSettings.cluster(this.properties,
                 details("jdbc:postgresql://c1:32768,c2:32769/test"), null);
         assertThat(settings.nodes()).extracting(NodeDefinition::name).containsExactly("c1:32768", "c2:32769");
         assertThat(settings.nodes()).extracting((node) -> node.connection().jdbcUrl())
@@ -153,7 +153,7 @@ class ResolvedSettingsTests {
 
     @Test
     void nodesShareTheDatabaseCredentialsAndDriverPropertiesAndOverrideTheirOwnPool() {
-        ResolvedSettings settings = ResolvedSettings.resolve(bind(Map.ofEntries(
+        PostgresSettings.Cluster settings = PostgresSettings.cluster(bind(Map.ofEntries(
                 Map.entry("nexs.postgres.database", "order book"), Map.entry("nexs.postgres.username", "app"),
                 Map.entry("nexs.postgres.password", "secret"), Map.entry("nexs.postgres.ssl-mode", "require"),
                 Map.entry("nexs.postgres.pool.max-size", "10"), Map.entry("nexs.postgres.pool.min-idle", "2"),
@@ -200,14 +200,14 @@ class ResolvedSettingsTests {
         Node node = node("db1");
         node.getPool().setMaxSize(3);
         this.properties.setNodes(List.of(node, node("db2")));
-        List<NodeDefinition> nodes = ResolvedSettings.resolve(this.properties, null, null).nodes();
+        List<NodeDefinition> nodes = PostgresSettings.cluster(this.properties, null, null).nodes();
         assertThat(nodes).extracting((each) -> each.pool().minIdle()).containsExactly(3, 10);
     }
 
     @Test
     void theTopologyDefaultsAreTheLibrarys() {
         this.properties.setHost("db");
-        assertThat(ResolvedSettings.resolve(this.properties, null, null).topology())
+        assertThat(PostgresSettings.cluster(this.properties, null, null).topology())
             .isEqualTo(TopologySettings.defaults());
         TopologySettings defaults = TopologySettings.defaults();
         assertThat(defaults.readPreference()).isEqualTo(ReadPreference.SECONDARY_PREFERRED);
@@ -224,7 +224,7 @@ class ResolvedSettingsTests {
 
     @Test
     void replicaAndFailoverPropertiesGiveTheTopologySettings() {
-        TopologySettings topology = ResolvedSettings.resolve(bind("nexs.postgres.host=db",
+        TopologySettings topology = PostgresSettings.cluster(bind("nexs.postgres.host=db",
                 "nexs.postgres.replicas.read-preference=nearest", "nexs.postgres.replicas.load-balancing=weighted",
                 "nexs.postgres.replicas.max-lag=5s", "nexs.postgres.replicas.latency-window=30ms",
                 "nexs.postgres.failover.enabled=false", "nexs.postgres.failover.health-check-interval=500ms",
@@ -241,7 +241,7 @@ class ResolvedSettingsTests {
     void nodesBindFromACommaSeparatedString() {
         NexsPostgresProperties bound = bind(Map.of("nexs.postgres.nodes", "db1:5432, db2,[::1]:5433"));
         assertThat(bound.getNodes()).extracting(Node::getAddress).containsExactly("db1:5432", "db2", "[::1]:5433");
-        assertThat(ResolvedSettings.resolve(bound, null, null).nodes()).extracting(NodeDefinition::name)
+        assertThat(PostgresSettings.cluster(bound, null, null).nodes()).extracting(NodeDefinition::name)
             .containsExactly("db1:5432", "db2:5432", "[::1]:5433");
     }
 
@@ -276,7 +276,7 @@ class ResolvedSettingsTests {
         assertThat(local.getPool().getMaxSize()).isEqualTo(4);
         assertThat(local.getPool().getConnectionTimeout()).isEqualTo(Duration.ofSeconds(8));
         assertThat(local.getPool().getMinIdle()).isNull();
-        List<NodeDefinition> nodes = ResolvedSettings.resolve(mixed, null, null).nodes();
+        List<NodeDefinition> nodes = PostgresSettings.cluster(mixed, null, null).nodes();
         assertThat(nodes).extracting(NodeDefinition::name).containsExactly("db1:5432", "local");
         assertThat(nodes.get(1).pool().maxSize()).isEqualTo(4);
     }
@@ -299,7 +299,7 @@ class ResolvedSettingsTests {
                         tuple("db2", 5)));
     }
 
-    private static NodeDefinition only(ResolvedSettings settings) {
+    private static NodeDefinition only(PostgresSettings.Cluster settings) {
         assertThat(settings.nodes()).hasSize(1);
         return settings.nodes().get(0);
     }
@@ -336,8 +336,8 @@ class ResolvedSettingsTests {
                 NexsPostgresProperties.class);
     }
 
-    private static JdbcConnectionDetails details(String url) {
-        return new JdbcConnectionDetails() {
+    private static PostgresConnectionDetails details(String url) {
+        return new JdbcPostgresConnectionDetails(new JdbcConnectionDetails() {
 
             @Override
             public String getUsername() {
@@ -354,7 +354,7 @@ class ResolvedSettingsTests {
                 return url;
             }
 
-        };
+        });
     }
 
 }
