@@ -33,7 +33,7 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.topology.ClusterTopology;
-import io.nexs.postgres.topology.NodeAddress;
+import io.nexs.postgres.pool.NodeAddress;
 import io.nexs.postgres.topology.NodeDefinition;
 import io.nexs.postgres.topology.TopologySettings;
 import io.nexs.postgres.tx.Retrier;

@@ -24,7 +24,7 @@ import io.nexs.postgres.autoconfigure.NexsPostgresProperties.PoolOverrides;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Replicas;
 import io.nexs.postgres.pool.ConnectionSettings;
 import io.nexs.postgres.pool.PoolSettings;
-import io.nexs.postgres.topology.NodeAddress;
+import io.nexs.postgres.pool.NodeAddress;
 import io.nexs.postgres.topology.NodeDefinition;
 import io.nexs.postgres.topology.TopologySettings;
 import org.jspecify.annotations.Nullable;

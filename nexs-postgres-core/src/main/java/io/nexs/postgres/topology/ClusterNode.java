@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.Executor;
 
+import io.nexs.postgres.pool.NodeAddress;
 import io.nexs.postgres.pool.NodePool;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;

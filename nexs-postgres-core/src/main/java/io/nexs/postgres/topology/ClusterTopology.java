@@ -231,8 +231,9 @@ public final class ClusterTopology implements AutoCloseable {
                         node.pool().warmUp();
                     }
                 }
-                catch (NodeUnavailableException ex) {
-                    failures.add(ex);
+                catch (SQLException ex) {
+                    failures.add(new NodeUnavailableException(node.address(), ex.getMessage(),
+                            (ex.getCause() != null) ? ex.getCause() : ex));
                 }
                 onCheck(node, node.probe(this.settings.checkTimeout()), true);
             }, "nexs-postgres-warm-up-" + node.name());

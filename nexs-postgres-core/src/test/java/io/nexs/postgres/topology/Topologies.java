@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 
 import io.nexs.postgres.pool.ConnectionSettings;
+import io.nexs.postgres.pool.NodeAddress;
 import io.nexs.postgres.pool.PoolSettings;
 import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresNode;
