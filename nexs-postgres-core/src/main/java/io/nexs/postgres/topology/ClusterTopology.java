@@ -78,17 +78,16 @@ public final class ClusterTopology implements AutoCloseable {
     /** Notices checks of the primary that take too long. */
     private final ScheduledExecutorService watchdog;
 
-    /** Guarded by {@link #lock}. */
-    private long highestTimeline;
+    private final Election election;
+
+    /** Guarded by {@link #lock}: what the last decision left for the next. */
+    private Election.Memory memory = Election.Memory.NONE;
 
     /** Guarded by {@link #lock}: where the writable primary's WAL was when, to tell replicas' lag. */
     private final PrimaryPositions positions = new PrimaryPositions();
 
     /** Written under {@link #lock}; read by the monitors without it. */
     private volatile int writeWaiters;
-
-    /** Guarded by {@link #lock}: the node writes stay with when failover is off. */
-    private @Nullable ClusterNode pinnedPrimary;
 
     /** Guarded by {@link #lock}: the last node that took writes. */
     private @Nullable ClusterNode lastPrimary;
@@ -122,6 +121,7 @@ public final class ClusterTopology implements AutoCloseable {
             throw new IllegalArgumentException("A topology needs at least one node");
         }
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.election = Election.of(settings);
         this.customizers = List.copyOf(customizers);
         List<ClusterNode> created = new ArrayList<>();
         for (NodeDefinition definition : definitions) {
@@ -668,13 +668,8 @@ public final class ClusterTopology implements AutoCloseable {
                 node.lagNanos = (node.role == NodeRole.REPLICA) ? this.positions.lagNanos(node.lsn, now) : -1;
                 node.serverVersion = check.serverVersion();
                 node.recordLatency(check.roundTripNanos());
-                if (initial) {
-                    node.state = NodeState.HEALTHY;
-                }
-                else if (previousState == NodeState.UNHEALTHY || previousState == NodeState.RECOVERING) {
-                    node.state = (node.successes >= this.settings.failureThreshold()) ? NodeState.HEALTHY
-                            : NodeState.RECOVERING;
-                }
+                node.state = Election.verdict(previousState, true, node.successes, initial,
+                        this.settings.failureThreshold());
                 reason = (node.state == NodeState.HEALTHY) ? "answers again" : "answers again, recovering";
                 if (previousRole == NodeRole.PRIMARY && node.role == NodeRole.REPLICA) {
                     // A demoted primary: sessions opened while it took writes must not carry on.
@@ -697,15 +692,13 @@ public final class ClusterTopology implements AutoCloseable {
                 }
                 node.lastError = check.error();
                 reason = "failed " + node.failures + " check(s) in a row: " + check.error();
-                if (initial) {
-                    node.state = NodeState.UNHEALTHY;
-                }
-                else if (previousState == NodeState.RECOVERING
-                        || (previousState == NodeState.HEALTHY && node.failures >= this.settings.failureThreshold())) {
-                    node.state = NodeState.UNHEALTHY;
+                node.state = Election.verdict(previousState, false, node.failures, initial,
+                        this.settings.failureThreshold());
+                if (!initial && node.state == NodeState.UNHEALTHY && previousState != NodeState.UNHEALTHY) {
+                    // its sessions may be blocked on a dead or hung server
                     abort = previousState == NodeState.HEALTHY && this.settings.failoverEnabled();
                 }
-                else if (node.failures == 1) {
+                else if (!initial && node.failures == 1) {
                     logger.info("PostgreSQL node {} failed a check, checking again: {}", node.name(), check.error());
                 }
             }
@@ -714,9 +707,9 @@ public final class ClusterTopology implements AutoCloseable {
                         node.role, reason, Instant.now()));
                 log(node, previousState, previousRole, reason);
             }
-            ClusterNode displaced = recomputeRoutes(published, initial);
-            if (displaced != null && displaced != node && displaced.state != NodeState.MAINTENANCE
-                    && this.settings.failoverEnabled()) {
+            Election.Outcome outcome = recomputeRoutes(published, initial);
+            ClusterNode displaced = (outcome.displaced() != null) ? find(outcome.displaced()) : null;
+            if (outcome.fenceDisplaced() && displaced != null && displaced != node) {
                 // Writes moved away from a node that still answers (a newer primary appeared, or both claim to
                 // be primary): its sessions must not carry on writing there.
                 toAbort = displaced;
@@ -751,32 +744,16 @@ public final class ClusterTopology implements AutoCloseable {
      * Decides the writable primary and the readable replicas; called with {@link #lock} held.
      * @return the node that took writes until now and no longer does, or {@code null}
      */
-    private @Nullable ClusterNode recomputeRoutes(List<TopologyEvent> published, boolean initial) {
+    private Election.Outcome recomputeRoutes(List<TopologyEvent> published, boolean initial) {
         List<ClusterNode> all = this.nodes;
-        List<ClusterNode> primaries = new ArrayList<>();
+        ClusterNode previous = this.routes.primary;
+        Election.Outcome outcome = this.election.decide(candidates(all), this.memory);
+        this.memory = outcome.memory();
         for (ClusterNode node : all) {
-            if (node.state == NodeState.HEALTHY && node.role == NodeRole.PRIMARY) {
-                primaries.add(node);
-            }
+            node.stale = outcome.stale().contains(node.name());
         }
-        long newest = primaries.stream().mapToLong((node) -> node.timeline).max().orElse(0);
-        this.highestTimeline = Math.max(this.highestTimeline, newest);
-        List<ClusterNode> onNewest = new ArrayList<>();
-        for (ClusterNode node : all) {
-            boolean claimsPrimary = node.role == NodeRole.PRIMARY && node.state != NodeState.UNHEALTHY;
-            node.stale = claimsPrimary && node.timeline > 0 && node.timeline < this.highestTimeline;
-            if (primaries.contains(node) && !node.stale) {
-                onNewest.add(node);
-            }
-        }
-        ClusterNode primary = (onNewest.size() == 1) ? onNewest.get(0) : null;
-        if (!this.settings.failoverEnabled()) {
-            if (this.pinnedPrimary == null && primary != null) {
-                this.pinnedPrimary = primary;
-            }
-            primary = (this.pinnedPrimary != null && onNewest.contains(this.pinnedPrimary)) ? this.pinnedPrimary
-                    : null;
-        }
+        ClusterNode primary = (outcome.primary() != null) ? find(outcome.primary()) : null;
+        List<ClusterNode> primaries = outcome.primaries().stream().map(this::find).toList();
         boolean splitBrain = primaries.size() > 1;
         if (splitBrain) {
             reportSplitBrain(primaries, primary, published);
@@ -785,16 +762,11 @@ public final class ClusterTopology implements AutoCloseable {
             this.reportedSplitBrain = null;
             this.suspectedSplitBrain = null;
         }
-        List<ClusterNode> replicas = new ArrayList<>();
-        Duration maxLag = this.settings.maxLag();
         for (ClusterNode node : all) {
             node.writable = node == primary;
-            if (node.state == NodeState.HEALTHY && node.role == NodeRole.REPLICA && withinLag(node, maxLag)) {
-                replicas.add(node);
-            }
         }
-        ClusterNode previous = this.routes.primary;
-        this.routes = new Routes(primary, replicas.toArray(ClusterNode[]::new), splitBrain);
+        ClusterNode[] replicas = outcome.readable().stream().map(this::find).toArray(ClusterNode[]::new);
+        this.routes = new Routes(primary, replicas, splitBrain);
         if (primary != previous) {
             Instant now = Instant.now();
             if (primary == null) {
@@ -824,7 +796,24 @@ public final class ClusterTopology implements AutoCloseable {
                 this.primaryLostAt = null;
             }
             this.lock.notifyAll();
-            return previous;
+        }
+        return outcome;
+    }
+
+    private static List<Election.Candidate> candidates(List<ClusterNode> nodes) {
+        List<Election.Candidate> candidates = new ArrayList<>(nodes.size());
+        for (ClusterNode node : nodes) {
+            candidates.add(new Election.Candidate(node.name(), node.state, node.role, node.timeline, node.lagNanos));
+        }
+        return candidates;
+    }
+
+    /** The node of that name among the current ones, or {@code null} when it was removed. */
+    private @Nullable ClusterNode find(String name) {
+        for (ClusterNode node : this.nodes) {
+            if (node.name().equals(name)) {
+                return node;
+            }
         }
         return null;
     }
@@ -858,11 +847,6 @@ public final class ClusterTopology implements AutoCloseable {
                         ? writableName + " (newest timeline " + writable.timeline + ")"
                         : "none of them until only one remains");
         published.add(new SplitBrainEvent(names, writableName, Instant.now()));
-    }
-
-    private static boolean withinLag(ClusterNode node, @Nullable Duration maxLag) {
-        long lag = node.lagNanos;
-        return maxLag == null || lag < 0 || lag <= maxLag.toNanos();
     }
 
     private void publish(List<TopologyEvent> published) {
@@ -1001,11 +985,8 @@ public final class ClusterTopology implements AutoCloseable {
             updated.remove(node);
             this.nodes = List.copyOf(updated);
             // a timeline only the removed node had reached must not keep the others stale
-            this.highestTimeline = updated.stream()
-                .filter((remaining) -> remaining.role == NodeRole.PRIMARY)
-                .mapToLong((remaining) -> remaining.timeline)
-                .max()
-                .orElse(0);
+            this.memory = new Election.Memory(Election.newestPrimaryTimeline(candidates(updated)),
+                    this.memory.pinnedPrimary(), this.memory.primary());
             recomputeRoutes(published, false);
         }
         publish(published);
