@@ -15,6 +15,7 @@ import io.nexs.postgres.hook.PostgresHook;
 import io.nexs.postgres.hook.SlowQueryLogger;
 import io.nexs.postgres.notify.NotificationListenerContainer;
 import io.nexs.postgres.topology.ClusterTopology;
+import io.nexs.postgres.topology.DefaultClusterTopology;
 import io.nexs.postgres.topology.FailoverInProgressException;
 import io.nexs.postgres.pool.NodePoolCustomizer;
 import io.nexs.postgres.query.JacksonJsonCodec;
@@ -219,7 +220,7 @@ public final class NexsPostgresAutoConfiguration {
             CopyOptions copyDefaults = copyDefaults(properties);
             ResolvedSettings settings = ResolvedSettings.resolve(properties, connectionDetails.getIfAvailable(),
                     environment.getProperty("spring.application.name"));
-            ClusterTopology topology = new ClusterTopology(settings.nodes(), settings.topology(),
+            ClusterTopology topology = new DefaultClusterTopology(settings.nodes(), settings.topology(),
                     customizers.orderedStream().toList());
             topology.addListener(events::publishEvent);
             topology.start();

@@ -71,7 +71,7 @@ public final class Topologies {
 
     /** A started topology over the given nodes. */
     public static ClusterTopology start(List<NodeDefinition> definitions, TopologySettings settings) {
-        ClusterTopology topology = new ClusterTopology(definitions, settings, List.of());
+        ClusterTopology topology = new DefaultClusterTopology(definitions, settings, List.of());
         topology.start();
         return topology;
     }
