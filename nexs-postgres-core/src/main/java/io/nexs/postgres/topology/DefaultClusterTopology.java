@@ -7,12 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -89,11 +86,8 @@ public final class DefaultClusterTopology implements ClusterTopology {
     /** Guarded by {@link #lock}: when writes last lost their primary. */
     private @Nullable Instant primaryLostAt;
 
-    /** Guarded by {@link #lock}: the split-brain reported last, to report each once. */
-    private @Nullable List<String> reportedSplitBrain;
-
-    /** Guarded by {@link #lock}: nodes seen claiming primary together, with their check counts then. */
-    private @Nullable Map<NodeTracker, Long> suspectedSplitBrain;
+    /** Guarded by {@link #lock}. */
+    private final SplitBrainAlarm splitBrainAlarm = new SplitBrainAlarm();
 
     private volatile boolean started;
 
@@ -658,11 +652,13 @@ public final class DefaultClusterTopology implements ClusterTopology {
         NodeTracker primary = (outcome.primary() != null) ? find(outcome.primary()) : null;
         List<NodeTracker> primaries = outcome.primaries().stream().map(this::find).toList();
         if (outcome.splitBrain()) {
-            reportSplitBrain(primaries, primary, published);
+            SplitBrainEvent event = this.splitBrainAlarm.observe(primaries, primary);
+            if (event != null) {
+                published.add(event);
+            }
         }
         else {
-            this.reportedSplitBrain = null;
-            this.suspectedSplitBrain = null;
+            this.splitBrainAlarm.clear();
         }
         for (NodeTracker node : all) {
             node.stale = outcome.stale().contains(node.name());
@@ -720,37 +716,6 @@ public final class DefaultClusterTopology implements ClusterTopology {
             }
         }
         return null;
-    }
-
-    /**
-     * Reports a split-brain once every node involved has answered a check after it was first seen: a
-     * primary that was just killed still counts as healthy until its next check, which must not raise an alarm
-     * during an ordinary failover. Routing does not wait for this; it is already safe.
-     */
-    private void reportSplitBrain(List<NodeTracker> primaries, @Nullable NodeTracker writable,
-            List<TopologyEvent> published) {
-        List<String> names = primaries.stream().map(NodeTracker::name).sorted().toList();
-        if (names.equals(this.reportedSplitBrain)) {
-            return;
-        }
-        Map<NodeTracker, Long> suspected = this.suspectedSplitBrain;
-        if (suspected == null || !suspected.keySet().equals(Set.copyOf(primaries))) {
-            Map<NodeTracker, Long> checks = new HashMap<>();
-            primaries.forEach((node) -> checks.put(node, node.goodChecks));
-            this.suspectedSplitBrain = checks;
-            primaries.forEach(ClusterMonitor::wake);
-            return;
-        }
-        if (suspected.entrySet().stream().anyMatch((entry) -> entry.getKey().goodChecks <= entry.getValue())) {
-            return;
-        }
-        this.reportedSplitBrain = names;
-        String writableName = (writable != null) ? writable.name() : null;
-        logger.error("Split-brain: PostgreSQL nodes {} all report primary. Writes go to {}. The cluster manager "
-                + "must demote the others.", names, (writable != null)
-                        ? writableName + " (newest timeline " + writable.timeline + ")"
-                        : "none of them until only one remains");
-        published.add(new SplitBrainEvent(names, writableName, Instant.now()));
     }
 
     private void publish(List<TopologyEvent> published) {
