@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -67,9 +65,7 @@ public final class DefaultClusterTopology implements ClusterTopology {
 
     private volatile Routes routes = Routes.NONE;
 
-    private final List<Consumer<? super TopologyEvent>> listeners = new CopyOnWriteArrayList<>();
-
-    private final ExecutorService events;
+    private final TopologyEvents events = new TopologyEvents();
 
     /** Guarded by {@link #lock}: what the last decision left for the next. */
     private Election.Memory memory = Election.Memory.NONE;
@@ -121,11 +117,6 @@ public final class DefaultClusterTopology implements ClusterTopology {
             created.add(newNode(definition));
         }
         setTrackers(created);
-        this.events = Executors.newSingleThreadExecutor((task) -> {
-            Thread thread = new Thread(task, "nexs-postgres-topology-events");
-            thread.setDaemon(true);
-            return thread;
-        });
         this.monitor = new ClusterMonitor(settings, new MonitorListener());
     }
 
@@ -719,28 +710,14 @@ public final class DefaultClusterTopology implements ClusterTopology {
     }
 
     private void publish(List<TopologyEvent> published) {
-        if (published.isEmpty() || this.listeners.isEmpty()) {
-            return;
-        }
-        this.events.execute(() -> {
-            for (TopologyEvent event : published) {
-                for (Consumer<? super TopologyEvent> listener : this.listeners) {
-                    try {
-                        listener.accept(event);
-                    }
-                    catch (RuntimeException ex) {
-                        logger.warn("A topology event listener failed on {}", event, ex);
-                    }
-                }
-            }
-        });
+        this.events.publish(published);
     }
 
     // ------------------------------------------------------------------------------------------ administration
 
     @Override
     public void addListener(Consumer<? super TopologyEvent> listener) {
-        this.listeners.add(Objects.requireNonNull(listener, "listener"));
+        this.events.addListener(listener);
     }
 
     @Override
@@ -907,7 +884,7 @@ public final class DefaultClusterTopology implements ClusterTopology {
                 Thread.currentThread().interrupt();
             }
         }
-        this.events.shutdown();
+        this.events.close();
         this.monitor.close();
     }
 
