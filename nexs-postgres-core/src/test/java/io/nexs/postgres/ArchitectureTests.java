@@ -29,6 +29,16 @@ class ArchitectureTests {
         check(noCoreClass().should().dependOnClassesThat().resideInAPackage("io.nexs.postgres.autoconfigure.."));
     }
 
+    @Test
+    void poolsKnowNothingOfRoles() {
+        // the topology builds on the pools; the reverse would be a package cycle
+        check(noClasses().that()
+            .resideInAPackage("io.nexs.postgres.pool..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("io.nexs.postgres.topology.."));
+    }
+
     private static GivenClassesConjunction noCoreClass() {
         return noClasses().that()
             .resideInAPackage("io.nexs.postgres..")

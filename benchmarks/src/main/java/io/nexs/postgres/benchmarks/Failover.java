@@ -32,7 +32,8 @@ import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.topology.ClusterTopology;
-import io.nexs.postgres.topology.NodeAddress;
+import io.nexs.postgres.pool.NodeAddress;
+import io.nexs.postgres.topology.DefaultClusterTopology;
 import io.nexs.postgres.topology.NodeDefinition;
 import io.nexs.postgres.topology.NodeState;
 import io.nexs.postgres.topology.NodeStateChangedEvent;
@@ -374,7 +375,7 @@ final class Failover {
         String primaryName = cluster.primary().name();
         AtomicReference<@Nullable Instant> unhealthy = new AtomicReference<>();
         AtomicInteger splitBrains = new AtomicInteger();
-        ClusterTopology topology = new ClusterTopology(definitions, TopologySettings.defaults(), List.of());
+        ClusterTopology topology = new DefaultClusterTopology(definitions, TopologySettings.defaults(), List.of());
         topology.addListener((event) -> {
             if (event instanceof NodeStateChangedEvent changed && changed.node().equals(primaryName)
                     && changed.state() == NodeState.UNHEALTHY) {

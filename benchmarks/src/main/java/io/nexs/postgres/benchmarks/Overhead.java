@@ -33,7 +33,8 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.topology.ClusterTopology;
-import io.nexs.postgres.topology.NodeAddress;
+import io.nexs.postgres.pool.NodeAddress;
+import io.nexs.postgres.topology.DefaultClusterTopology;
 import io.nexs.postgres.topology.NodeDefinition;
 import io.nexs.postgres.topology.TopologySettings;
 import io.nexs.postgres.tx.Retrier;
@@ -212,7 +213,7 @@ final class Overhead {
         PoolSettings pool = new PoolSettings(POOL_SIZE, POOL_SIZE, Duration.ofSeconds(30), Duration.ofMinutes(10),
                 Duration.ofMinutes(30), Duration.ofMinutes(2), Duration.ofSeconds(5), Duration.ZERO, true, true,
                 Duration.ofSeconds(5));
-        ClusterTopology topology = new ClusterTopology(List.of(NodeDefinition.of(connection, pool)),
+        ClusterTopology topology = new DefaultClusterTopology(List.of(NodeDefinition.of(connection, pool)),
                 TopologySettings.defaults(), List.of());
         topology.start();
         return new DefaultPostgresProvider(topology, rowMappers, PostgresTemplate.DEFAULT_FETCH_SIZE, hooks,

@@ -2,6 +2,7 @@ package io.nexs.postgres.autoconfigure;
 
 import io.nexs.postgres.pool.NodePoolCustomizer;
 import io.nexs.postgres.topology.ClusterTopology;
+import io.nexs.postgres.topology.DefaultClusterTopology;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -40,7 +41,7 @@ class PostgresClusterConfiguration {
             ApplicationEventPublisher events) {
         PostgresSettings.Cluster settings = PostgresSettings.cluster(properties, connectionDetails,
                 environment.getProperty("spring.application.name"));
-        ClusterTopology topology = new ClusterTopology(settings.nodes(), settings.topology(),
+        ClusterTopology topology = new DefaultClusterTopology(settings.nodes(), settings.topology(),
                 customizers.orderedStream().toList());
         topology.addListener(events::publishEvent);
         topology.start();

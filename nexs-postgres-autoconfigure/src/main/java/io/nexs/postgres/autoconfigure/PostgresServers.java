@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Node;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.PoolOverrides;
-import io.nexs.postgres.topology.NodeAddress;
+import io.nexs.postgres.pool.NodeAddress;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 

@@ -13,6 +13,7 @@ import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.topology.ClusterNode;
 import io.nexs.postgres.topology.ClusterTopology;
+import io.nexs.postgres.topology.DefaultClusterTopology;
 import io.nexs.postgres.topology.NodeRole;
 import io.nexs.postgres.tx.Retrier;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,7 +76,7 @@ class ReplaceableBeansTests {
         PostgresSettings.Cluster settings = PostgresSettings.cluster(properties, null, null);
         this.contextRunner.withPropertyValues("nexs.postgres.url=jdbc:postgresql://127.0.0.1:1/nowhere")
             .withBean("myCluster", ClusterTopology.class, () -> {
-                ClusterTopology own = new ClusterTopology(settings.nodes(), settings.topology(), List.of());
+                ClusterTopology own = new DefaultClusterTopology(settings.nodes(), settings.topology(), List.of());
                 own.start();
                 return own;
             })

@@ -12,7 +12,7 @@ import io.nexs.postgres.hook.Operation;
 import io.nexs.postgres.hook.SqlText;
 import io.nexs.postgres.observe.PostgresObservationDocumentation.HighCardinalityKeys;
 import io.nexs.postgres.observe.PostgresObservationDocumentation.LowCardinalityKeys;
-import io.nexs.postgres.topology.NodeAddress;
+import io.nexs.postgres.pool.NodeAddress;
 import io.nexs.postgres.topology.NodeRole;
 import org.jspecify.annotations.Nullable;
 

@@ -3,7 +3,6 @@ package io.nexs.postgres.pool;
 import java.util.Map;
 import java.util.Objects;
 
-import io.nexs.postgres.topology.NodeAddress;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -22,10 +22,6 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.metrics.IMetricsTracker;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
-import io.nexs.postgres.topology.NodeAddress;
-import io.nexs.postgres.topology.NodeRole;
-import io.nexs.postgres.topology.NodeStatus;
-import io.nexs.postgres.topology.NodeUnavailableException;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 import org.slf4j.Logger;
@@ -43,8 +39,8 @@ public final class NodePool implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(NodePool.class);
 
-    /** One round trip that tells the version and the role. */
-    static final String CHECK_SQL = "select current_setting('server_version'), pg_is_in_recovery()";
+    /** One round trip that proves the server answers as PostgreSQL does. */
+    static final String CHECK_SQL = "select current_setting('server_version')";
 
     private static final long DRAIN_POLL_MILLIS = 20;
 
@@ -69,7 +65,7 @@ public final class NodePool implements AutoCloseable {
 
     /**
      * Creates the pool. HikariCP starts at once but does not fail when the server is down: {@link #warmUp()}
-     * reports an unreachable server, and the topology decides what that means.
+     * reports an unreachable server, and the caller decides what that means.
      * @param connection how to reach the node
      * @param settings pool sizing and timeouts
      * @param customizers callbacks applied to the HikariCP configuration last
@@ -205,19 +201,20 @@ public final class NodePool implements AutoCloseable {
     /**
      * Checks the server on a connection of its own, then opens {@code minIdle} pooled connections so the first
      * requests do not pay for them. The direct connection makes an unreachable server fail within the connect
-     * timeout rather than the (longer) pool connection timeout, with the driver's own cause.
-     * @return what the server reported
-     * @throws NodeUnavailableException when the server cannot be reached or checked
+     * timeout rather than the (longer) pool connection timeout, with the driver's own cause. The pool does not ask
+     * the server's role: that is the topology's business.
+     * @return the server's version, for example {@code 18.1}
+     * @throws SQLException when the server cannot be reached or checked; its message names the node's address and
+     * its cause is the driver's failure
      */
-    public NodeStatus warmUp() {
-        long start = System.nanoTime();
-        NodeStatus status;
+    public String warmUp() throws SQLException {
+        String version;
         try (Connection direct = openConnection()) {
-            status = check(direct, start);
+            version = serverVersion(direct);
         }
         catch (SQLException ex) {
-            throw new NodeUnavailableException(address(),
-                    "Could not reach PostgreSQL at " + address() + " during warm-up: " + ex.getMessage(), ex);
+            throw new SQLException("Could not reach PostgreSQL at " + address() + " during warm-up: "
+                    + ex.getMessage(), ex.getSQLState(), ex);
         }
         List<Connection> borrowed = new ArrayList<>(this.settings.minIdle());
         try {
@@ -226,15 +223,14 @@ public final class NodePool implements AutoCloseable {
             }
         }
         catch (SQLException ex) {
-            throw new NodeUnavailableException(address(), "Could not open " + this.settings.minIdle()
-                    + " connections to PostgreSQL at " + address() + " during warm-up: " + ex.getMessage(), ex);
+            throw new SQLException("Could not open " + this.settings.minIdle() + " connections to PostgreSQL at "
+                    + address() + " during warm-up: " + ex.getMessage(), ex.getSQLState(), ex);
         }
         finally {
             borrowed.forEach(NodePool::closeQuietly);
         }
-        logger.info("PostgreSQL {} at {} is {}; {} connections open", status.serverVersion(), address(),
-                status.role().label(), borrowed.size());
-        return status;
+        logger.info("PostgreSQL {} at {}: {} connections open", version, address(), borrowed.size());
+        return version;
     }
 
     /**
@@ -337,16 +333,14 @@ public final class NodePool implements AutoCloseable {
                 : this.dataSource.getConnection();
     }
 
-    private NodeStatus check(Connection connection, long start) throws SQLException {
+    private String serverVersion(Connection connection) throws SQLException {
         // No query timeout: PgJDBC enforces it by sending a cancel request on a new connection, and waits for
         // that request even when the server is hung. The network timeout bounds the read on the socket itself.
         connection.setNetworkTimeout(SAME_THREAD, (int) this.settings.validationTimeout().toMillis());
         try (Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery(CHECK_SQL)) {
             result.next();
-            String version = result.getString(1);
-            NodeRole reported = NodeRole.fromRecovery(result.getBoolean(2));
-            return new NodeStatus(reported, version, Duration.ofNanos(System.nanoTime() - start));
+            return result.getString(1);
         }
     }
 

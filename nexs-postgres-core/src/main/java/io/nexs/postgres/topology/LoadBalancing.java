@@ -1,7 +1,7 @@
 package io.nexs.postgres.topology;
 
 /**
- * How a read chooses among the nodes its {@link ReadPreference} allows.
+ * How a read chooses among the nodes its {@link ReadPreference} allows: each mode is a {@link ReplicaSelector}.
  */
 public enum LoadBalancing {
 
@@ -15,6 +15,20 @@ public enum LoadBalancing {
     WEIGHTED,
 
     /** The node with the lowest recent check latency. */
-    LATENCY
+    LATENCY;
+
+    /**
+     * A new selector of this mode. Each topology has its own, so that round-robin turns are not shared between
+     * topologies.
+     * @return the selector
+     */
+    public ReplicaSelector newSelector() {
+        return switch (this) {
+            case ROUND_ROBIN -> new RoundRobinSelector();
+            case RANDOM -> new RandomSelector();
+            case WEIGHTED -> new WeightedSelector();
+            case LATENCY -> new LatencySelector();
+        };
+    }
 
 }

@@ -3,6 +3,7 @@ package io.nexs.postgres.topology;
 import java.time.Duration;
 import java.time.Instant;
 
+import io.nexs.postgres.pool.NodeAddress;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,6 +1,7 @@
 package io.nexs.postgres.topology;
 
 import io.nexs.postgres.PostgresException;
+import io.nexs.postgres.pool.NodeAddress;
 
 /**
  * A PostgreSQL node could not be reached or did not answer as a PostgreSQL server should.

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 
 import io.nexs.postgres.pool.ConnectionSettings;
+import io.nexs.postgres.pool.NodeAddress;
 import io.nexs.postgres.pool.PoolSettings;
 import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresNode;
@@ -70,7 +71,7 @@ public final class Topologies {
 
     /** A started topology over the given nodes. */
     public static ClusterTopology start(List<NodeDefinition> definitions, TopologySettings settings) {
-        ClusterTopology topology = new ClusterTopology(definitions, settings, List.of());
+        ClusterTopology topology = new DefaultClusterTopology(definitions, settings, List.of());
         topology.start();
         return topology;
     }

@@ -9,7 +9,7 @@ import io.nexs.postgres.observe.DefaultPostgresObservationConvention;
 import io.nexs.postgres.observe.ObservingHook;
 import io.nexs.postgres.observe.PostgresObservationConvention;
 import io.nexs.postgres.topology.ClusterNode;
-import io.nexs.postgres.topology.NodeAddress;
+import io.nexs.postgres.pool.NodeAddress;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;

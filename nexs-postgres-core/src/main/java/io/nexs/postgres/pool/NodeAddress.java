@@ -1,4 +1,4 @@
-package io.nexs.postgres.topology;
+package io.nexs.postgres.pool;
 
 import java.util.Objects;
 

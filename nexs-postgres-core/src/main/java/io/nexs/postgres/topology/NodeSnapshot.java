@@ -1,0 +1,32 @@
+package io.nexs.postgres.topology;
+
+import java.time.Instant;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the topology knew about a node after its last check or decision. The topology replaces a node's snapshot
+ * whole, so a reader sees the state, role and timeline of one moment, never half of an update.
+ *
+ * @param state the monitor's verdict
+ * @param role the role the server reported at its last good check
+ * @param timeline the timeline it reported then, 0 when not known
+ * @param lsn for a primary its WAL position, for a replica its replay position; -1 when not known
+ * @param lagNanos for a replica, how far its replay trails the primary; -1 when not known
+ * @param latencyNanos a smoothed round-trip time of the checks; -1 before the first good check
+ * @param consecutiveFailures failed checks since the last good one
+ * @param lastChecked when the last check finished, or {@code null}
+ * @param lastError why the last check failed, or {@code null} after a good one
+ * @param serverVersion the server's version, or {@code null} before the first good check
+ * @param stale whether the node reports primary on an older timeline than another primary seen
+ * @param writable whether writes go to the node
+ */
+public record NodeSnapshot(NodeState state, NodeRole role, long timeline, long lsn, long lagNanos,
+        long latencyNanos, int consecutiveFailures, @Nullable Instant lastChecked, @Nullable String lastError,
+        @Nullable String serverVersion, boolean stale, boolean writable) {
+
+    /** Before the first check: nothing known, no work taken. */
+    static final NodeSnapshot UNCHECKED = new NodeSnapshot(NodeState.UNHEALTHY, NodeRole.UNKNOWN, 0, -1, -1, -1, 0,
+            null, null, null, false, false);
+
+}
