@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 import io.nexs.postgres.copy.CopyOptions;
+import io.nexs.postgres.error.SqlStates;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.pool.PoolListener;
@@ -153,7 +154,7 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
      */
     static RuntimeException describeFailover(ClusterTopology topology, String task, SQLException ex,
             @Nullable Statement statement, RuntimeException translated) {
-        if (statement == null || !isConnectionFailure(ex)) {
+        if (statement == null || !SqlStates.isConnectionLoss(ex.getSQLState())) {
             return translated;
         }
         Optional<ClusterNode> failed = topology.connectionFailed(statement);
@@ -170,12 +171,6 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
         return new FailoverInProgressException(task + " lost its connection to PostgreSQL node " + node.name()
                 + ", which is " + state.label() + " (" + node.role().label() + "): failover in progress, the work "
                 + "may be retried once a primary takes writes", translated);
-    }
-
-    private static boolean isConnectionFailure(SQLException ex) {
-        String state = ex.getSQLState();
-        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
-                || state.equals("57P03"));
     }
 
     /**

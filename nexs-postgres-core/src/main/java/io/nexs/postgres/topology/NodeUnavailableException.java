@@ -1,6 +1,6 @@
 package io.nexs.postgres.topology;
 
-import io.nexs.postgres.PostgresException;
+import io.nexs.postgres.error.PostgresException;
 
 /**
  * A PostgreSQL node could not be reached or did not answer as a PostgreSQL server should.
