@@ -1,4 +1,4 @@
-package io.nexs.postgres;
+package io.nexs.postgres.copy;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -40,19 +40,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
-import io.nexs.postgres.copy.BinaryCopyEncoder;
-import io.nexs.postgres.copy.CopyChunk;
-import io.nexs.postgres.copy.CopyColumn;
-import io.nexs.postgres.copy.CopyFormat;
-import io.nexs.postgres.copy.CopyMode;
-import io.nexs.postgres.copy.CopyOptions;
-import io.nexs.postgres.copy.CopyOutRows;
-import io.nexs.postgres.copy.CopyProgress;
-import io.nexs.postgres.copy.CopyResult;
-import io.nexs.postgres.copy.CopyValueException;
-import io.nexs.postgres.copy.PartialCopyException;
-import io.nexs.postgres.copy.RowValues;
-import io.nexs.postgres.copy.SqlIdentifier;
+import io.nexs.postgres.error.SqlErrors;
+import io.nexs.postgres.execution.OperationRunner;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.Operation;
 import io.nexs.postgres.query.JsonCodec;
@@ -69,11 +58,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.dao.InvalidDataAccessApiUsageException;
-import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.DefaultTransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * Runs the {@code COPY} calls of {@link PostgresTemplate}: rows of objects encoded in PostgreSQL's binary format
+ * Runs every {@code COPY} of an {@link OperationRunner}: rows of objects encoded in PostgreSQL's binary format
  * into a reused buffer and streamed to the primary, CSV and text streams passed through, and query results
  * streamed out.
  *
@@ -101,17 +91,18 @@ final class CopyRunner {
     /** How often a long load is logged. */
     private static final Duration LOG_INTERVAL = Duration.ofSeconds(5);
 
-    private static final TransactionOptions WRITE = TransactionOptions.defaults();
+    /** A new read-write transaction with the server's default isolation. */
+    private static final TransactionDefinition WRITE = new DefaultTransactionDefinition();
 
     private static final AtomicInteger LOADS = new AtomicInteger();
 
-    private final PostgresTemplate template;
+    private final OperationRunner runner;
 
     private final SqlErrors errors;
 
-    CopyRunner(PostgresTemplate template, SqlErrors errors) {
-        this.template = template;
-        this.errors = errors;
+    CopyRunner(OperationRunner runner) {
+        this.runner = runner;
+        this.errors = runner.errors();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -142,7 +133,7 @@ final class CopyRunner {
     private long sendRows(Connection connection, Statement statement, Iterator<?> rows, Progress progress,
             Attempt attempt) throws SQLException {
         List<CopyColumn> types = CopyColumn.lookup(connection, statement.table, statement.columns);
-        RowEncoder rowEncoder = new RowEncoder(types, this.template.getRowMappers().json());
+        RowEncoder rowEncoder = new RowEncoder(types, this.runner.rowMappers().json());
         BinaryCopyEncoder encoder = new BinaryCopyEncoder(ATOMIC_BUFFER_BYTES);
         CopyIn copy = copyIn(connection, statement.sql);
         attempt.copy = copy;
@@ -284,8 +275,8 @@ final class CopyRunner {
         String select = copyQuery(query);
         String sql = copyOutSql(select, format);
         Attempt sent = new Attempt();
-        Retrier retrier = this.template.getRetrier();
-        if (!this.template.retrying()) {
+        Retrier retrier = this.runner.retrier();
+        if (!this.runner.retrying()) {
             return copyOutOnce(select, sql, output, 1, sent);
         }
         // Sent again only when nothing reached the output, since written bytes cannot be taken back, and, when the
@@ -306,12 +297,12 @@ final class CopyRunner {
     }
 
     private long copyOutOnce(String select, String sql, OutputStream output, int attemptNumber, Attempt sent) {
-        HookContext hook = this.template.getHooks().start(Operation.COPY, "copyOut", sql, 0, null);
-        Connection connection = this.template.connection(true, hook);
+        HookContext hook = this.runner.hooks().start(Operation.COPY, "copyOut", sql, 0, null);
+        Connection connection = this.runner.connection(true, hook);
         boolean began = false;
         try {
             if (hook != null) {
-                this.template.before(hook, connection, attemptNumber);
+                this.runner.before(hook, connection, attemptNumber);
                 began = true;
             }
             OutputStream counting = new OutputStream() {
@@ -329,12 +320,12 @@ final class CopyRunner {
                     output.write(b, off, len);
                 }
             };
-            sent.unrepeatable = !this.template.readOnly(select, connection);
+            sent.unrepeatable = !this.runner.readOnly(select, connection);
             long rows = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql, counting);
             sent.unrepeatable = false;
             if (began) {
                 hook.attributes().put(HookContext.COPY_BYTES, sent.bytes);
-                this.template.getHooks().after(hook, rows, null);
+                this.runner.hooks().after(hook, rows, null);
             }
             return rows;
         }
@@ -349,25 +340,25 @@ final class CopyRunner {
                 discard(connection);
             }
             if (began) {
-                this.template.getHooks().after(hook, HookContext.UNKNOWN_ROWS, failure);
+                this.runner.hooks().after(hook, HookContext.UNKNOWN_ROWS, failure);
             }
             throw failure;
         }
         catch (IOException ex) {
             RuntimeException failure = new UncheckedIOException("Writing the COPY output failed: " + ex.getMessage(), ex);
             if (began) {
-                this.template.getHooks().after(hook, HookContext.UNKNOWN_ROWS, failure);
+                this.runner.hooks().after(hook, HookContext.UNKNOWN_ROWS, failure);
             }
             throw failure;
         }
         catch (RuntimeException | Error ex) {
             if (began) {
-                this.template.getHooks().after(hook, HookContext.UNKNOWN_ROWS, ex);
+                this.runner.hooks().after(hook, HookContext.UNKNOWN_ROWS, ex);
             }
             throw ex;
         }
         finally {
-            DataSourceUtils.releaseConnection(connection, this.template.dataSource());
+            this.runner.release(connection);
         }
     }
 
@@ -386,12 +377,12 @@ final class CopyRunner {
         }
         String select = copyQuery(query);
         String sql = copyOutSql(select, CopyFormat.binary());
-        HookContext hook = this.template.getHooks().start(Operation.COPY, "copyOut", sql, 0, null);
-        Connection connection = this.template.connection(true, hook);
+        HookContext hook = this.runner.hooks().start(Operation.COPY, "copyOut", sql, 0, null);
+        Connection connection = this.runner.connection(true, hook);
         MappedCopy copy = new MappedCopy(sql, connection, hook);
         try {
             if (hook != null) {
-                this.template.before(hook, connection, 1);
+                this.runner.before(hook, connection, 1);
                 copy.began = true;
             }
             ResultSetMetaData described;
@@ -515,13 +506,13 @@ final class CopyRunner {
             }
             finally {
                 if (this.began) {
-                    CopyRunner.this.template.getHooks().after(this.hook, this.count,
+                    CopyRunner.this.runner.hooks().after(this.hook, this.count,
                             (this.failure != null) ? this.failure : failure);
                 }
                 if (!reusable || (this.failure != null && TransientErrors.isConnectionLoss(this.failure))) {
                     discard(this.connection);
                 }
-                DataSourceUtils.releaseConnection(this.connection, CopyRunner.this.template.dataSource());
+                CopyRunner.this.runner.release(this.connection);
             }
             if (failure != null && this.failure == null) {
                 throw failure;
@@ -610,17 +601,17 @@ final class CopyRunner {
         if (inTransaction()) {
             if (!repeatable) {
                 // the caller's transaction, if it is retried, would find the source already read
-                this.template.transactions().markUnrepeatable();
+                this.runner.transactions().markUnrepeatable();
             }
             rows = sendInTransaction(statement, work, state, 1, 1);
         }
-        else if (!this.template.retrying()) {
-            rows = this.template.inTransaction(WRITE, (status) -> sendInTransaction(statement, work, state, 1, 1));
+        else if (!this.runner.retrying()) {
+            rows = this.runner.inTransaction(WRITE, false, (status) -> sendInTransaction(statement, work, state, 1, 1));
         }
         else {
-            rows = this.template.getRetrier().run("copyIn", (attempt) -> {
+            rows = this.runner.retrier().run("copyIn", (attempt) -> {
                 try {
-                    return this.template.transactions().runOnce(this.template, WRITE,
+                    return this.runner.transactions().runOnce(WRITE,
                             (status) -> sendInTransaction(statement, work, state, attempt, 1));
                 }
                 catch (RuntimeException ex) {
@@ -639,24 +630,24 @@ final class CopyRunner {
             long firstRow) {
         String task = (statement.format == null) ? "copyIn"
                 : "copyIn " + statement.format.kind().name().toLowerCase(Locale.ROOT);
-        HookContext hook = this.template.getHooks().start(Operation.COPY, "copyIn", statement.sql, 0, null);
+        HookContext hook = this.runner.hooks().start(Operation.COPY, "copyIn", statement.sql, 0, null);
         if (hook != null && state.bufferBytes > 0) {
             // what the metrics count as buffered while the COPY runs
             hook.attributes().put(HookContext.COPY_BUFFER_BYTES, state.bufferBytes);
         }
-        Connection connection = this.template.connection(false, hook);
+        Connection connection = this.runner.connection(false, hook);
         boolean began = false;
         state.copy = null;
         state.bytes = 0;
         try {
             if (hook != null) {
-                this.template.before(hook, connection, attemptNumber);
+                this.runner.before(hook, connection, attemptNumber);
                 began = true;
             }
             long rows = work.send(connection, state);
             if (began) {
                 hook.attributes().put(HookContext.COPY_BYTES, state.bytes);
-                this.template.getHooks().after(hook, rows, null);
+                this.runner.hooks().after(hook, rows, null);
             }
             return rows;
         }
@@ -664,19 +655,19 @@ final class CopyRunner {
             RuntimeException failure = translate(task, statement.sql, ex, firstRow, statement.format != null);
             cancel(state.copy, failure);
             if (began) {
-                this.template.getHooks().after(hook, HookContext.UNKNOWN_ROWS, failure);
+                this.runner.hooks().after(hook, HookContext.UNKNOWN_ROWS, failure);
             }
             throw failure;
         }
         catch (RuntimeException | Error ex) {
             cancel(state.copy, ex);
             if (began) {
-                this.template.getHooks().after(hook, HookContext.UNKNOWN_ROWS, ex);
+                this.runner.hooks().after(hook, HookContext.UNKNOWN_ROWS, ex);
             }
             throw ex;
         }
         finally {
-            DataSourceUtils.releaseConnection(connection, this.template.dataSource());
+            this.runner.release(connection);
         }
     }
 
@@ -684,8 +675,8 @@ final class CopyRunner {
         if (ex instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
             return this.errors.translateCopy(task, sql, ex, firstRow, lines);
         }
-        // no answer from the server: a lost connection, which the template may describe as a failover
-        return this.template.failure(task, sql, ex, null, null);
+        // no answer from the server: a lost connection, which the routing may describe as a failover
+        return this.runner.failure(task, sql, ex, null, null);
     }
 
     /** Ends a {@code COPY} that failed on the client's side, so the server rolls back what it received. */
@@ -710,7 +701,7 @@ final class CopyRunner {
 
     private boolean inTransaction() {
         return TransactionSynchronizationManager.isActualTransactionActive()
-                || TransactionSynchronizationManager.getResource(this.template.dataSource()) != null;
+                || TransactionSynchronizationManager.getResource(this.runner.dataSource()) != null;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -752,7 +743,7 @@ final class CopyRunner {
 
         CopyResult run() {
             List<CopyColumn> types = lookup();
-            RowEncoder rowEncoder = new RowEncoder(types, CopyRunner.this.template.getRowMappers().json());
+            RowEncoder rowEncoder = new RowEncoder(types, CopyRunner.this.runner.rowMappers().json());
             int parallelism = this.options.parallelism();
             BlockingQueue<BinaryCopyEncoder> free = new ArrayBlockingQueue<>(parallelism + 1);
             int initial = (int) Math.min(MAX_CHUNK_BYTES, Math.max(64 * 1024, this.options.chunkRows() * 64L));
@@ -855,7 +846,7 @@ final class CopyRunner {
         }
 
         private List<CopyColumn> lookup() {
-            Connection connection = CopyRunner.this.template.connection(false, null);
+            Connection connection = CopyRunner.this.runner.connection(false, null);
             try {
                 return CopyColumn.lookup(connection, this.statement.table, this.statement.columns);
             }
@@ -863,7 +854,7 @@ final class CopyRunner {
                 throw translate("copyIn", this.statement.sql, ex, 1, false);
             }
             finally {
-                DataSourceUtils.releaseConnection(connection, CopyRunner.this.template.dataSource());
+                CopyRunner.this.runner.release(connection);
             }
         }
 
@@ -876,7 +867,7 @@ final class CopyRunner {
                     // a chunk failed on the server while this one waited: loading stops, this one is not sent
                     return;
                 }
-                long rows = CopyRunner.this.template.inTransaction(WRITE, (status) -> {
+                long rows = CopyRunner.this.runner.inTransaction(WRITE, false, (status) -> {
                     attempts[0]++;
                     return sendInTransaction(this.statement, (connection, attempt) -> {
                         CopyIn copy = copyIn(connection, this.statement.sql);
