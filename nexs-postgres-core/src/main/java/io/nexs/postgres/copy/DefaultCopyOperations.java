@@ -21,7 +21,9 @@ import org.springframework.jdbc.core.RowMapper;
  */
 public final class DefaultCopyOperations implements CopyOperations {
 
-    private final CopyRunner copies;
+    private final AtomicLoad loads;
+
+    private final CopyOut reads;
 
     private final OperationRunner runner;
 
@@ -34,7 +36,9 @@ public final class DefaultCopyOperations implements CopyOperations {
      */
     public DefaultCopyOperations(OperationRunner runner, Supplier<CopyOptions> defaults) {
         this.runner = Objects.requireNonNull(runner, "runner");
-        this.copies = new CopyRunner(runner);
+        CopyExecution execution = new CopyExecution(this.runner);
+        this.loads = new AtomicLoad(execution);
+        this.reads = new CopyOut(execution);
         this.defaults = Objects.requireNonNull(defaults, "defaults");
     }
 
@@ -91,34 +95,34 @@ public final class DefaultCopyOperations implements CopyOperations {
         public CopyResult rows(Iterable<?> rows) {
             Objects.requireNonNull(rows, "rows");
             long size = (rows instanceof Collection<?> collection) ? collection.size() : -1;
-            return DefaultCopyOperations.this.copies.copyIn(this.table, this.columns, rows.iterator(), rowOptions(),
+            return DefaultCopyOperations.this.loads.copyIn(this.table, this.columns, rows.iterator(), rowOptions(),
                     size, rows instanceof Collection<?>);
         }
 
         @Override
         public CopyResult rows(Stream<?> rows) {
             Objects.requireNonNull(rows, "rows");
-            return DefaultCopyOperations.this.copies.copyIn(this.table, this.columns, rows.iterator(), rowOptions(),
+            return DefaultCopyOperations.this.loads.copyIn(this.table, this.columns, rows.iterator(), rowOptions(),
                     -1, false);
         }
 
         @Override
         public CopyResult rows(Iterator<?> rows) {
             Objects.requireNonNull(rows, "rows");
-            return DefaultCopyOperations.this.copies.copyIn(this.table, this.columns, rows, rowOptions(), -1, false);
+            return DefaultCopyOperations.this.loads.copyIn(this.table, this.columns, rows, rowOptions(), -1, false);
         }
 
         @Override
         public CopyResult from(Reader input, CopyFormat format) {
             Objects.requireNonNull(input, "input");
-            return DefaultCopyOperations.this.copies.copyIn(this.table, this.columns, input, null, format,
+            return DefaultCopyOperations.this.loads.copyIn(this.table, this.columns, input, null, format,
                     streamOptions());
         }
 
         @Override
         public CopyResult from(InputStream input, CopyFormat format) {
             Objects.requireNonNull(input, "input");
-            return DefaultCopyOperations.this.copies.copyIn(this.table, this.columns, null, input, format,
+            return DefaultCopyOperations.this.loads.copyIn(this.table, this.columns, null, input, format,
                     streamOptions());
         }
 
@@ -136,20 +140,20 @@ public final class DefaultCopyOperations implements CopyOperations {
         public long to(OutputStream output, CopyFormat format) {
             Objects.requireNonNull(output, "output");
             Objects.requireNonNull(format, "format");
-            return DefaultCopyOperations.this.copies.copyOut(this.query, output, format);
+            return DefaultCopyOperations.this.reads.copyOut(this.query, output, format);
         }
 
         @Override
         public <T> Stream<T> rows(Class<T> type) {
             Objects.requireNonNull(type, "type");
             ObjectRowMapper<T> mapper = DefaultCopyOperations.this.runner.rowMappers().forType(type);
-            return DefaultCopyOperations.this.copies.copyOut(this.query, mapper::reader);
+            return DefaultCopyOperations.this.reads.copyOut(this.query, mapper::reader);
         }
 
         @Override
         public <T> Stream<T> rows(RowMapper<T> mapper) {
             Objects.requireNonNull(mapper, "mapper");
-            return DefaultCopyOperations.this.copies.copyOut(this.query, (rs) -> {
+            return DefaultCopyOperations.this.reads.copyOut(this.query, (rs) -> {
                 int[] number = { 0 };
                 return (row) -> mapper.mapRow(row, number[0]++);
             });
