@@ -187,6 +187,7 @@ public final class OperationRunner {
                 () -> this.transactions.run(definition, deferrable, callback));
     }
 
+    /** Runs a query and maps every row to a class. See {@code PostgresOperations}. */
     public <T> List<T> queryAll(Class<T> type, String sql, Object... args) {
         ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
         return run(Operation.QUERY, "queryAll", sql, args, false, true, (statement) -> {
@@ -196,6 +197,7 @@ public final class OperationRunner {
         });
     }
 
+    /** Runs a query and maps every row with a mapper. See {@code PostgresOperations}. */
     public <T> List<T> queryAll(String sql, RowMapper<T> mapper, Object... args) {
         return run(Operation.QUERY, "queryAll", sql, args, false, true, (statement) -> {
             try (ResultSet rs = statement.executeQuery()) {
@@ -209,11 +211,13 @@ public final class OperationRunner {
         });
     }
 
+    /** Runs a query that returns at most one row, mapped to a class. See {@code PostgresOperations}. */
     public <T> Optional<T> queryOne(Class<T> type, String sql, Object... args) {
         ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
         return single(sql, args, mapper::reader);
     }
 
+    /** Runs a query that returns at most one row, mapped with a mapper. See {@code PostgresOperations}. */
     public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) {
         return single(sql, args, (rs) -> (row) -> mapper.mapRow(row, 0));
     }
@@ -238,6 +242,7 @@ public final class OperationRunner {
         }
     }
 
+    /** Runs a query that returns one number. See {@code PostgresOperations}. */
     public long queryCount(String sql, Object... args) {
         ObjectRowMapper<Long> mapper = this.rowMappers.forType(Long.class);
         return run(Operation.QUERY, "queryCount", sql, args, true, true, (statement) -> {
@@ -259,6 +264,7 @@ public final class OperationRunner {
         });
     }
 
+    /** Runs one statement with many parameter sets in one batch. See {@code PostgresOperations}. */
     public int[] batch(String sql, Iterable<?> parameterSets) {
         Objects.requireNonNull(parameterSets, "parameterSets");
         if (!retrying()) {
@@ -388,11 +394,13 @@ public final class OperationRunner {
     }
 
 
+    /** Streams a query's rows through a cursor, mapped to a class. See {@code PostgresOperations}. */
     public <T> Stream<T> stream(Class<T> type, String sql, Object... args) {
         ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
         return openStream(sql, args, mapper::reader);
     }
 
+    /** Streams a query's rows through a cursor, mapped with a mapper. See {@code PostgresOperations}. */
     public <T> Stream<T> stream(String sql, RowMapper<T> mapper, Object... args) {
         return openStream(sql, args, (rs) -> {
             int[] rowNum = { 0 };
@@ -400,6 +408,7 @@ public final class OperationRunner {
         });
     }
 
+    /** Streams a query's rows to an action. See {@code PostgresOperations}. */
     public <T> long forEach(Class<T> type, String sql, Consumer<? super T> action, Object... args) {
         long[] count = { 0 };
         try (Stream<T> rows = stream(type, sql, args)) {
