@@ -1,5 +1,6 @@
 package io.nexs.postgres.copy;
 
+import java.io.StringReader;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -494,6 +495,32 @@ class CopyInTests {
                 .rows(Stream.of(new Object[] { 1, "hello" }, new Object[] { 2, null }));
         assertThat(plain.queryCount("select count(*) from \"Sales Data\".\"Order Lines\" where \"say \"\"hi\"\"\" "
                 + "is null")).isOne();
+    }
+
+    @Test
+    void aLoadOfRowsTakesTheTemplatesCopyDefaultsWhileAStreamLoadsInOneCopy() {
+        PostgresTemplate chunking = new PostgresTemplate(dataSource);
+        chunking.setCopyDefaults(CopyOptions.defaults().withMode(CopyMode.PER_CHUNK).withChunkRows(10));
+        CopyResult rows = chunking.copy().into("readings").columns(READING_COLUMNS).rows(readings(25));
+        assertThat(rows.rows()).isEqualTo(25);
+        assertThat(rows.committedChunks()).as("chunks of 10 from the defaults").hasSize(3);
+        // PER_CHUNK refuses a text stream, so a stream load given no options must not take the defaults
+        CopyResult text = chunking.copy().into("readings").columns(READING_COLUMNS)
+            .from(new StringReader("101\tone\t\\N\t1.50\n"), CopyFormat.tsv());
+        assertThat(text.rows()).isOne();
+        assertThat(text.chunks()).isEmpty();
+        assertThat(plain.queryCount("select count(*) from readings")).isEqualTo(26);
+    }
+
+    @Test
+    void aCopySpecTakesColumnsAsNamesOrAsAList() {
+        CopyInSpec spec = this.postgres.copy().into("readings").columns("id", "label", "taken_at", "amount");
+        assertThat(spec.rows(readings(3)).rows()).isEqualTo(3);
+        plain.exec("delete from readings");
+        assertThat(this.postgres.copy().into("readings").columns(READING_COLUMNS).rows(readings(3)).rows())
+            .isEqualTo(3);
+        assertThat(this.postgres.copy().out("select id from readings order by id").rows(Long.class))
+            .containsExactly(1L, 2L, 3L);
     }
 
 }
