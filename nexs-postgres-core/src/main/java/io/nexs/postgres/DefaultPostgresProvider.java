@@ -1,18 +1,16 @@
 package io.nexs.postgres;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import io.nexs.postgres.copy.CopyOptions;
+import io.nexs.postgres.execution.ClusterRouting;
+import io.nexs.postgres.execution.OperationRunner;
 import io.nexs.postgres.hook.HookManager;
+import io.nexs.postgres.hook.HookRegistry;
 import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.pool.PoolListener;
 import io.nexs.postgres.query.RowMappers;
@@ -20,7 +18,6 @@ import io.nexs.postgres.topology.ClusterNode;
 import io.nexs.postgres.topology.ClusterTopology;
 import io.nexs.postgres.topology.FailoverInProgressException;
 import io.nexs.postgres.topology.NodeRole;
-import io.nexs.postgres.topology.NodeState;
 import io.nexs.postgres.topology.ReadPreference;
 import io.nexs.postgres.topology.RoutingDataSource;
 import io.nexs.postgres.tx.Retrier;
@@ -29,7 +26,6 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.datasource.LazyConnectionDataSourceProxy;
 import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.support.TransactionCallback;
 
 /**
  * {@link PostgresProvider} over a {@link ClusterTopology}. Its {@link #dataSource()} is a Spring
@@ -71,14 +67,15 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
 
     private DefaultPostgresProvider(ClusterTopology topology, LazyConnectionDataSourceProxy dataSource,
             RowMappers rowMappers, int fetchSize, HookManager hooks, Retrier retrier) {
-        super(dataSource, RoutingDataSource.primary(topology),
-                RoutingDataSource.reads(topology, topology.settings().readPreference()), rowMappers, fetchSize, hooks,
-                retrier);
+        super(new OperationRunner(dataSource, new ClusterRouting(topology, topology.settings().readPreference(), false),
+                rowMappers, fetchSize, hooks, retrier), null, null);
         this.topology = topology;
         this.dataSource = dataSource;
         for (ReadPreference preference : ReadPreference.values()) {
+            // a view is the same path routed by another preference, sharing this provider's COPY defaults
             this.views.put(preference, (preference == topology.settings().readPreference()) ? this
-                    : new PreferenceView(this, preference, rowMappers, fetchSize, hooks, retrier));
+                    : new PostgresTemplate(runner().withRouting(new ClusterRouting(topology, preference, true)), this,
+                            "PostgresOperations[read preference " + preference + "]"));
         }
         if (hooks != HookManager.none()) {
             topology.addListener(hooks::onTopologyEvent);
@@ -127,55 +124,13 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
     }
 
     @Override
-    public HookManager hooks() {
+    public HookRegistry hooks() {
         return getHooks();
     }
 
     @Override
     public RetryStatistics retryStatistics() {
         return getRetrier().statistics();
-    }
-
-    @Override
-    @Nullable ClusterNode node(Connection connection) {
-        return this.topology.nodeOf(connection).orElse(null);
-    }
-
-    @Override
-    RuntimeException failure(String task, @Nullable String sql, SQLException ex,
-            @Nullable Object @Nullable [] values, @Nullable Statement statement) {
-        return describeFailover(this.topology, task, ex, statement, super.failure(task, sql, ex, values, statement));
-    }
-
-    /**
-     * When a connection was lost, tells the monitor and, if the node turns out to be failing, replaces the
-     * exception with a {@link FailoverInProgressException} that says so.
-     */
-    static RuntimeException describeFailover(ClusterTopology topology, String task, SQLException ex,
-            @Nullable Statement statement, RuntimeException translated) {
-        if (statement == null || !isConnectionFailure(ex)) {
-            return translated;
-        }
-        Optional<ClusterNode> failed = topology.connectionFailed(statement);
-        if (failed.isEmpty()) {
-            return translated;
-        }
-        ClusterNode node = failed.get();
-        NodeState state = topology.awaitVerdict(node);
-        boolean displaced = node.role() == NodeRole.PRIMARY && !node.isWritable();
-        if (state == NodeState.HEALTHY && !displaced) {
-            // the node is fine: this one session was lost (terminated, or a network blip)
-            return translated;
-        }
-        return new FailoverInProgressException(task + " lost its connection to PostgreSQL node " + node.name()
-                + ", which is " + state.label() + " (" + node.role().label() + "): failover in progress, the work "
-                + "may be retried once a primary takes writes", translated);
-    }
-
-    private static boolean isConnectionFailure(SQLException ex) {
-        String state = ex.getSQLState();
-        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
-                || state.equals("57P03"));
     }
 
     /**
@@ -220,51 +175,6 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
                 }
             }
             return null;
-        }
-
-    }
-
-    /** The provider's operations with another read preference. */
-    private static final class PreferenceView extends PostgresTemplate {
-
-        private final DefaultPostgresProvider provider;
-
-        private final ReadPreference preference;
-
-        PreferenceView(DefaultPostgresProvider provider, ReadPreference preference, RowMappers rowMappers,
-                int fetchSize, HookManager hooks, Retrier retrier) {
-            super(provider.dataSource, RoutingDataSource.primary(provider.topology),
-                    RoutingDataSource.reads(provider.topology, preference), rowMappers, fetchSize, hooks, retrier);
-            this.provider = provider;
-            this.preference = preference;
-        }
-
-        @Override
-        @Nullable ClusterNode node(Connection connection) {
-            return this.provider.node(connection);
-        }
-
-        @Override
-        public CopyOptions getCopyDefaults() {
-            return this.provider.getCopyDefaults();
-        }
-
-        @Override
-        public <T> T inTransaction(TransactionOptions options, TransactionCallback<T> callback) {
-            return RoutingDataSource.withReadPreference(this.preference,
-                    () -> super.inTransaction(options, callback));
-        }
-
-        @Override
-        RuntimeException failure(String task, @Nullable String sql, SQLException ex,
-                @Nullable Object @Nullable [] values, @Nullable Statement statement) {
-            return describeFailover(this.provider.topology, task, ex, statement,
-                    super.failure(task, sql, ex, values, statement));
-        }
-
-        @Override
-        public String toString() {
-            return "PostgresOperations[read preference " + this.preference + "]";
         }
 
     }

@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import io.nexs.postgres.execution.OperationRunner;
+import io.nexs.postgres.execution.StatementParameters;
+
 /**
  * Different statements sent to the server in one round trip and run as one unit: with auto-commit they form one
  * implicit transaction, so a failing statement undoes those before it; inside a transaction they join it.
@@ -18,12 +21,12 @@ import java.util.Objects;
  */
 public final class Pipeline {
 
-    private final PostgresTemplate template;
+    private final OperationRunner runner;
 
     private final List<StatementParameters> statements = new ArrayList<>();
 
-    Pipeline(PostgresTemplate template) {
-        this.template = template;
+    Pipeline(OperationRunner runner) {
+        this.runner = runner;
     }
 
     /**
@@ -67,7 +70,7 @@ public final class Pipeline {
      * @return the count of each statement, in order: rows affected, or rows returned by a query
      */
     public int[] execute() {
-        return this.template.executePipeline(List.copyOf(this.statements));
+        return this.runner.pipeline(List.copyOf(this.statements));
     }
 
 }

@@ -1,18 +1,11 @@
 package io.nexs.postgres;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.Reader;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
-import io.nexs.postgres.copy.CopyFormat;
-import io.nexs.postgres.copy.CopyMode;
-import io.nexs.postgres.copy.CopyOptions;
-import io.nexs.postgres.copy.CopyResult;
+import io.nexs.postgres.copy.CopyOperations;
 import io.nexs.postgres.query.Column;
 import io.nexs.postgres.query.NamedParameters;
 
@@ -162,167 +155,17 @@ public interface PostgresOperations {
     int[] batch(String sql, Iterable<?> parameterSets);
 
     /**
-     * Loads rows into a table with a binary {@code COPY}, the fastest way into PostgreSQL, with the default
-     * options ({@link CopyMode#ATOMIC} unless {@code nexs.postgres.copy.*} says otherwise). See
-     * {@link #copyIn(String, List, Iterable, CopyOptions)}.
-     * @param table the table, optionally schema-qualified
-     * @param columns the columns each row gives, in order
-     * @param rows the rows: {@code Object[]}, {@code List}, {@code Map}, records or beans
-     * @return the rows loaded
-     */
-    CopyResult copyIn(String table, List<String> columns, Iterable<?> rows);
-
-    /**
-     * Loads rows into a table with a binary {@code COPY}.
+     * The {@code COPY} of these operations: bulk loads of rows, CSV or text into a table, and bulk reads of a
+     * query's result to a stream or as mapped rows.
      * <pre>{@code
      * record Reading(long id, String label, Instant takenAt, BigDecimal amount) { }
-     * postgres.copyIn("readings", List.of("id", "label", "taken_at", "amount"), readings);
+     * postgres.copy().into("readings").columns("id", "label", "taken_at", "amount").rows(readings);
      * }</pre>
-     * <p>Table and column names are identifiers, checked and quoted before any SQL is sent: {@code sales.orders}
-     * and {@code "Mixed Case"} are accepted, {@code orders; drop table x} is refused. The columns' types are read
-     * from the table once, before the first row; each value is then written in its column's binary form, and a
-     * value that does not fit (a {@code String} for an {@code integer}, a number out of range) raises
-     * {@link io.nexs.postgres.copy.CopyValueException} naming the row, the column and the reason. Rows are
-     * {@code Object[]} or {@code List} (values in the order of the columns), {@code Map}s (by column name), records
-     * or beans (a column {@code taken_at} from the property {@code takenAt}, or the one annotated
-     * {@code @Column("taken_at")}).
-     * <p>Rows are read and sent as they come, through one buffer: memory does not grow with the rows. The load
-     * always runs on the primary. In {@link CopyMode#ATOMIC} mode all rows go in one transaction (the caller's,
-     * when one is open), so a failure leaves nothing behind. In {@link CopyMode#PER_CHUNK} mode each chunk commits
-     * on its own, over {@link CopyOptions#parallelism()} connections at once, in no particular order; a chunk that
-     * fails for good stops the load with a {@link io.nexs.postgres.copy.PartialCopyException} that lists the
-     * committed chunks. Every {@code COPY} statement goes through the {@code beforeCopy} and {@code afterCopy}
-     * hooks.
-     * @param table the table, optionally schema-qualified
-     * @param columns the columns each row gives, in order
-     * @param rows the rows
-     * @param options mode, parallelism, chunk size and progress listener
-     * @return the rows loaded, bytes sent, duration and, per chunk, what committed
+     * Loads always run on the primary; reads outside a transaction follow the read preference, like queries.
+     * Every {@code COPY} statement goes through the {@code beforeCopy} and {@code afterCopy} hooks.
+     * @return the COPY operations; cheap, and may be kept
      */
-    CopyResult copyIn(String table, List<String> columns, Iterable<?> rows, CopyOptions options);
-
-    /**
-     * Loads the rows of a stream with the default options; see {@link #copyIn(String, List, Iterable, CopyOptions)}.
-     * The stream is consumed but not closed.
-     * @param table the table
-     * @param columns the columns
-     * @param rows the rows
-     * @return the rows loaded
-     */
-    CopyResult copyIn(String table, List<String> columns, Stream<?> rows);
-
-    /**
-     * Loads the rows of a stream; see {@link #copyIn(String, List, Iterable, CopyOptions)}. The stream is consumed
-     * but not closed.
-     * @param table the table
-     * @param columns the columns
-     * @param rows the rows
-     * @param options the options
-     * @return the rows loaded
-     */
-    CopyResult copyIn(String table, List<String> columns, Stream<?> rows, CopyOptions options);
-
-    /**
-     * Loads the rows of an iterator; see {@link #copyIn(String, List, Iterable, CopyOptions)}.
-     * @param table the table
-     * @param columns the columns
-     * @param rows the rows
-     * @param options the options
-     * @return the rows loaded
-     */
-    CopyResult copyIn(String table, List<String> columns, Iterator<?> rows, CopyOptions options);
-
-    /**
-     * Loads CSV or PostgreSQL text from a reader in one {@code COPY}, in one transaction, on the primary; the
-     * server parses it. A bad line fails the whole load with an exception naming the line (header included) and
-     * column, without the line's content. The reader is read to its end but not closed.
-     * @param table the table
-     * @param columns the columns in the order of the fields, or empty for all of the table's
-     * @param input the text
-     * @param format {@link CopyFormat#csv()} or {@link CopyFormat#tsv()}, with header, delimiter, quote and NULL
-     * @return the rows loaded
-     */
-    CopyResult copyIn(String table, List<String> columns, Reader input, CopyFormat format);
-
-    /**
-     * Like {@link #copyIn(String, List, Reader, CopyFormat)}, reporting progress (in bytes) to the options'
-     * listener. Only {@link CopyMode#ATOMIC} with parallelism 1 is accepted for a stream.
-     * @param table the table
-     * @param columns the columns, or empty for all
-     * @param input the text
-     * @param format the format
-     * @param options the options
-     * @return the rows loaded
-     */
-    CopyResult copyIn(String table, List<String> columns, Reader input, CopyFormat format, CopyOptions options);
-
-    /**
-     * Loads CSV, text or binary {@code COPY} data from a byte stream in one {@code COPY}; the format's encoding
-     * tells the server how the text is encoded. See {@link #copyIn(String, List, Reader, CopyFormat)}.
-     * @param table the table
-     * @param columns the columns, or empty for all
-     * @param input the bytes
-     * @param format the format
-     * @return the rows loaded
-     */
-    CopyResult copyIn(String table, List<String> columns, InputStream input, CopyFormat format);
-
-    /**
-     * Like {@link #copyIn(String, List, InputStream, CopyFormat)}, reporting progress to the options' listener.
-     * @param table the table
-     * @param columns the columns, or empty for all
-     * @param input the bytes
-     * @param format the format
-     * @param options the options
-     * @return the rows loaded
-     */
-    CopyResult copyIn(String table, List<String> columns, InputStream input, CopyFormat format,
-            CopyOptions options);
-
-    /**
-     * Writes the result of a query to a stream with {@code COPY (query) TO STDOUT}: CSV, PostgreSQL text or
-     * binary, at the server's speed. Outside a transaction it runs on a replica when the read preference allows,
-     * like any query. The query takes no parameters, since {@code COPY} cannot bind them. It is sent again after a
-     * transient failure only when nothing was written to the stream yet. The stream is not closed.
-     * @param query the query, for example {@code select * from orders where placed_at >= current_date}
-     * @param output where the rows go
-     * @param format the format and its options (header, delimiter, encoding)
-     * @return the rows written
-     */
-    long copyOut(String query, OutputStream output, CopyFormat format);
-
-    /**
-     * Streams the result of a query through a binary {@code COPY (query) TO STDOUT}, each row mapped to the given
-     * type as {@link #queryAll(Class, String, Object...)} maps it. The server sends rows as fast as the stream is
-     * read, without a cursor or a transaction; memory holds one row at a time. The stream holds a connection
-     * until it is read to its end or closed: always close it, with try-with-resources. Closing it early cancels the
-     * {@code COPY}. It cannot run inside a transaction, whose other statements would wait for the connection
-     * it holds: use {@link #stream(Class, String, Object...)} there.
-     * <pre>{@code
-     * try (Stream<Order> orders = postgres.copyOut(Order.class, "select * from orders")) {
-     *     orders.forEach(exporter::write);
-     * }
-     * }</pre>
-     * The columns' types are read before the {@code COPY} starts: booleans, numbers, text, json, bytea, uuid,
-     * dates and times and their one-dimensional arrays are decoded; another type (an interval, a range) is refused
-     * then, naming the column and the cast that fixes it ({@code ::text}). Like {@link #copyOut(String,
-     * OutputStream, CopyFormat)} it runs on a replica when the read preference allows, and takes no parameters.
-     * @param <T> the target type
-     * @param type a record, bean or class with fields, or a simple type for a single-column result
-     * @param query the query
-     * @return the rows; must be closed
-     */
-    <T> Stream<T> copyOut(Class<T> type, String query);
-
-    /**
-     * Like {@link #copyOut(Class, String)}, mapping rows with a {@link RowMapper}, which reads the values with
-     * {@code getObject}, {@code getString}, {@code getLong} and the other getters by column index.
-     * @param <T> the row type
-     * @param query the query
-     * @param mapper maps one row
-     * @return the rows; must be closed
-     */
-    <T> Stream<T> copyOut(String query, RowMapper<T> mapper);
+    CopyOperations copy();
 
     /**
      * Starts a pipeline: different statements sent to the server in one round trip and run as one unit.

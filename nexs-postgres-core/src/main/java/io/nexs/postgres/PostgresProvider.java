@@ -4,7 +4,7 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
-import io.nexs.postgres.hook.HookManager;
+import io.nexs.postgres.hook.HookRegistry;
 import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.topology.ClusterTopology;
 import io.nexs.postgres.topology.FailoverInProgressException;
@@ -65,9 +65,9 @@ public interface PostgresProvider extends PostgresOperations {
 
     /**
      * The hooks called around this provider's work; hooks can be added and removed here at run time.
-     * @return the hook manager
+     * @return the hook registry
      */
-    HookManager hooks();
+    HookRegistry hooks();
 
     /**
      * What retrying has done since start-up: attempts, retries, successes after a retry, exhausted retries, and

@@ -1,54 +1,31 @@
 package io.nexs.postgres;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.Reader;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Iterator;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 import javax.sql.DataSource;
 
-import io.nexs.postgres.copy.CopyFormat;
+import io.nexs.postgres.copy.CopyOperations;
 import io.nexs.postgres.copy.CopyOptions;
-import io.nexs.postgres.copy.CopyResult;
-import io.nexs.postgres.hook.HookContext;
+import io.nexs.postgres.copy.DefaultCopyOperations;
+import io.nexs.postgres.execution.NodeRouting;
+import io.nexs.postgres.execution.OperationRunner;
 import io.nexs.postgres.hook.HookManager;
-import io.nexs.postgres.hook.Operation;
-import io.nexs.postgres.hook.SqlText;
-import io.nexs.postgres.notify.NotificationListenerContainer;
-import io.nexs.postgres.query.ObjectRowMapper;
-import io.nexs.postgres.query.ObjectRowMapper.RowReader;
 import io.nexs.postgres.query.RowMappers;
-import io.nexs.postgres.query.RowMappingException;
 import io.nexs.postgres.query.UnmappedColumns;
-import io.nexs.postgres.topology.ClusterNode;
-import io.nexs.postgres.topology.NodeRole;
-import io.nexs.postgres.tx.CommitOutcomeCheck;
 import io.nexs.postgres.tx.Retrier;
-import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.dao.InvalidDataAccessApiUsageException;
-import org.springframework.dao.IncorrectResultSizeDataAccessException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.datasource.DataSourceUtils;
-import org.springframework.jdbc.support.JdbcUtils;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.annotation.Isolation;
+import org.springframework.transaction.support.DefaultTransactionDefinition;
 import org.springframework.transaction.support.TransactionCallback;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * {@link PostgresOperations} over a {@link DataSource}: the pool of one node, or any data source the
@@ -61,27 +38,15 @@ public class PostgresTemplate implements PostgresOperations {
     /** Rows per round trip of a stream, when none is configured. */
     public static final int DEFAULT_FETCH_SIZE = 1000;
 
-    private final DataSource dataSource;
+    /** The one path every call of this template takes. */
+    private final OperationRunner runner;
 
-    /** Where statements that change data go outside a transaction. */
-    private final DataSource writes;
+    private final CopyOperations copies;
 
-    /** Where queries go outside a transaction. */
-    private final DataSource reads;
+    /** The template whose COPY defaults this one uses, or {@code null} when it keeps its own. */
+    private final @Nullable PostgresTemplate copyDefaultsOwner;
 
-    private final RowMappers rowMappers;
-
-    private final int fetchSize;
-
-    private final SqlErrors errors = new SqlErrors();
-
-    private final HookManager hooks;
-
-    private final Retrier retrier;
-
-    private final TransactionRunner transactions;
-
-    private final CopyRunner copies;
+    private final @Nullable String description;
 
     private volatile CopyOptions copyDefaults = CopyOptions.defaults();
 
@@ -114,36 +79,22 @@ public class PostgresTemplate implements PostgresOperations {
      */
     public PostgresTemplate(DataSource dataSource, RowMappers rowMappers, int fetchSize, HookManager hooks,
             Retrier retrier) {
-        this(dataSource, dataSource, dataSource, rowMappers, fetchSize, hooks, retrier);
+        this(new OperationRunner(Objects.requireNonNull(dataSource, "dataSource"), NodeRouting.of(dataSource),
+                rowMappers, fetchSize, hooks, retrier), null, null);
     }
 
     /**
-     * Creates a template that sends work outside a transaction straight to the node it belongs on: queries to
-     * {@code reads}, everything else to {@code writes}. Inside a transaction every call joins the transaction's
-     * connection from {@code dataSource}, which must route by itself (read-only transactions to readers).
-     * @param dataSource the data source transactions are bound to
-     * @param writes connections for statements outside a transaction
-     * @param reads connections for queries outside a transaction
-     * @param rowMappers the row mappers, shared by the templates of an application
-     * @param fetchSize rows per round trip of a stream
-     * @param hooks the hooks to call around every operation
-     * @param retrier how transient failures are retried; lost commits are checked on {@code writes}
+     * Creates a template over an execution path.
+     * @param runner the path every call takes
+     * @param copyDefaultsOwner the template whose COPY defaults to use, or {@code null} to keep its own
+     * @param description what {@link #toString()} says, or {@code null} for the default
      */
-    protected PostgresTemplate(DataSource dataSource, DataSource writes, DataSource reads, RowMappers rowMappers,
-            int fetchSize, HookManager hooks, Retrier retrier) {
-        if (fetchSize < 1) {
-            throw new IllegalArgumentException("The fetch size must be at least 1, not " + fetchSize);
-        }
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-        this.writes = Objects.requireNonNull(writes, "writes");
-        this.reads = Objects.requireNonNull(reads, "reads");
-        this.rowMappers = Objects.requireNonNull(rowMappers, "rowMappers");
-        this.fetchSize = fetchSize;
-        this.hooks = Objects.requireNonNull(hooks, "hooks");
-        this.retrier = Objects.requireNonNull(retrier, "retrier");
-        CommitOutcomeCheck commitCheck = new CommitOutcomeCheck(writes, retrier.settings().verifyCommitTimeout());
-        this.transactions = new TransactionRunner(dataSource, this.errors, hooks, retrier, commitCheck);
-        this.copies = new CopyRunner(this, this.errors);
+    PostgresTemplate(OperationRunner runner, @Nullable PostgresTemplate copyDefaultsOwner,
+            @Nullable String description) {
+        this.runner = runner;
+        this.copies = new DefaultCopyOperations(runner, this::getCopyDefaults);
+        this.copyDefaultsOwner = copyDefaultsOwner;
+        this.description = description;
     }
 
     /**
@@ -151,7 +102,7 @@ public class PostgresTemplate implements PostgresOperations {
      * @return the hook manager
      */
     public HookManager getHooks() {
-        return this.hooks;
+        return this.runner.hooks();
     }
 
     /**
@@ -159,7 +110,7 @@ public class PostgresTemplate implements PostgresOperations {
      * @return the retrier
      */
     public Retrier getRetrier() {
-        return this.retrier;
+        return this.runner.retrier();
     }
 
     /**
@@ -167,7 +118,8 @@ public class PostgresTemplate implements PostgresOperations {
      * @return the options
      */
     public CopyOptions getCopyDefaults() {
-        return this.copyDefaults;
+        PostgresTemplate owner = this.copyDefaultsOwner;
+        return (owner != null) ? owner.getCopyDefaults() : this.copyDefaults;
     }
 
     /**
@@ -184,395 +136,76 @@ public class PostgresTemplate implements PostgresOperations {
      * @return the row mappers
      */
     public RowMappers getRowMappers() {
-        return this.rowMappers;
+        return this.runner.rowMappers();
+    }
+
+    OperationRunner runner() {
+        return this.runner;
     }
 
     @Override
     public <T> List<T> queryAll(Class<T> type, String sql, Object... args) {
-        ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
-        return run(Operation.QUERY, "queryAll", sql, args, false, true, (statement) -> {
-            try (ResultSet rs = statement.executeQuery()) {
-                return mapper.readAll(rs);
-            }
-        });
+        return this.runner.queryAll(type, sql, args);
     }
 
     @Override
     public <T> List<T> queryAll(String sql, RowMapper<T> mapper, Object... args) {
-        return run(Operation.QUERY, "queryAll", sql, args, false, true, (statement) -> {
-            try (ResultSet rs = statement.executeQuery()) {
-                List<T> rows = new ArrayList<>();
-                int rowNum = 0;
-                while (rs.next()) {
-                    rows.add(mapper.mapRow(rs, rowNum++));
-                }
-                return rows;
-            }
-        });
+        return this.runner.queryAll(sql, mapper, args);
     }
 
     @Override
     public <T> Optional<T> queryOne(Class<T> type, String sql, Object... args) {
-        ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
-        return single(sql, args, mapper::reader);
+        return this.runner.queryOne(type, sql, args);
     }
 
     @Override
     public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) {
-        return single(sql, args, (rs) -> (row) -> mapper.mapRow(row, 0));
-    }
-
-    private <T> Optional<T> single(String sql, @Nullable Object[] args, ReaderFactory<T> readers) {
-        return run(Operation.QUERY, "queryOne", sql, args, true, true, (statement) -> {
-            try (ResultSet rs = statement.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                T row = readers.reader(rs).read(rs);
-                requireLastRow(rs);
-                return Optional.ofNullable(row);
-            }
-        });
-    }
-
-    private static void requireLastRow(ResultSet rs) throws SQLException {
-        if (rs.next()) {
-            throw new IncorrectResultSizeDataAccessException(
-                    "queryOne expects at most one row, but the query returned more", 1, 2);
-        }
+        return this.runner.queryOne(sql, mapper, args);
     }
 
     @Override
     public long queryCount(String sql, Object... args) {
-        ObjectRowMapper<Long> mapper = this.rowMappers.forType(Long.class);
-        return run(Operation.QUERY, "queryCount", sql, args, true, true, (statement) -> {
-            try (ResultSet rs = statement.executeQuery()) {
-                if (!rs.next()) {
-                    throw new IncorrectResultSizeDataAccessException(
-                            "queryCount expects exactly one row, but the query returned none", 1, 0);
-                }
-                // The row mapper rejects fractions and text without quoting the value, as getLong would not.
-                Long count = mapper.reader(rs).read(rs);
-                if (count == null) {
-                    throw new RowMappingException("queryCount expects a number, but column \""
-                            + rs.getMetaData().getColumnLabel(1) + "\" ("
-                            + rs.getMetaData().getColumnTypeName(1) + ") is NULL");
-                }
-                requireLastRow(rs);
-                return count;
-            }
-        });
+        return this.runner.queryCount(sql, args);
     }
 
     @Override
     public int exec(String sql, Object... args) {
-        return run(Operation.EXEC, "exec", sql, args, false, false, PreparedStatement::executeUpdate);
+        return this.runner.exec(sql, args);
     }
 
     @Override
     public void notify(String channel, String payload) {
-        NotificationListenerContainer.validateChannel(channel);
-        NotificationListenerContainer.validatePayload(payload);
-        // pg_current_xact_id gives the transaction its id now rather than inside COMMIT, so that a commit whose
-        // answer is lost can be looked up like any transaction that wrote
-        run(Operation.EXEC, "notify", "select pg_notify(?, ?), pg_current_xact_id()", new Object[] { channel, payload },
-                false, false, PreparedStatement::execute);
+        this.runner.notify(channel, payload);
     }
 
     @Override
     public int[] batch(String sql, Iterable<?> parameterSets) {
-        Objects.requireNonNull(parameterSets, "parameterSets");
-        if (!retrying()) {
-            return batchOnce(sql, parameterSets, 1, false);
-        }
-        // Only a batch that never reached the server runs again: its parameter sets are then still unread.
-        return this.retrier.run("batch", (attempt) -> batchOnce(sql, parameterSets, attempt, true));
-    }
-
-    private int[] batchOnce(String sql, Iterable<?> parameterSets, int attempt, boolean retried) {
-        Connection connection = connection(false, null);
-        PreparedStatement statement = null;
-        StatementParameters current = null;
-        String firstSql = null;
-        HookContext hook = null;
-        boolean began = false;
-        // Kept only to take the values out of an error message; the driver holds them until execution anyway.
-        List<@Nullable Object[]> sent = new ArrayList<>();
-        try {
-            for (Object set : parameterSets) {
-                current = StatementParameters.ofSet(sql, set);
-                sent.add(current.values());
-                if (statement != null && !current.sql().equals(firstSql)) {
-                    throw new InvalidDataAccessApiUsageException("Parameter set " + sent.size() + " of the batch "
-                            + "expands to different SQL than the first (a collection of another size?): every "
-                            + "set of a batch must give the same statement");
-                }
-                if (statement == null) {
-                    firstSql = current.sql();
-                    hook = this.hooks.start(Operation.BATCH, "batch", firstSql, current.values().length,
-                            current.values());
-                    if (hook != null) {
-                        before(hook, connection, attempt);
-                        began = true;
-                    }
-                    // With named parameters the SQL depends on the values (a collection expands to a list), so
-                    // the first set decides it for all.
-                    statement = connection.prepareStatement(current.sql());
-                    DataSourceUtils.applyTransactionTimeout(statement, this.dataSource);
-                }
-                current.bind(statement);
-                statement.addBatch();
-            }
-            int[] counts = (statement != null) ? statement.executeBatch() : new int[0];
-            if (began) {
-                this.hooks.after(hook, rowsOf(counts), null);
-            }
-            return counts;
-        }
-        catch (SQLException ex) {
-            RuntimeException failure = failure("batch", (current != null) ? current.sql() : sql, ex, sent.toArray(),
-                    statement);
-            if (began) {
-                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
-            }
-            throw retried ? Retrier.doNotRetry(failure) : failure;
-        }
-        catch (RuntimeException ex) {
-            if (began) {
-                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
-            }
-            throw retried ? Retrier.doNotRetry(ex) : ex;
-        }
-        catch (Error ex) {
-            // the driver's own assertions, for one: the hooks still hear of the end of the operation
-            if (began) {
-                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
-            }
-            throw ex;
-        }
-        finally {
-            JdbcUtils.closeStatement(statement);
-            DataSourceUtils.releaseConnection(connection, this.dataSource);
-        }
+        return this.runner.batch(sql, parameterSets);
     }
 
     @Override
-    public CopyResult copyIn(String table, List<String> columns, Iterable<?> rows) {
-        return copyIn(table, columns, rows, getCopyDefaults());
-    }
-
-    @Override
-    public CopyResult copyIn(String table, List<String> columns, Iterable<?> rows, CopyOptions options) {
-        Objects.requireNonNull(rows, "rows");
-        long size = (rows instanceof Collection<?> collection) ? collection.size() : -1;
-        return this.copies.copyIn(table, columns, rows.iterator(), options, size, rows instanceof Collection<?>);
-    }
-
-    @Override
-    public CopyResult copyIn(String table, List<String> columns, Stream<?> rows) {
-        return copyIn(table, columns, rows, getCopyDefaults());
-    }
-
-    @Override
-    public CopyResult copyIn(String table, List<String> columns, Stream<?> rows, CopyOptions options) {
-        Objects.requireNonNull(rows, "rows");
-        return this.copies.copyIn(table, columns, rows.iterator(), options, -1, false);
-    }
-
-    @Override
-    public CopyResult copyIn(String table, List<String> columns, Iterator<?> rows, CopyOptions options) {
-        Objects.requireNonNull(rows, "rows");
-        return this.copies.copyIn(table, columns, rows, options, -1, false);
-    }
-
-    @Override
-    public CopyResult copyIn(String table, List<String> columns, Reader input, CopyFormat format) {
-        return copyIn(table, columns, input, format, CopyOptions.defaults());
-    }
-
-    @Override
-    public CopyResult copyIn(String table, List<String> columns, Reader input, CopyFormat format,
-            CopyOptions options) {
-        Objects.requireNonNull(input, "input");
-        return this.copies.copyIn(table, columns, input, null, format, options);
-    }
-
-    @Override
-    public CopyResult copyIn(String table, List<String> columns, InputStream input, CopyFormat format) {
-        return copyIn(table, columns, input, format, CopyOptions.defaults());
-    }
-
-    @Override
-    public CopyResult copyIn(String table, List<String> columns, InputStream input, CopyFormat format,
-            CopyOptions options) {
-        Objects.requireNonNull(input, "input");
-        return this.copies.copyIn(table, columns, null, input, format, options);
-    }
-
-    @Override
-    public long copyOut(String query, OutputStream output, CopyFormat format) {
-        Objects.requireNonNull(output, "output");
-        Objects.requireNonNull(format, "format");
-        return this.copies.copyOut(query, output, format);
-    }
-
-    @Override
-    public <T> Stream<T> copyOut(Class<T> type, String query) {
-        Objects.requireNonNull(type, "type");
-        ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
-        return this.copies.copyOut(query, mapper::reader);
-    }
-
-    @Override
-    public <T> Stream<T> copyOut(String query, RowMapper<T> mapper) {
-        Objects.requireNonNull(mapper, "mapper");
-        return this.copies.copyOut(query, (rs) -> {
-            int[] number = { 0 };
-            return (row) -> mapper.mapRow(row, number[0]++);
-        });
+    public CopyOperations copy() {
+        return this.copies;
     }
 
     @Override
     public Pipeline pipeline() {
-        return new Pipeline(this);
-    }
-
-    int[] executePipeline(List<StatementParameters> statements) {
-        if (statements.isEmpty()) {
-            return new int[0];
-        }
-        StringBuilder sql = new StringBuilder();
-        List<@Nullable Object> values = new ArrayList<>();
-        for (StatementParameters statement : statements) {
-            if (sql.length() > 0) {
-                // On a line of its own, so a statement ending in a -- comment does not swallow it.
-                sql.append("\n;\n");
-            }
-            sql.append(statement.sql());
-            values.addAll(java.util.Arrays.asList(statement.values()));
-        }
-        // PgJDBC sends the statements of one multi-statement string as separate extended-protocol messages
-        // followed by a single Sync: one round trip, and one implicit transaction when auto-commit is on.
-        return run(Operation.EXEC, "pipeline", sql.toString(), values.toArray(), false, false, (statement) -> {
-            int[] counts = new int[statements.size()];
-            int index = 0;
-            boolean isResultSet = statement.execute();
-            while (true) {
-                int count;
-                if (isResultSet) {
-                    count = 0;
-                    try (ResultSet rs = statement.getResultSet()) {
-                        while (rs.next()) {
-                            count++;
-                        }
-                    }
-                }
-                else {
-                    count = statement.getUpdateCount();
-                    if (count == -1) {
-                        break;
-                    }
-                }
-                if (index < counts.length) {
-                    counts[index] = count;
-                }
-                index++;
-                isResultSet = statement.getMoreResults();
-            }
-            return counts;
-        });
+        return new Pipeline(this.runner);
     }
 
     @Override
     public <T> Stream<T> stream(Class<T> type, String sql, Object... args) {
-        ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
-        return openStream(sql, args, mapper::reader);
+        return this.runner.stream(type, sql, args);
     }
 
     @Override
     public <T> Stream<T> stream(String sql, RowMapper<T> mapper, Object... args) {
-        return openStream(sql, args, (rs) -> {
-            int[] rowNum = { 0 };
-            return (row) -> mapper.mapRow(row, rowNum[0]++);
-        });
+        return this.runner.stream(sql, mapper, args);
     }
 
     @Override
     public <T> long forEach(Class<T> type, String sql, Consumer<? super T> action, Object... args) {
-        long[] count = { 0 };
-        try (Stream<T> rows = stream(type, sql, args)) {
-            rows.forEach((row) -> {
-                action.accept(row);
-                count[0]++;
-            });
-        }
-        return count[0];
-    }
-
-    private <T> Stream<T> openStream(String sql, @Nullable Object[] args, ReaderFactory<T> readers) {
-        StatementParameters parameters = StatementParameters.of(sql, args);
-        if (!this.retrier.isEnabled() || TransactionSynchronizationManager.isActualTransactionActive()) {
-            return openStream(parameters, readers, 1);
-        }
-        // Only the opening is retried: once rows are handed out, running the query again would repeat them.
-        return this.retrier.run("stream", (attempt) -> openStream(parameters, readers, attempt));
-    }
-
-    private <T> Stream<T> openStream(StatementParameters parameters, ReaderFactory<T> readers, int attempt) {
-        CursorQuery cursor = new CursorQuery(parameters,
-                this.hooks.start(Operation.QUERY, "stream", parameters.sql(), parameters.values().length,
-                        parameters.values()));
-        try {
-            ResultSet rs = cursor.open(attempt);
-            RowReader<T> reader = readers.reader(rs);
-            Spliterator<T> rows = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.ORDERED) {
-                @Override
-                public boolean tryAdvance(Consumer<? super T> action) {
-                    try {
-                        if (!rs.next()) {
-                            return false;
-                        }
-                        T row = reader.read(rs);
-                        cursor.rows++;
-                        action.accept(row);
-                        return true;
-                    }
-                    catch (SQLException ex) {
-                        RuntimeException failure = failure("stream", parameters.sql(), ex, parameters.values(),
-                                cursor.statement);
-                        cursor.failure = failure;
-                        throw failure;
-                    }
-                    catch (RuntimeException ex) {
-                        cursor.failure = ex;
-                        throw ex;
-                    }
-                }
-            };
-            return StreamSupport.stream(rows, false).onClose(cursor::close);
-        }
-        catch (SQLException ex) {
-            RuntimeException failure = failure("stream", parameters.sql(), ex, parameters.values(),
-                    cursor.statement);
-            cursor.failure = failure;
-            closeAfterFailure(cursor, failure);
-            throw failure;
-        }
-        catch (RuntimeException | Error ex) {
-            cursor.failure = ex;
-            closeAfterFailure(cursor, ex);
-            throw ex;
-        }
-    }
-
-    /** Closing a stream whose connection broke fails too; that must not hide why it broke. */
-    private static void closeAfterFailure(CursorQuery cursor, Throwable failure) {
-        try {
-            cursor.close();
-        }
-        catch (RuntimeException ex) {
-            failure.addSuppressed(ex);
-        }
+        return this.runner.forEach(type, sql, action, args);
     }
 
     @Override
@@ -596,351 +229,26 @@ public class PostgresTemplate implements PostgresOperations {
     public <T> T inTransaction(TransactionOptions options, TransactionCallback<T> callback) {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(callback, "callback");
-        return this.transactions.run(this, options, callback);
+        boolean deferrable = options.deferrable() && options.readOnly()
+                && options.isolation() == Isolation.SERIALIZABLE;
+        return this.runner.inTransaction(definition(options), deferrable, callback);
     }
 
-    /**
-     * A connection for one call: the transaction's when one is bound to the thread, otherwise a new one from the
-     * reads or the writes data source. Released with {@link DataSourceUtils#releaseConnection}, which closes it
-     * unless it is the transaction's.
-     */
-    Connection connection(boolean read, @Nullable HookContext hook) {
-        try {
-            return connection(read);
+    private static TransactionDefinition definition(TransactionOptions options) {
+        DefaultTransactionDefinition definition = new DefaultTransactionDefinition(options.savepoint()
+                ? TransactionDefinition.PROPAGATION_NESTED : TransactionDefinition.PROPAGATION_REQUIRED);
+        definition.setIsolationLevel(options.isolation().value());
+        definition.setReadOnly(options.readOnly());
+        Duration timeout = options.timeout();
+        if (timeout != null) {
+            definition.setTimeout((int) Math.max(1, (timeout.toMillis() + 999) / 1000));
         }
-        catch (RuntimeException ex) {
-            if (hook != null) {
-                // the operation could not start: its after and error hooks still hear of it
-                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
-            }
-            throw ex;
-        }
+        return definition;
     }
 
-    private Connection connection(boolean read) {
-        if (this.reads == this.dataSource && this.writes == this.dataSource) {
-            return DataSourceUtils.getConnection(this.dataSource);
-        }
-        // Join only a transaction of this data source; a SUPPORTS scope or another resource's transaction binds
-        // nothing here, and its read-only flag still sends the call to a reader.
-        if (TransactionSynchronizationManager.getResource(this.dataSource) != null
-                || TransactionSynchronizationManager.isActualTransactionActive()) {
-            return DataSourceUtils.getConnection(this.dataSource);
-        }
-        DataSource direct = (read || TransactionSynchronizationManager.isCurrentTransactionReadOnly()) ? this.reads
-                : this.writes;
-        try {
-            return direct.getConnection();
-        }
-        catch (SQLException ex) {
-            throw failure(read ? "read connection" : "write connection", null, ex, null, null);
-        }
-    }
-
-    /**
-     * Turns a driver failure into the exception the caller sees. Subclasses that know the nodes behind the
-     * connection may say more, such as that a failover is in progress.
-     * @param task the operation, for example {@code queryAll}
-     * @param sql the statement
-     * @param ex the driver's failure
-     * @param values the bound values, kept out of the message
-     * @param statement the statement it happened on, if one was created
-     * @return the exception to throw
-     */
-    RuntimeException failure(String task, @Nullable String sql, SQLException ex, @Nullable Object @Nullable [] values,
-            @Nullable Statement statement) {
-        return this.errors.translate(task, sql, ex, values);
-    }
-
-    /**
-     * The node behind a connection, for hooks and for telling whether a lost query may run again; subclasses that
-     * know the nodes tell.
-     * @param connection a connection of this template
-     * @return the node, or {@code null} when not known
-     */
-    @Nullable ClusterNode node(Connection connection) {
-        return null;
-    }
-
-    void before(HookContext hook, Connection connection, int attempt) {
-        ClusterNode node = node(connection);
-        this.hooks.before(hook, (node != null) ? node.name() : null, (node != null) ? node.role() : null, attempt);
-    }
-
-    DataSource dataSource() {
-        return this.dataSource;
-    }
-
-    TransactionRunner transactions() {
-        return this.transactions;
-    }
-
-    /**
-     * Whether a call made now may be retried: retries are on, and no transaction is open on the thread, whose
-     * owner alone can run it again.
-     */
-    boolean retrying() {
-        return this.retrier.isEnabled() && !TransactionSynchronizationManager.isActualTransactionActive()
-                && TransactionSynchronizationManager.getResource(this.dataSource) == null;
-    }
-
-    private <R> R run(Operation operation, String task, String sql, @Nullable Object[] args, boolean singleRow,
-            boolean read, StatementWork<R> work) {
-        StatementParameters parameters = StatementParameters.of(sql, args);
-        if (!retrying()) {
-            return execute(operation, task, parameters, singleRow, read, work, 1, false);
-        }
-        return this.retrier.run(task, (attempt) -> execute(operation, task, parameters, singleRow, read, work,
-                attempt, true));
-    }
-
-    private <R> R execute(Operation operation, String task, StatementParameters parameters, boolean singleRow,
-            boolean read, StatementWork<R> work, int attempt, boolean retried) {
-        HookContext hook = this.hooks.start(operation, task, parameters.sql(), parameters.values().length,
-                parameters.values());
-        Connection connection = connection(read, hook);
-        PreparedStatement statement = null;
-        boolean began = false;
-        boolean sent = false;
-        try {
-            if (hook != null) {
-                before(hook, connection, attempt);
-                began = true;
-            }
-            statement = connection.prepareStatement(parameters.sql());
-            DataSourceUtils.applyTransactionTimeout(statement, this.dataSource);
-            if (singleRow) {
-                // The server stops after two rows, enough to tell "one" from "more than one".
-                statement.setMaxRows(2);
-            }
-            parameters.bind(statement);
-            sent = true;
-            R result = work.run(statement);
-            if (began) {
-                this.hooks.after(hook, rowsOf(result), null);
-            }
-            return result;
-        }
-        catch (SQLException ex) {
-            RuntimeException failure = failure(task, parameters.sql(), ex, parameters.values(), statement);
-            if (began) {
-                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
-            }
-            // A statement whose connection was lost after it was sent may have been applied: it is sent again only
-            // when it cannot have written (see readOnly). An error the server answered with means it rolled the
-            // statement back.
-            throw (retried && sent && TransientErrors.isConnectionLoss(failure)
-                    && !(read && readOnly(parameters.sql(), connection)))
-                    ? Retrier.doNotRetry(failure) : failure;
-        }
-        catch (RuntimeException | Error ex) {
-            if (began) {
-                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
-            }
-            throw ex;
-        }
-        finally {
-            JdbcUtils.closeStatement(statement);
-            DataSourceUtils.releaseConnection(connection, this.dataSource);
-        }
-    }
-
-    /**
-     * Whether a query lost after it was sent cannot have written anything, so that sending it again cannot apply
-     * anything twice: it ran on a standby, which refuses every write, or its text shows it only reads (see
-     * {@link SqlText#onlyReads}: a {@code SELECT} calling a function that may write, such as {@code nextval} or
-     * one of the application's, does not qualify).
-     */
-    boolean readOnly(String sql, Connection connection) {
-        if (SqlText.onlyReads(sql)) {
-            return true;
-        }
-        ClusterNode node = node(connection);
-        return node != null && node.role() == NodeRole.REPLICA;
-    }
-
-    /** The rows a call returned or affected, as hooks see them. */
-    private static long rowsOf(@Nullable Object result) {
-        if (result instanceof List<?> list) {
-            return list.size();
-        }
-        if (result instanceof Optional<?> optional) {
-            return optional.isPresent() ? 1 : 0;
-        }
-        if (result instanceof Integer count) {
-            return count;
-        }
-        if (result instanceof Long) {
-            // queryCount: one row
-            return 1;
-        }
-        if (result instanceof int[] counts) {
-            long rows = 0;
-            for (int count : counts) {
-                if (count < 0) {
-                    return HookContext.UNKNOWN_ROWS;
-                }
-                rows += count;
-            }
-            return rows;
-        }
-        return HookContext.UNKNOWN_ROWS;
-    }
-
-    @FunctionalInterface
-    private interface StatementWork<R> {
-
-        R run(PreparedStatement statement) throws SQLException;
-
-    }
-
-    @FunctionalInterface
-    private interface ReaderFactory<T> {
-
-        RowReader<T> reader(ResultSet rs) throws SQLException;
-
-    }
-
-    /**
-     * The connection, statement and result set of one stream. PostgreSQL keeps a cursor open only inside a
-     * transaction, and PgJDBC fetches in chunks only when auto-commit is off. Inside a transaction the stream
-     * uses the transaction's connection as it is; outside one it takes a connection of its own from the data
-     * source (never one bound to the thread, which other calls of the thread may be using) and runs a read-only
-     * transaction on it until the stream is closed.
-     */
-    private final class CursorQuery {
-
-        private final StatementParameters parameters;
-
-        private @Nullable Connection connection;
-
-        private @Nullable PreparedStatement statement;
-
-        private @Nullable ResultSet resultSet;
-
-        private boolean ownConnection;
-
-        private boolean closed;
-
-        private final @Nullable HookContext hook;
-
-        private boolean began;
-
-        long rows;
-
-        @Nullable Throwable failure;
-
-        CursorQuery(StatementParameters parameters, @Nullable HookContext hook) {
-            this.parameters = parameters;
-            this.hook = hook;
-        }
-
-        ResultSet open(int attempt) throws SQLException {
-            DataSource dataSource = PostgresTemplate.this.dataSource;
-            Connection connection;
-            if (TransactionSynchronizationManager.isActualTransactionActive()) {
-                connection = DataSourceUtils.getConnection(dataSource);
-                this.connection = connection;
-            }
-            else {
-                try {
-                    connection = PostgresTemplate.this.reads.getConnection();
-                }
-                catch (SQLException ex) {
-                    RuntimeException failure = failure("stream", this.parameters.sql(), ex, null, null);
-                    if (this.hook != null) {
-                        PostgresTemplate.this.hooks.after(this.hook, HookContext.UNKNOWN_ROWS, failure);
-                    }
-                    this.closed = true;
-                    throw failure;
-                }
-                this.connection = connection;
-                this.ownConnection = true;
-                connection.setReadOnly(true);
-                connection.setAutoCommit(false);
-            }
-            if (this.hook != null) {
-                before(this.hook, connection, attempt);
-                this.began = true;
-            }
-            PreparedStatement statement = connection.prepareStatement(this.parameters.sql(),
-                    ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
-            this.statement = statement;
-            DataSourceUtils.applyTransactionTimeout(statement, dataSource);
-            statement.setFetchSize(PostgresTemplate.this.fetchSize);
-            this.parameters.bind(statement);
-            ResultSet rs = statement.executeQuery();
-            this.resultSet = rs;
-            return rs;
-        }
-
-        void close() {
-            if (this.closed) {
-                return;
-            }
-            this.closed = true;
-            if (this.began) {
-                PostgresTemplate.this.hooks.after(this.hook, this.rows, this.failure);
-            }
-            SQLException failure = null;
-            failure = attempt(failure, this.resultSet, ResultSet::close);
-            failure = attempt(failure, this.statement, PreparedStatement::close);
-            Connection connection = this.connection;
-            if (connection == null) {
-                return;
-            }
-            if (this.ownConnection && isBroken(connection)) {
-                // The pool has already given the connection up (the stream failed on it): nothing to undo.
-                attempt(null, connection, Connection::close);
-                return;
-            }
-            if (this.ownConnection) {
-                // Each step on its own, so a failed rollback still restores the connection before it goes back.
-                // The transaction was read-only: rolling it back loses nothing.
-                failure = attempt(failure, connection, Connection::rollback);
-                failure = attempt(failure, connection, (c) -> c.setAutoCommit(true));
-                failure = attempt(failure, connection, (c) -> c.setReadOnly(false));
-                failure = attempt(failure, connection, Connection::close);
-            }
-            else {
-                DataSourceUtils.releaseConnection(connection, PostgresTemplate.this.dataSource);
-            }
-            if (failure != null) {
-                throw PostgresTemplate.this.errors.translate("stream close", this.parameters.sql(), failure,
-                        this.parameters.values());
-            }
-        }
-
-        private static boolean isBroken(Connection connection) {
-            try {
-                return connection.isClosed();
-            }
-            catch (SQLException ex) {
-                return true;
-            }
-        }
-
-        private static <R> @Nullable SQLException attempt(@Nullable SQLException failure, @Nullable R resource,
-                SqlAction<R> action) {
-            if (resource == null) {
-                return failure;
-            }
-            try {
-                action.run(resource);
-                return failure;
-            }
-            catch (SQLException ex) {
-                return (failure != null) ? failure : ex;
-            }
-        }
-
-    }
-
-    @FunctionalInterface
-    private interface SqlAction<R> {
-
-        void run(R resource) throws SQLException;
-
+    @Override
+    public String toString() {
+        return (this.description != null) ? this.description : super.toString();
     }
 
 }

@@ -26,7 +26,7 @@ import io.nexs.postgres.pool.ConnectionSettings;
 import io.nexs.postgres.pool.PoolSettings;
 import io.nexs.postgres.pool.PoolStats;
 import io.nexs.postgres.query.RowMappers;
-import io.nexs.postgres.query.SqlStates;
+import io.nexs.postgres.error.SqlStates;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.topology.ClusterTopology;

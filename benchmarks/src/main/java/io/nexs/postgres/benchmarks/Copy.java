@@ -96,14 +96,15 @@ final class Copy {
                     writeCsv(csv);
                     List<Contender> contenders = new ArrayList<>();
                     contenders.add(new Contender("ours", "nexs copyIn, binary, 1 connection", () -> {
-                        CopyResult result = postgres.copyIn(TABLE, COLUMNS, readings(ROWS));
+                        CopyResult result = postgres.copy().into(TABLE).columns(COLUMNS).rows(readings(ROWS));
                         return result.rows();
                     }));
                     CopyOptions parallel = CopyOptions.defaults().withMode(CopyMode.PER_CHUNK)
                         .withParallelism(parallelism).withChunkRows(50_000);
                     contenders.add(new Contender("ours_parallel",
                             "nexs copyIn, binary, per-chunk x" + parallelism,
-                            () -> postgres.copyIn(TABLE, COLUMNS, readings(ROWS), parallel).rows()));
+                            () -> postgres.copy().into(TABLE).columns(COLUMNS).options(parallel).rows(readings(ROWS))
+                                    .rows()));
                     contenders.add(new Contender("copy_manager", "PgJDBC CopyManager, CSV stream",
                             () -> copyManager(dataSource)));
                     contenders.add(new Contender("batch", "JDBC batch insert, reWriteBatchedInserts",
@@ -429,7 +430,7 @@ final class Copy {
                 System.gc();
                 ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
                 long start = System.nanoTime();
-                CopyResult result = postgres.copyIn(TABLE, COLUMNS, readings(rows), options);
+                CopyResult result = postgres.copy().into(TABLE).columns(COLUMNS).options(options).rows(readings(rows));
                 long nanos = System.nanoTime() - start;
                 if (result.rows() != rows) {
                     throw new IllegalStateException("loaded " + result.rows() + " of " + rows + " rows");

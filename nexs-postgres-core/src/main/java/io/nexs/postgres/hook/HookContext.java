@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-import io.nexs.postgres.query.SqlStates;
+import io.nexs.postgres.error.SqlStates;
 import io.nexs.postgres.topology.NodeRole;
 import org.jspecify.annotations.Nullable;
 

@@ -37,7 +37,7 @@ import org.springframework.transaction.TransactionExecutionListener;
  * <p>The {@code start}, {@code before} and {@code after} methods are how nexs-postgres's operations call the
  * hooks; applications use {@link #register}, {@link #unregister} and {@link #fire}.
  */
-public final class HookManager implements AutoCloseable {
+public final class HookManager implements HookRegistry, AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(HookManager.class);
 
@@ -93,6 +93,7 @@ public final class HookManager implements AutoCloseable {
      * or last). Adding a hook twice has no effect.
      * @param hook the hook
      */
+    @Override
     public void register(PostgresHook hook) {
         Objects.requireNonNull(hook, "hook");
         register(hook, HookOrder.INSTANCE.of(hook));
@@ -105,6 +106,7 @@ public final class HookManager implements AutoCloseable {
      * @param order its place among the others, lowest first; hooks of equal order run in the order they were
      * registered in
      */
+    @Override
     public void register(PostgresHook hook, int order) {
         Objects.requireNonNull(hook, "hook");
         if (this == NONE) {
@@ -130,6 +132,7 @@ public final class HookManager implements AutoCloseable {
      * @param hook the hook
      * @return whether it was registered
      */
+    @Override
     public boolean unregister(PostgresHook hook) {
         synchronized (this.lock) {
             List<Registration> registrations = new ArrayList<>(this.registrations);
@@ -150,6 +153,7 @@ public final class HookManager implements AutoCloseable {
      * The registered hooks, in the order they run.
      * @return an immutable copy
      */
+    @Override
     public List<PostgresHook> hooks() {
         return List.of(this.registry.all);
     }
@@ -158,6 +162,7 @@ public final class HookManager implements AutoCloseable {
      * How many hook calls failed: threw, or ran past the timeout.
      * @return the count since start-up
      */
+    @Override
     public long failureCount() {
         return this.failures.sum();
     }
@@ -166,6 +171,7 @@ public final class HookManager implements AutoCloseable {
      * How many of the {@linkplain #failureCount() failures} were hooks that ran past the timeout.
      * @return the count since start-up
      */
+    @Override
     public long timeoutCount() {
         return this.timeouts.sum();
     }

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.nexs.postgres.PostgresException;
+import io.nexs.postgres.error.PostgresException;
+import io.nexs.postgres.error.SqlStates;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -220,7 +221,7 @@ public final class NotificationListenerContainer implements AutoCloseable {
             execute("LISTEN " + ChannelNames.quote(registration.channel));
         }
         catch (SQLException ex) {
-            if (isConnectionFailure(ex)) {
+            if (SqlStates.isConnectionLoss(ex.getSQLState())) {
                 // The delivery thread reconnects and listens on every registered channel, this one included.
                 connectionLost(ex);
                 return;
@@ -273,7 +274,7 @@ public final class NotificationListenerContainer implements AutoCloseable {
             execute("UNLISTEN " + ChannelNames.quote(channel));
         }
         catch (SQLException ex) {
-            if (isConnectionFailure(ex)) {
+            if (SqlStates.isConnectionLoss(ex.getSQLState())) {
                 connectionLost(ex);
             }
             else {
@@ -675,12 +676,6 @@ public final class NotificationListenerContainer implements AutoCloseable {
         catch (SQLException | RuntimeException ex) {
             logger.debug("Could not abort the LISTEN connection", ex);
         }
-    }
-
-    private static boolean isConnectionFailure(SQLException ex) {
-        String state = ex.getSQLState();
-        // 08: connection exception; 57P: the server shut down, terminated the backend or cannot connect now.
-        return state != null && (state.startsWith("08") || state.startsWith("57P"));
     }
 
     private static void closeQuietly(Connection connection) {

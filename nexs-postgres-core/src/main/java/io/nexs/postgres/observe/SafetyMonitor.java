@@ -25,7 +25,7 @@ import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.hook.SqlText;
 import io.nexs.postgres.observe.ConnectionLeakDetector.Leak;
 import io.nexs.postgres.observe.SafetyFinding.Kind;
-import io.nexs.postgres.query.SqlStates;
+import io.nexs.postgres.error.SqlStates;
 import io.nexs.postgres.topology.ClusterNode;
 import io.nexs.postgres.topology.NodeState;
 import org.jspecify.annotations.Nullable;

@@ -1,6 +1,6 @@
 package io.nexs.postgres.topology;
 
-import io.nexs.postgres.PostgresException;
+import io.nexs.postgres.error.PostgresException;
 import io.nexs.postgres.pool.NodeAddress;
 
 /**

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeoutException;
 
 import javax.sql.DataSource;
 
-import io.nexs.postgres.query.SqlStates;
+import io.nexs.postgres.error.SqlStates;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import io.nexs.postgres.error.SqlStates;
 import io.nexs.postgres.hook.OperationVetoedException;
 import io.nexs.postgres.topology.FailoverInProgressException;
 import org.jspecify.annotations.Nullable;
@@ -158,7 +159,7 @@ public final class TransientErrors {
 
     /**
      * Whether a failure means the connection to the server was lost, so the server may or may not have done
-     * what was last sent: a SQLSTATE of class {@code 08}, or a server shutting down ({@code 57P01..03}).
+     * what was last sent: a failover in progress, or a SQLSTATE {@link SqlStates#isConnectionLoss} accepts.
      * @param failure the failure
      * @return whether the connection was lost
      */
@@ -166,9 +167,7 @@ public final class TransientErrors {
         if (failure instanceof FailoverInProgressException) {
             return true;
         }
-        String state = io.nexs.postgres.query.SqlStates.of(failure);
-        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
-                || state.equals("57P03"));
+        return SqlStates.isConnectionLoss(SqlStates.of(failure));
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.UUID;
 
-import io.nexs.postgres.query.SqlStates;
+import io.nexs.postgres.error.SqlStates;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
 import org.junit.jupiter.api.Test;

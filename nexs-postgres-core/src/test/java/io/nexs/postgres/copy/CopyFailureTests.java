@@ -87,8 +87,8 @@ class CopyFailureTests {
     @Test
     void aDataErrorNeverQuotesTheValueEvenWhenTheValueHoldsQuotes() {
         String tsv = "1\tnote\t12\"secret\"34\n";
-        Throwable failure = catchThrowable(() -> plain.copyIn("failure_notes", List.of(), new StringReader(tsv),
-                CopyFormat.tsv()));
+        Throwable failure = catchThrowable(() -> plain.copy().into("failure_notes")
+                .from(new StringReader(tsv), CopyFormat.tsv()));
         assertThat(failure).hasMessageContaining("invalid input syntax for type numeric")
             .hasMessageNotContaining("secret");
     }
@@ -113,7 +113,8 @@ class CopyFailureTests {
             }
         };
         CopyOptions options = CopyOptions.defaults().withMode(CopyMode.PER_CHUNK).withChunkRows(100);
-        Throwable failure = catchThrowable(() -> plain.copyIn("failure_readings", COLUMNS, rows, options));
+        Throwable failure = catchThrowable(() -> plain.copy().into("failure_readings").columns(COLUMNS).options(options)
+                .rows(rows));
         assertThat(plain.queryCount("select count(*) from failure_readings")).isEqualTo(200);
         assertThat(failure).isInstanceOf(PartialCopyException.class);
         assertThat(((PartialCopyException) failure).getResult().rows()).isEqualTo(200);
@@ -126,7 +127,8 @@ class CopyFailureTests {
         List<Object[]> rows = List.of(new Object[] { 1, "a", Instant.EPOCH, BigDecimal.ONE },
                 new Object[] { 2, "b", Instant.EPOCH, "not a number" });
         CopyOptions options = CopyOptions.defaults().withProgress(Duration.ofSeconds(1), reports::add);
-        Throwable failure = catchThrowable(() -> plain.copyIn("failure_readings", COLUMNS, rows, options));
+        Throwable failure = catchThrowable(() -> plain.copy().into("failure_readings").columns(COLUMNS).options(options)
+                .rows(rows));
         assertThat(failure).isInstanceOf(CopyValueException.class);
         assertThat(reports).anyMatch(CopyProgress::done);
     }
@@ -135,7 +137,7 @@ class CopyFailureTests {
     @Test
     void aQueryEndingInALineCommentCopiesOut() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long rows = plain.copyOut("select 1 as one -- the answer", out, CopyFormat.csv());
+        long rows = plain.copy().out("select 1 as one -- the answer").to(out, CopyFormat.csv());
         assertThat(rows).isOne();
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("1\n");
     }
@@ -162,7 +164,7 @@ class CopyFailureTests {
         plain.exec("alter sequence failure_faults restart");
         plain.exec("alter sequence failure_hits restart");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Throwable copy = catchThrowable(() -> unpooled.copyOut("select failure_write()", out, CopyFormat.csv()));
+        Throwable copy = catchThrowable(() -> unpooled.copy().out("select failure_write()").to(out, CopyFormat.csv()));
         assertThat(this.retrying.queryCount("select last_value from failure_hits")).as("times the writing query ran")
             .isEqualTo(1);
         assertThat(copy).isNotNull();
@@ -176,8 +178,8 @@ class CopyFailureTests {
     @Test
     void aConnectionLostDuringCopyOutIsNotLentAgain() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Throwable failure = catchThrowable(() -> plain.copyOut("select pg_terminate_backend(pg_backend_pid())", out,
-                CopyFormat.csv()));
+        Throwable failure = catchThrowable(() -> plain.copy().out("select pg_terminate_backend(pg_backend_pid())")
+                .to(out, CopyFormat.csv()));
         assertThat(failure).isNotNull();
         assertThat(plain.queryCount("select count(*) from failure_notes")).isZero();
     }
@@ -199,7 +201,8 @@ class CopyFailureTests {
         Iterator<Reading> rows = java.util.stream.LongStream.rangeClosed(1, 1000).mapToObj(CopyFailureTests::reading)
             .iterator();
         Throwable failure = catchThrowable(() -> this.retrying.inTransaction(
-                (status) -> this.retrying.copyIn("failure_readings", COLUMNS, rows, CopyOptions.defaults())));
+                (status) -> this.retrying.copy().into("failure_readings").columns(COLUMNS)
+                        .options(CopyOptions.defaults()).rows(rows)));
         long loaded = plain.queryCount("select count(*) from failure_readings");
         assertThat(loaded == 1000 || failure != null)
             .as("either every row is loaded or the caller hears of the failure; loaded %d, failure %s", loaded,

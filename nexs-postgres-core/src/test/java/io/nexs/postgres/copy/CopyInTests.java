@@ -1,5 +1,6 @@
 package io.nexs.postgres.copy;
 
+import java.io.StringReader;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -137,7 +138,8 @@ class CopyInTests {
             Mood.happy, 1, new int[0], List.of(), new long[] { Long.MAX_VALUE } };
         Object[] nulls = new Object[columns.size()];
         nulls[0] = 3;
-        CopyResult result = this.postgres.copyIn("every_type", columns, List.of(extremes, early, nulls));
+        CopyResult result = this.postgres.copy().into("every_type").columns(columns)
+                .rows(List.of(extremes, early, nulls));
         assertThat(result.rows()).isEqualTo(3);
         List<Map<String, Object>> back = new ArrayList<>();
         plain.queryAll("select n, b, s, i, l, r, d, t, v, c, j::text as j, jb::text as jb, bin, u, dt::text as dt, "
@@ -234,7 +236,7 @@ class CopyInTests {
         List<Object> rows = List.of(reading(1), new ReadingBean(2), map,
                 Arrays.asList(4, "list", OffsetDateTime.now(), new BigDecimal("4.5")),
                 new Object[] { 5L, "array", Instant.now(), BigDecimal.TEN });
-        assertThat(this.postgres.copyIn("readings", READING_COLUMNS, rows).rows()).isEqualTo(5);
+        assertThat(this.postgres.copy().into("readings").columns(READING_COLUMNS).rows(rows).rows()).isEqualTo(5);
         assertThat(plain.queryAll(String.class, "select label from readings order by id"))
             .containsExactly("reading 1", "bean 2", "map", "list", "array");
         assertThat(plain.queryCount("select count(*) from readings where id = 3 and taken_at is null")).isOne();
@@ -249,24 +251,25 @@ class CopyInTests {
         plain.exec("create table tagged (id bigint, label text, attributes jsonb)");
         PostgresTemplate withJson = new PostgresTemplate(dataSource,
                 new RowMappers(UnmappedColumns.IGNORE, new JacksonJsonCodec()), 100);
-        withJson.copyIn("tagged", List.of("id", "label", "attributes"),
-                List.of(new Tagged(1, Optional.of("one"), Map.of("size", 3)),
+        withJson.copy().into("tagged").columns("id", "label", "attributes")
+                .rows(List.of(new Tagged(1, Optional.of("one"), Map.of("size", 3)),
                         new Tagged(2, Optional.empty(), Map.of("tags", List.of("a", "b")))));
         assertThat(plain.queryAll("select id, coalesce(label, '<null>'), attributes::text from tagged order by id",
                 (rs, i) -> rs.getLong(1) + " " + rs.getString(2) + " " + rs.getString(3)))
             .containsExactly("1 one {\"size\": 3}", "2 <null> {\"tags\": [\"a\", \"b\"]}");
         assertThatExceptionOfType(CopyValueException.class)
-            .isThrownBy(() -> plain.copyIn("tagged", List.of("id", "label", "attributes"),
-                    List.of(new Tagged(3, Optional.empty(), Map.of()))))
+            .isThrownBy(() -> plain.copy().into("tagged").columns("id", "label", "attributes")
+                    .rows(List.of(new Tagged(3, Optional.empty(), Map.of()))))
             .withMessageContaining("Row 1, column attributes (jsonb)");
     }
 
     @Test
     void aStreamAndAnIteratorLoadAsTheyAreRead() {
-        CopyResult fromStream = this.postgres.copyIn("readings", READING_COLUMNS,
-                LongStream.rangeClosed(1, 5000).mapToObj(CopyInTests::reading));
-        CopyResult fromIterator = this.postgres.copyIn("readings", READING_COLUMNS,
-                LongStream.rangeClosed(5001, 6000).mapToObj(CopyInTests::reading).iterator(), CopyOptions.defaults());
+        CopyResult fromStream = this.postgres.copy().into("readings").columns(READING_COLUMNS)
+                .rows(LongStream.rangeClosed(1, 5000).mapToObj(CopyInTests::reading));
+        CopyResult fromIterator = this.postgres.copy().into("readings").columns(READING_COLUMNS)
+                .options(CopyOptions.defaults())
+                .rows(LongStream.rangeClosed(5001, 6000).mapToObj(CopyInTests::reading).iterator());
         assertThat(fromStream.rows()).isEqualTo(5000);
         assertThat(fromIterator.rows()).isEqualTo(1000);
         assertThat(fromStream.bytes()).isGreaterThan(5000L * 30);
@@ -287,7 +290,7 @@ class CopyInTests {
             rows.add(new Object[] { id, "secret-" + id, Instant.EPOCH, (id == 537) ? "12.50-secret" : BigDecimal.ONE });
         }
         CopyValueException failure = (CopyValueException) catchThrowable(
-                () -> this.postgres.copyIn("readings", READING_COLUMNS, rows));
+                () -> this.postgres.copy().into("readings").columns(READING_COLUMNS).rows(rows));
         assertThat(failure.getRow()).isEqualTo(537);
         assertThat(failure.getColumn()).isEqualTo("amount");
         assertThat(failure).hasMessageStartingWith("Row 537, column amount (numeric(12,2))")
@@ -300,7 +303,8 @@ class CopyInTests {
     void aRowTheServerRefusesIsNamedWithoutItsValuesAndLeavesNothingInAtomicMode() {
         List<Reading> rows = new ArrayList<>(readings(2000));
         rows.set(1536, new Reading(1537, "secret-label", Instant.EPOCH, new BigDecimal("-1.00")));
-        Throwable failure = catchThrowable(() -> this.postgres.copyIn("readings", READING_COLUMNS, rows));
+        Throwable failure = catchThrowable(() -> this.postgres.copy().into("readings").columns(READING_COLUMNS)
+                .rows(rows));
         assertThat(failure).isInstanceOf(DataIntegrityViolationException.class)
             .hasMessageContaining("Row 1537")
             .hasMessageContaining("readings_amount_check")
@@ -312,7 +316,7 @@ class CopyInTests {
     void anAtomicLoadJoinsTheCallersTransactionAndRollsBackWithIt() {
         Throwable failure = catchThrowable(() -> this.postgres.inTransaction((status) -> {
             this.postgres.exec("insert into readings values (0, 'before', null, 0)");
-            this.postgres.copyIn("readings", READING_COLUMNS, readings(100));
+            this.postgres.copy().into("readings").columns(READING_COLUMNS).rows(readings(100));
             assertThat(this.postgres.queryCount("select count(*) from readings")).isEqualTo(101);
             throw new IllegalStateException("changed my mind");
         }));
@@ -328,7 +332,7 @@ class CopyInTests {
         }
         CopyOptions options = CopyOptions.defaults().withMode(CopyMode.PER_CHUNK).withChunkRows(100);
         PartialCopyException failure = (PartialCopyException) catchThrowable(
-                () -> this.postgres.copyIn("readings", READING_COLUMNS, rows, options));
+                () -> this.postgres.copy().into("readings").columns(READING_COLUMNS).options(options).rows(rows));
         assertThat(failure.getCause()).isInstanceOf(CopyValueException.class).hasMessageStartingWith("Row 537,");
         assertThat(failure.getFailedChunk()).isEqualTo(new CopyChunk(5, 501, 37, 0, CopyChunk.Status.NOT_LOADED));
         CopyResult result = failure.getResult();
@@ -347,7 +351,7 @@ class CopyInTests {
             .withChunkRows(1000)
             .withParallelism(3);
         PartialCopyException failure = (PartialCopyException) catchThrowable(
-                () -> this.postgres.copyIn("readings", READING_COLUMNS, rows, options));
+                () -> this.postgres.copy().into("readings").columns(READING_COLUMNS).options(options).rows(rows));
         assertThat(failure.getCause()).isInstanceOf(DataIntegrityViolationException.class)
             .hasMessageContaining("Row 12345");
         assertThat(failure.getFailedChunk().index()).isEqualTo(12);
@@ -378,7 +382,8 @@ class CopyInTests {
             .withMode(CopyMode.PER_CHUNK)
             .withChunkRows(1000)
             .withParallelism(2);
-        CopyResult result = this.postgres.copyIn("readings", READING_COLUMNS, readings(10_000), options);
+        CopyResult result = this.postgres.copy().into("readings").columns(READING_COLUMNS).options(options)
+                .rows(readings(10_000));
         assertThat(result.rows()).isEqualTo(10_000);
         assertThat(result.chunks()).hasSize(10).allMatch(CopyChunk::committed);
         assertThat(result.chunks()).filteredOn((chunk) -> chunk.attempts() > 1)
@@ -396,20 +401,20 @@ class CopyInTests {
         "read ings" })
     void aTableNameThatIsNotAnIdentifierIsRefusedBeforeAnySqlIsSent(String table) {
         assertThatIllegalArgumentException()
-            .isThrownBy(() -> this.postgres.copyIn(table, READING_COLUMNS, readings(1)));
+            .isThrownBy(() -> this.postgres.copy().into(table).columns(READING_COLUMNS).rows(readings(1)));
         assertThat(this.copies).isEmpty();
         assertThat(count("readings")).isZero();
     }
 
     @Test
     void aColumnNameThatIsNotAnIdentifierOrRepeatedIsRefused() {
-        assertThatIllegalArgumentException().isThrownBy(() -> this.postgres.copyIn("readings",
-                List.of("id", "label) from stdin; drop table readings; --"), readings(1)));
+        assertThatIllegalArgumentException().isThrownBy(() -> this.postgres.copy().into("readings")
+                .columns("id", "label) from stdin; drop table readings; --").rows(readings(1)));
         assertThatIllegalArgumentException()
-            .isThrownBy(() -> this.postgres.copyIn("readings", List.of("id", "ID"), readings(1)))
+            .isThrownBy(() -> this.postgres.copy().into("readings").columns("id", "ID").rows(readings(1)))
             .withMessageContaining("named twice");
         assertThatIllegalArgumentException()
-            .isThrownBy(() -> this.postgres.copyIn("readings", List.of(), readings(1)))
+            .isThrownBy(() -> this.postgres.copy().into("readings").rows(readings(1)))
             .withMessageContaining("names its columns");
         assertThat(this.copies).isEmpty();
     }
@@ -419,7 +424,8 @@ class CopyInTests {
         record Partial(long id, String label) {
         }
         assertThatIllegalArgumentException()
-            .isThrownBy(() -> this.postgres.copyIn("readings", READING_COLUMNS, List.of(new Partial(1, "x"))))
+            .isThrownBy(() -> this.postgres.copy().into("readings").columns(READING_COLUMNS)
+                    .rows(List.of(new Partial(1, "x"))))
             .withMessageContaining("gives column taken_at")
             .withMessageContaining("@Column(\"taken_at\")");
         assertThat(count("readings")).isZero();
@@ -428,13 +434,13 @@ class CopyInTests {
     @Test
     void modesThatCannotHoldTheirPromiseAreRefused() {
         assertThatExceptionOfType(InvalidDataAccessApiUsageException.class)
-            .isThrownBy(() -> this.postgres.copyIn("readings", READING_COLUMNS, readings(10),
-                    CopyOptions.defaults().withParallelism(2)))
+            .isThrownBy(() -> this.postgres.copy().into("readings").columns(READING_COLUMNS)
+                    .options(CopyOptions.defaults().withParallelism(2)).rows(readings(10)))
             .withMessageContaining("PER_CHUNK");
         assertThatExceptionOfType(InvalidDataAccessApiUsageException.class)
             .isThrownBy(() -> this.postgres.inTransaction(TransactionOptions.defaults(),
-                    (status) -> this.postgres.copyIn("readings", READING_COLUMNS, readings(10),
-                            CopyOptions.defaults().withMode(CopyMode.PER_CHUNK))))
+                    (status) -> this.postgres.copy().into("readings").columns(READING_COLUMNS)
+                            .options(CopyOptions.defaults().withMode(CopyMode.PER_CHUNK)).rows(readings(10))))
             .withMessageContaining("inside a transaction");
         assertThat(count("readings")).isZero();
     }
@@ -444,7 +450,7 @@ class CopyInTests {
         List<CopyProgress> reports = new CopyOnWriteArrayList<>();
         List<Reading> rows = readings(200_000);
         CopyOptions options = CopyOptions.defaults().withProgress(Duration.ofMillis(1), reports::add);
-        CopyResult result = this.postgres.copyIn("readings", READING_COLUMNS, rows, options);
+        CopyResult result = this.postgres.copy().into("readings").columns(READING_COLUMNS).options(options).rows(rows);
         assertThat(reports).isNotEmpty();
         CopyProgress last = reports.get(reports.size() - 1);
         assertThat(last.done()).isTrue();
@@ -469,8 +475,8 @@ class CopyInTests {
             .withChunkRows(5000)
             .withExpectedRows(50_000)
             .withProgress(Duration.ofMillis(1), reports::add);
-        CopyResult result = this.postgres.copyIn("readings", READING_COLUMNS,
-                IntStream.rangeClosed(1, 50_000).mapToObj(CopyInTests::reading), options);
+        CopyResult result = this.postgres.copy().into("readings").columns(READING_COLUMNS).options(options)
+                .rows(IntStream.rangeClosed(1, 50_000).mapToObj(CopyInTests::reading));
         assertThat(result.rows()).isEqualTo(50_000);
         assertThat(result.chunks()).extracting(CopyChunk::index).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
         assertThat(reports.get(reports.size() - 1)).satisfies((last) -> {
@@ -485,10 +491,36 @@ class CopyInTests {
         plain.exec("create schema if not exists \"Sales Data\"");
         plain.exec("drop table if exists \"Sales Data\".\"Order Lines\"");
         plain.exec("create table \"Sales Data\".\"Order Lines\" (\"Line No\" int, \"say \"\"hi\"\"\" text)");
-        this.postgres.copyIn("\"Sales Data\".\"Order Lines\"", List.of("\"Line No\"", "\"say \"\"hi\"\"\""),
-                Stream.of(new Object[] { 1, "hello" }, new Object[] { 2, null }));
+        this.postgres.copy().into("\"Sales Data\".\"Order Lines\"").columns("\"Line No\"", "\"say \"\"hi\"\"\"")
+                .rows(Stream.of(new Object[] { 1, "hello" }, new Object[] { 2, null }));
         assertThat(plain.queryCount("select count(*) from \"Sales Data\".\"Order Lines\" where \"say \"\"hi\"\"\" "
                 + "is null")).isOne();
+    }
+
+    @Test
+    void aLoadOfRowsTakesTheTemplatesCopyDefaultsWhileAStreamLoadsInOneCopy() {
+        PostgresTemplate chunking = new PostgresTemplate(dataSource);
+        chunking.setCopyDefaults(CopyOptions.defaults().withMode(CopyMode.PER_CHUNK).withChunkRows(10));
+        CopyResult rows = chunking.copy().into("readings").columns(READING_COLUMNS).rows(readings(25));
+        assertThat(rows.rows()).isEqualTo(25);
+        assertThat(rows.committedChunks()).as("chunks of 10 from the defaults").hasSize(3);
+        // PER_CHUNK refuses a text stream, so a stream load given no options must not take the defaults
+        CopyResult text = chunking.copy().into("readings").columns(READING_COLUMNS)
+            .from(new StringReader("101\tone\t\\N\t1.50\n"), CopyFormat.tsv());
+        assertThat(text.rows()).isOne();
+        assertThat(text.chunks()).isEmpty();
+        assertThat(plain.queryCount("select count(*) from readings")).isEqualTo(26);
+    }
+
+    @Test
+    void aCopySpecTakesColumnsAsNamesOrAsAList() {
+        CopyInSpec spec = this.postgres.copy().into("readings").columns("id", "label", "taken_at", "amount");
+        assertThat(spec.rows(readings(3)).rows()).isEqualTo(3);
+        plain.exec("delete from readings");
+        assertThat(this.postgres.copy().into("readings").columns(READING_COLUMNS).rows(readings(3)).rows())
+            .isEqualTo(3);
+        assertThat(this.postgres.copy().out("select id from readings order by id").rows(Long.class))
+            .containsExactly(1L, 2L, 3L);
     }
 
 }

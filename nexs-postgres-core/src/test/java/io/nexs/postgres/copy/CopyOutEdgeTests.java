@@ -58,7 +58,7 @@ class CopyOutEdgeTests {
     }
 
     private static <T> List<T> copied(Class<T> type, String sql) {
-        try (Stream<T> rows = postgres.copyOut(type, sql)) {
+        try (Stream<T> rows = postgres.copy().out(sql).rows(type)) {
             return rows.toList();
         }
     }
@@ -123,7 +123,8 @@ class CopyOutEdgeTests {
         assertThat(postgres.queryAll(sql, (rs, i) -> ((String[]) rs.getArray(1).getArray()).length)).containsExactly(3);
         List<Integer> out = new ArrayList<>();
         Throwable thrown = catchThrowable(() -> {
-            try (Stream<Integer> rows = postgres.copyOut(sql, (rs, i) -> ((String[]) rs.getArray(1).getArray()).length)) {
+            try (Stream<Integer> rows = postgres.copy().out(sql)
+                    .rows((rs, i) -> ((String[]) rs.getArray(1).getArray()).length)) {
                 rows.forEach(out::add);
             }
         });
@@ -135,7 +136,7 @@ class CopyOutEdgeTests {
         String sql = "select '{1,2}'::int2[] as x";
         Object queried = postgres.queryAll(sql, (rs, i) -> ((Array) rs.getArray(1)).getArray()).get(0);
         Object streamed;
-        try (Stream<Object> rows = postgres.copyOut(sql, (rs, i) -> rs.getArray(1).getArray())) {
+        try (Stream<Object> rows = postgres.copy().out(sql).rows((rs, i) -> rs.getArray(1).getArray())) {
             streamed = rows.toList().get(0);
         }
         assertThat(streamed.getClass()).isEqualTo(queried.getClass());
@@ -146,7 +147,7 @@ class CopyOutEdgeTests {
         String sql = "select 5000000000::bigint as x";
         assertThat(catchThrowable(() -> postgres.queryAll(sql, (rs, i) -> rs.getInt(1)))).isNotNull();
         Throwable streamed = catchThrowable(() -> {
-            try (Stream<Integer> rows = postgres.copyOut(sql, (rs, i) -> rs.getInt(1))) {
+            try (Stream<Integer> rows = postgres.copy().out(sql).rows((rs, i) -> rs.getInt(1))) {
                 rows.toList();
             }
         });
@@ -171,7 +172,7 @@ class CopyOutEdgeTests {
         Throwable thrown = catchThrowable(() -> postgres.inTransaction((status) -> {
             postgres.exec("insert into edge_t values (-1)");
             Throwable refused = catchThrowable(
-                    () -> postgres.copyOut(Long.class, "select g from generate_series(1, 5000000) g"));
+                    () -> postgres.copy().out("select g from generate_series(1, 5000000) g").rows(Long.class));
             assertThat(refused).isInstanceOf(InvalidDataAccessApiUsageException.class)
                 .hasMessageContaining("inside a transaction");
             postgres.exec("insert into edge_t values (-2)");
@@ -185,7 +186,7 @@ class CopyOutEdgeTests {
     // ---- more probes ----
 
     private static <T> List<T> copiedWith(String sql, org.springframework.jdbc.core.RowMapper<T> mapper) {
-        try (Stream<T> rows = postgres.copyOut(sql, mapper)) {
+        try (Stream<T> rows = postgres.copy().out(sql).rows(mapper)) {
             return rows.toList();
         }
     }
@@ -228,7 +229,7 @@ class CopyOutEdgeTests {
         try (HikariDataSource own = CopyTestSupport.pool(server, 1)) {
             PostgresTemplate template = new PostgresTemplate(own, new RowMappers(UnmappedColumns.IGNORE, null), 100,
                     new HookManager(Duration.ofSeconds(30), false), Retrier.disabled());
-            try (Stream<Long> rows = template.copyOut("select g from generate_series(1, 200000) g", (rs, i) -> {
+            try (Stream<Long> rows = template.copy().out("select g from generate_series(1, 200000) g").rows((rs, i) -> {
                 long v = rs.getLong(1);
                 rs.close();
                 return v;

@@ -89,7 +89,7 @@ class CopyOutTests {
     void everyDecodedTypeMapsAsAQueryMapsIt() {
         List<Everything> queried = postgres.queryAll(Everything.class, EVERYTHING);
         List<Everything> copied;
-        try (Stream<Everything> rows = postgres.copyOut(Everything.class, EVERYTHING)) {
+        try (Stream<Everything> rows = postgres.copy().out(EVERYTHING).rows(Everything.class)) {
             copied = rows.toList();
         }
         assertThat(copied).hasSize(6);
@@ -133,8 +133,9 @@ class CopyOutTests {
 
     @Test
     void aRowMapperReadsByIndexAndByLabel() {
-        try (Stream<String> rows = postgres.copyOut("select n, num, t from every_type where n <= 2 order by n",
-                (rs, rowNum) -> rowNum + ":" + rs.getInt("n") + ":" + rs.getBigDecimal(2) + ":" + rs.getString("t"))) {
+        try (Stream<String> rows = postgres.copy().out("select n, num, t from every_type where n <= 2 order by n")
+                .rows((rs, rowNum) -> rowNum + ":" + rs.getInt("n") + ":" + rs.getBigDecimal(2) + ":"
+                        + rs.getString("t"))) {
             assertThat(rows).containsExactly(
                     "0:1:-12345678901234567890123456789012345678901234567890.000000000000000000001:",
                     "1:2:0.00:x\ny");
@@ -144,20 +145,21 @@ class CopyOutTests {
     @Test
     void aTypeThatIsNotDecodedIsRefusedBeforeAnyRowWithTheCastThatFixesIt() {
         assertThatExceptionOfType(RuntimeException.class)
-            .isThrownBy(() -> postgres.copyOut(Everything.class, "select n, interval '1 day' as span from every_type"))
+            .isThrownBy(() -> postgres.copy().out("select n, interval '1 day' as span from every_type")
+                    .rows(Everything.class))
             .withMessageContaining("span")
             .withMessageContaining("interval")
             .withMessageContaining("span::text");
         assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
-        try (Stream<String> rows = postgres.copyOut(String.class, "select (interval '1 day' * n)::text from every_type "
-                + "where n = 2")) {
+        try (Stream<String> rows = postgres.copy().out("select (interval '1 day' * n)::text from every_type "
+                + "where n = 2").rows(String.class)) {
             assertThat(rows).containsExactly("2 days");
         }
     }
 
     @Test
     void closingEarlyCancelsTheCopyAndTheConnectionServesAgain() {
-        try (Stream<Long> rows = postgres.copyOut(Long.class, "select g from generate_series(1, 5000000) g")) {
+        try (Stream<Long> rows = postgres.copy().out("select g from generate_series(1, 5000000) g").rows(Long.class)) {
             assertThat(rows.limit(10)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
         }
         assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
@@ -171,8 +173,8 @@ class CopyOutTests {
     void aCopyThatEndsBeforeItsCancelArrivesLeavesNoCancelBehindForTheNextStatement() {
         // a little more than is read before the cancel: the server may have sent it all before the cancel lands
         for (int round = 0; round < 5; round++) {
-            try (Stream<String> rows = postgres.copyOut(String.class,
-                    "select repeat('x', 1000) from generate_series(1, 4300)")) {
+            try (Stream<String> rows = postgres.copy().out("select repeat('x', 1000) from generate_series(1, 4300)")
+                    .rows(String.class)) {
                 assertThat(rows.findFirst()).hasValueSatisfying((row) -> assertThat(row).hasSize(1000));
             }
             for (int k = 0; k < 3; k++) {
@@ -185,7 +187,7 @@ class CopyOutTests {
     @Test
     void aMillionRowsStreamOutInOrder() {
         long[] seen = { 0, 0 };
-        try (Stream<Long> rows = postgres.copyOut(Long.class, "select g from generate_series(1, 1000000) g")) {
+        try (Stream<Long> rows = postgres.copy().out("select g from generate_series(1, 1000000) g").rows(Long.class)) {
             rows.forEach((value) -> {
                 seen[0]++;
                 if (value != seen[0]) {

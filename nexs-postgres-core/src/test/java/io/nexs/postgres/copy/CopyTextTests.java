@@ -71,7 +71,8 @@ class CopyTextTests {
                 + "7,ünïcødé ✓ 日本,7\r\n"
                 + "8,\"  spaces kept  \",8\r\n"
                 + "9,\\N is text in CSV,9\r\n";
-        CopyResult result = postgres.copyIn("notes", List.of(), new StringReader(csv), CopyFormat.csv().withHeader(true));
+        CopyResult result = postgres.copy().into("notes")
+                .from(new StringReader(csv), CopyFormat.csv().withHeader(true));
         assertThat(result.rows()).isEqualTo(9);
         assertThat(bodies()).containsExactly("plain", "with, comma", "with \"quotes\"", "two\nlines", "", "<null>",
                 "ünïcødé ✓ 日本", "  spaces kept  ", "\\N is text in CSV");
@@ -82,21 +83,21 @@ class CopyTextTests {
     void csvWithAnotherDelimiterQuoteAndNullMarker() {
         String csv = "1;'a;b';NULL\n2;'it''s';3.25\n3;NULL;1\n";
         CopyFormat format = CopyFormat.csv().withDelimiter(';').withQuote('\'').withNull("NULL");
-        postgres.copyIn("notes", List.of("id", "body", "price"), new StringReader(csv), format);
+        postgres.copy().into("notes").columns("id", "body", "price").from(new StringReader(csv), format);
         assertThat(bodies()).containsExactly("a;b", "it's", "<null>");
     }
 
     @Test
     void aBadLineIsNamedWithoutItsContentAndLoadsNothing() {
         String csv = "id,body,price\n1,a,1\n2,b,2\n3,c,secret-42\n4,d,4\n";
-        Throwable failure = catchThrowable(() -> postgres.copyIn("notes", List.of(), new StringReader(csv),
-                CopyFormat.csv().withHeader(true)));
+        Throwable failure = catchThrowable(() -> postgres.copy().into("notes")
+                .from(new StringReader(csv), CopyFormat.csv().withHeader(true)));
         assertThat(failure).hasMessageContaining("Line 4, column price")
             .hasMessageContaining("invalid input syntax for type numeric")
             .hasMessageNotContaining("secret");
         assertThat(postgres.queryCount("select count(*) from notes")).isZero();
-        Throwable duplicate = catchThrowable(() -> postgres.copyIn("notes", List.of(),
-                new StringReader("1,a,1\n2,b,2\n1,secret,3\n"), CopyFormat.csv()));
+        Throwable duplicate = catchThrowable(() -> postgres.copy().into("notes")
+                .from(new StringReader("1,a,1\n2,b,2\n1,secret,3\n"), CopyFormat.csv()));
         assertThat(duplicate).isInstanceOf(DataIntegrityViolationException.class)
             .hasMessageContaining("Line 3")
             .hasMessageNotContaining("secret");
@@ -108,13 +109,13 @@ class CopyTextTests {
         postgres.exec("insert into notes values (1, e'tab\\there', 1), (2, e'back\\\\slash', null), "
                 + "(3, e'line\\nbreak', 3), (4, null, 4), (5, '\\N', 5)");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long rows = postgres.copyOut("select * from notes order by id;", out, CopyFormat.tsv());
+        long rows = postgres.copy().out("select * from notes order by id;").to(out, CopyFormat.tsv());
         assertThat(rows).isEqualTo(5);
         String text = out.toString(StandardCharsets.UTF_8);
         assertThat(text).startsWith("1\ttab\\there\t1.00\n").contains("4\t\\N\t4.00\n");
         List<String> before = bodies();
         postgres.exec("truncate notes");
-        postgres.copyIn("notes", List.of(), new ByteArrayInputStream(out.toByteArray()), CopyFormat.tsv());
+        postgres.copy().into("notes").from(new ByteArrayInputStream(out.toByteArray()), CopyFormat.tsv());
         assertThat(bodies()).isEqualTo(before).contains("tab\there", "back\\slash", "line\nbreak", "<null>", "\\N");
     }
 
@@ -122,7 +123,7 @@ class CopyTextTests {
     void csvOutHasAHeaderAndQuotesWhatNeedsIt() {
         postgres.exec("insert into notes values (1, 'a,b', 1.5), (2, null, null), (3, 'say \"hi\"', 3)");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        postgres.copyOut("select id, body, price from notes order by id", out, CopyFormat.csv().withHeader(true));
+        postgres.copy().out("select id, body, price from notes order by id").to(out, CopyFormat.csv().withHeader(true));
         assertThat(out.toString(StandardCharsets.UTF_8))
             .isEqualTo("id,body,price\n1,\"a,b\",1.50\n2,,\n3,\"say \"\"hi\"\"\",3.00\n");
     }
@@ -131,11 +132,11 @@ class CopyTextTests {
     void binaryOutLoadsBackThroughBinaryIn() {
         postgres.exec("insert into notes select g, 'note ' || g, g / 4.0 from generate_series(1, 1000) g");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        assertThat(postgres.copyOut("select * from notes", out, CopyFormat.binary())).isEqualTo(1000);
+        assertThat(postgres.copy().out("select * from notes").to(out, CopyFormat.binary())).isEqualTo(1000);
         byte[] bytes = out.toByteArray();
         assertThat(Arrays.copyOf(bytes, 11)).isEqualTo("PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1));
         postgres.exec("truncate notes");
-        CopyResult result = postgres.copyIn("notes", List.of(), new ByteArrayInputStream(bytes), CopyFormat.binary());
+        CopyResult result = postgres.copy().into("notes").from(new ByteArrayInputStream(bytes), CopyFormat.binary());
         assertThat(result.rows()).isEqualTo(1000);
         assertThat(result.bytes()).isEqualTo(bytes.length);
         assertThat(postgres.queryCount("select sum(id) from notes where body = 'note ' || id")).isEqualTo(500_500);
@@ -144,8 +145,8 @@ class CopyTextTests {
     @Test
     void aByteStreamInAnotherEncodingIsDecodedByTheServer() {
         byte[] latin1 = "1,café crème,1\n".getBytes(StandardCharsets.ISO_8859_1);
-        postgres.copyIn("notes", List.of(), new ByteArrayInputStream(latin1),
-                CopyFormat.csv().withEncoding(StandardCharsets.ISO_8859_1));
+        postgres.copy().into("notes")
+                .from(new ByteArrayInputStream(latin1), CopyFormat.csv().withEncoding(StandardCharsets.ISO_8859_1));
         assertThat(bodies()).containsExactly("café crème");
     }
 
@@ -153,7 +154,7 @@ class CopyTextTests {
     void textThatIsNotValidUnicodeIsRefusedAndLoadsNothing() {
         String broken = "1,ok,1\n2,bad \uD800 surrogate,2\n";
         assertThatExceptionOfType(UncheckedIOException.class)
-            .isThrownBy(() -> postgres.copyIn("notes", List.of(), new StringReader(broken), CopyFormat.csv()))
+            .isThrownBy(() -> postgres.copy().into("notes").from(new StringReader(broken), CopyFormat.csv()))
             .withMessageContaining("lone surrogate");
         assertThat(postgres.queryCount("select count(*) from notes")).isZero();
     }
@@ -166,7 +167,7 @@ class CopyTextTests {
         assertThatIllegalArgumentException().isThrownBy(() -> CopyFormat.tsv().withDelimiter('\\'));
         assertThatIllegalArgumentException().isThrownBy(() -> CopyFormat.csv().withNull("a\nb"));
         assertThatExceptionOfType(InvalidDataAccessApiUsageException.class)
-            .isThrownBy(() -> postgres.copyIn("notes", List.of(), new StringReader(""), CopyFormat.binary()));
+            .isThrownBy(() -> postgres.copy().into("notes").from(new StringReader(""), CopyFormat.binary()));
         assertThat(CopyFormat.csv().withDelimiter('\'').withQuote('"').withNull("it's").toSql(true))
             .isEqualTo("(FORMAT csv, DELIMITER E'\\'', QUOTE E'\"', NULL E'it\\'s', ENCODING E'UTF-8')");
     }

@@ -44,8 +44,8 @@ class LargeCopyTests {
                     + "amount numeric(12,2))");
             ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
             Instant base = Instant.parse("2024-01-01T00:00:00Z");
-            CopyResult result = postgres.copyIn("readings", List.of("id", "label", "taken_at", "amount"),
-                    LongStream.rangeClosed(1, ROWS)
+            CopyResult result = postgres.copy().into("readings").columns("id", "label", "taken_at", "amount")
+                    .rows(LongStream.rangeClosed(1, ROWS)
                         .mapToObj((id) -> new Reading(id, "reading-" + id, base.plusSeconds(id),
                                 BigDecimal.valueOf(id % 100_000, 2))));
             long peak = ManagementFactory.getMemoryPoolMXBeans()

@@ -162,7 +162,7 @@ class ProviderHookTests {
 
         hook.clear();
         JdbcTransactionManager transactionManager = new JdbcTransactionManager(provider.dataSource());
-        transactionManager.addListener(provider.hooks().transactionListener());
+        transactionManager.addListener(provider.getHooks().transactionListener());
         new TransactionTemplate(transactionManager).executeWithoutResult(
                 (status) -> provider.exec("set local application_name = 'hooked'"));
         assertThat(statementPoints(hook)).containsExactly("onTransactionBegin", "beforeExec", "afterExec",

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.nexs.postgres.PostgresException;
+import io.nexs.postgres.error.PostgresException;
 import io.nexs.postgres.test.ClusterSpec;
 import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresExtension;

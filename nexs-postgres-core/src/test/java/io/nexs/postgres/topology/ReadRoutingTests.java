@@ -297,15 +297,18 @@ class ReadRoutingTests {
             for (int i = 0; i < 95; i++) {
                 rows.add(new Object[] { i });
             }
-            provider.copyIn("copied", List.of("id"), rows);
-            CopyResult chunked = provider.withReadPreference(ReadPreference.SECONDARY).copyIn("copied", List.of("id"),
-                    rows, CopyOptions.defaults().withMode(CopyMode.PER_CHUNK).withChunkRows(10).withParallelism(2));
+            provider.copy().into("copied").columns("id").rows(rows);
+            CopyResult chunked = provider.withReadPreference(ReadPreference.SECONDARY).copy().into("copied")
+                    .columns("id")
+                    .options(CopyOptions.defaults().withMode(CopyMode.PER_CHUNK).withChunkRows(10).withParallelism(2))
+                    .rows(rows);
             assertThat(chunked.chunks()).hasSize(10).allMatch(CopyChunk::committed);
             cluster.awaitReplay(AWAIT);
             assertThat(provider.queryAll(Integer.class, "select distinct served_by from copied"))
                 .containsExactly(cluster.primary().port());
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            assertThat(provider.copyOut("select inet_server_port() from copied", out, CopyFormat.csv())).isEqualTo(190);
+            assertThat(provider.copy().out("select inet_server_port() from copied")
+                    .to(out, CopyFormat.csv())).isEqualTo(190);
             assertThat(out.toString(StandardCharsets.UTF_8).lines().distinct().map(Integer::valueOf)
                 .map((port) -> nodeAt(cluster, port))).singleElement().asString().startsWith("standby");
         }

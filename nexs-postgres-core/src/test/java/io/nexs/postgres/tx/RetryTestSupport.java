@@ -191,7 +191,7 @@ final class RetryTestSupport {
 
     /** The SQLSTATE anywhere in an exception's chain. */
     static @Nullable String sqlState(Throwable failure) {
-        return io.nexs.postgres.query.SqlStates.of(failure);
+        return io.nexs.postgres.error.SqlStates.of(failure);
     }
 
 }

@@ -154,6 +154,11 @@ class TransientErrorsTests {
         assertThat(TransientErrors.isConnectionLoss(new SQLException("terminated", "57P01"))).isTrue();
         assertThat(TransientErrors.isConnectionLoss(new SQLException("crash", "57P02"))).isTrue();
         assertThat(TransientErrors.isConnectionLoss(new SQLException("starting", "57P03"))).isTrue();
+        // every 57P code ends the session, these two included
+        assertThat(TransientErrors.isConnectionLoss(new SQLException("database dropped", "57P04"))).isTrue();
+        assertThat(TransientErrors.isConnectionLoss(new SQLException("idle session timeout", "57P05"))).isTrue();
+        // class 57 outside 57P leaves the session open
+        assertThat(TransientErrors.isConnectionLoss(new SQLException("canceled", "57014"))).isFalse();
         assertThat(TransientErrors.isConnectionLoss(new TransactionSystemException("commit failed",
                 new SQLException("reset", "08006")))).isTrue();
         assertThat(TransientErrors.isConnectionLoss(new FailoverInProgressException("failover", null))).isTrue();

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.nexs.postgres.PostgresProvider;
-import io.nexs.postgres.hook.HookManager;
+import io.nexs.postgres.hook.HookRegistry;
 import io.nexs.postgres.observe.RecentActivity;
 import io.nexs.postgres.observe.RecentActivity.SlowStatement;
 import io.nexs.postgres.observe.SafetyFinding;
@@ -76,7 +76,7 @@ public class NexsPostgresEndpoint {
             }
             slowest = this.activity.slowestStatements();
         }
-        HookManager hooks = this.provider.hooks();
+        HookRegistry hooks = this.provider.hooks();
         return new Report(primary, this.provider.topology().isSplitBrain(), nodes, failovers,
                 this.provider.retryStatistics(), new Hooks(hooks.failureCount(), hooks.timeoutCount()),
                 slowest.stream()

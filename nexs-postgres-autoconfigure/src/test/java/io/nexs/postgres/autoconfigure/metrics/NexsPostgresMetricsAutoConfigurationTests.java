@@ -154,12 +154,13 @@ class NexsPostgresMetricsAutoConfigurationTests {
                     }, Integer.MIN_VALUE);
                 postgres.inTransaction((status) -> {
                     postgres.exec("create temporary table copied_in_tx (id int, label text)");
-                    postgres.copyIn("copied_in_tx", List.of("id", "label"), rows,
-                            io.nexs.postgres.copy.CopyOptions.defaults());
+                    postgres.copy().into("copied_in_tx").columns("id", "label")
+                            .options(io.nexs.postgres.copy.CopyOptions.defaults()).rows(rows);
                     return null;
                 });
                 java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-                postgres.copyOut("select * from generate_series(1, 10)", out, io.nexs.postgres.copy.CopyFormat.csv());
+                postgres.copy().out("select * from generate_series(1, 10)")
+                        .to(out, io.nexs.postgres.copy.CopyFormat.csv());
                 assertThat(registry.get("db.copy.rows").counter().count()).isEqualTo(13);
                 // a binary COPY of three rows: a 19-byte header, 2 + 8 + 7 bytes per row but the last (2 + 8 + 4),
                 // a 2-byte trailer; then 21 bytes of CSV out

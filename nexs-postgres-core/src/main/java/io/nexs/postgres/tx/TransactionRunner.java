@@ -1,18 +1,16 @@
-package io.nexs.postgres;
+package io.nexs.postgres.tx;
 
 import java.lang.reflect.UndeclaredThrowableException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
+import io.nexs.postgres.error.SqlErrors;
 import io.nexs.postgres.hook.HookManager;
-import io.nexs.postgres.tx.CommitOutcomeCheck;
 import io.nexs.postgres.tx.CommitOutcomeCheck.Outcome;
 import io.nexs.postgres.tx.CommitOutcomeCheck.WrittenTransaction;
-import io.nexs.postgres.tx.CommitOutcomeUnknownException;
-import io.nexs.postgres.tx.Retrier;
-import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.datasource.ConnectionProxy;
@@ -22,18 +20,16 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.TransactionSystemException;
-import org.springframework.transaction.annotation.Isolation;
-import org.springframework.transaction.support.DefaultTransactionDefinition;
 import org.springframework.transaction.support.DefaultTransactionStatus;
 import org.springframework.transaction.support.TransactionCallback;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * Runs the callbacks of {@link PostgresOperations#inTransaction}: begins, commits or rolls back through a Spring
- * transaction manager, retries the whole callback after a transient failure when it began the transaction, and
- * settles a commit whose connection was lost with {@link CommitOutcomeCheck}.
+ * Runs transaction callbacks: begins, commits or rolls back through a Spring transaction manager, retries the
+ * whole callback after a transient failure when it began the transaction, and settles a commit whose connection
+ * was lost with {@link CommitOutcomeCheck}. Internal: the execution path owns one.
  */
-final class TransactionRunner {
+public final class TransactionRunner {
 
     /** How {@link LazyConnectionDataSourceProxy} describes a connection that has not fetched its target yet. */
     private static final String UNUSED_LAZY_CONNECTION = "Lazy Connection proxy for target DataSource";
@@ -52,9 +48,22 @@ final class TransactionRunner {
     /** Whether the transaction being retried on this thread read a source that cannot be read again. */
     private final ThreadLocal<Boolean> unrepeatable = new ThreadLocal<>();
 
-    TransactionRunner(DataSource dataSource, SqlErrors errors, HookManager hooks, Retrier retrier,
-            CommitOutcomeCheck commitCheck) {
+    /** Runs a statement on the transaction's connection through the execution path, so hooks see it. */
+    private final Consumer<String> statements;
+
+    /**
+     * Creates a runner.
+     * @param dataSource the data source transactions are bound to
+     * @param errors the SQLSTATE translation
+     * @param hooks the hooks told of transactions
+     * @param retrier how transient failures are retried
+     * @param commitCheck how a commit whose connection was lost is settled
+     * @param statements runs a statement inside the transaction, such as {@code set transaction deferrable}
+     */
+    public TransactionRunner(DataSource dataSource, SqlErrors errors, HookManager hooks, Retrier retrier,
+            CommitOutcomeCheck commitCheck, Consumer<String> statements) {
         this.dataSource = dataSource;
+        this.statements = statements;
         this.retrier = retrier;
         this.commitCheck = commitCheck;
         this.transactionManager = new TransactionManager(dataSource, errors);
@@ -66,18 +75,25 @@ final class TransactionRunner {
         }
     }
 
-    <T> T run(PostgresTemplate operations, TransactionOptions options, TransactionCallback<T> callback) {
-        DefaultTransactionDefinition definition = definition(options);
+    /**
+     * Runs a callback in a transaction, retrying the whole callback when this call began the transaction.
+     * @param definition propagation, isolation, read-only flag and timeout
+     * @param deferrable whether to make a new transaction deferrable before the callback runs
+     * @param callback the work
+     * @param <T> the result type
+     * @return what the callback returned
+     */
+    public <T> T run(TransactionDefinition definition, boolean deferrable, TransactionCallback<T> callback) {
         // Work inside a transaction the caller manages is the caller's to retry: only the whole transaction can be.
         boolean joining = TransactionSynchronizationManager.isActualTransactionActive()
                 || TransactionSynchronizationManager.getResource(this.dataSource) != null;
         if (joining || !this.retrier.isEnabled()) {
-            return once(operations, definition, options, callback, false);
+            return once(definition, deferrable, callback, false);
         }
         return this.retrier.run("transaction", (attempt) -> {
             this.unrepeatable.remove();
             try {
-                return once(operations, definition, options, callback, true);
+                return once(definition, deferrable, callback, true);
             }
             catch (RuntimeException ex) {
                 throw Boolean.TRUE.equals(this.unrepeatable.get()) ? Retrier.doNotRetry(ex) : ex;
@@ -93,39 +109,31 @@ final class TransactionRunner {
      * read twice (a {@code COPY} from a stream), so running it again would miss what was read. A failure then
      * reaches the caller instead of being retried.
      */
-    void markUnrepeatable() {
+    public void markUnrepeatable() {
         this.unrepeatable.set(Boolean.TRUE);
     }
 
     /**
      * Runs a callback in a transaction once, for a caller that decides itself whether to run it again: a lost
      * commit is still settled by the outcome check.
+     * @param definition propagation, isolation, read-only flag and timeout
+     * @param callback the work
+     * @param <T> the result type
+     * @return what the callback returned
      */
-    <T> T runOnce(PostgresTemplate operations, TransactionOptions options, TransactionCallback<T> callback) {
-        return once(operations, definition(options), options, callback, false);
+    public <T> T runOnce(TransactionDefinition definition, TransactionCallback<T> callback) {
+        return once(definition, false, callback, false);
     }
 
-    private static DefaultTransactionDefinition definition(TransactionOptions options) {
-        DefaultTransactionDefinition definition = new DefaultTransactionDefinition(options.savepoint()
-                ? TransactionDefinition.PROPAGATION_NESTED : TransactionDefinition.PROPAGATION_REQUIRED);
-        definition.setIsolationLevel(options.isolation().value());
-        definition.setReadOnly(options.readOnly());
-        if (options.timeout() != null) {
-            definition.setTimeout((int) Math.max(1, (options.timeout().toMillis() + 999) / 1000));
-        }
-        return definition;
-    }
-
-    private <T> T once(PostgresTemplate operations, TransactionDefinition definition, TransactionOptions options,
-            TransactionCallback<T> callback, boolean retried) {
+    private <T> T once(TransactionDefinition definition, boolean deferrable, TransactionCallback<T> callback,
+            boolean retried) {
         Object outer = this.committed.get();
         TransactionStatus status = this.transactionManager.getTransaction(definition);
         T result;
         try {
-            if (options.deferrable() && status.isNewTransaction() && options.readOnly()
-                    && options.isolation() == Isolation.SERIALIZABLE) {
+            if (deferrable && status.isNewTransaction()) {
                 // Must come before the transaction's first query; PgJDBC has no property for it.
-                operations.exec("set transaction deferrable");
+                this.statements.accept("set transaction deferrable");
             }
             result = callback.doInTransaction(status);
         }

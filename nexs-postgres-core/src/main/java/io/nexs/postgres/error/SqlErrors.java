@@ -1,4 +1,4 @@
-package io.nexs.postgres;
+package io.nexs.postgres.error;
 
 import java.sql.BatchUpdateException;
 import java.sql.SQLException;
@@ -30,7 +30,7 @@ import org.springframework.jdbc.support.SQLExceptionTranslator;
  * {@code ?}; the driver's exception itself is not kept. The SQLSTATE, which translation and retry decisions use,
  * is kept.
  */
-final class SqlErrors {
+public final class SqlErrors {
 
     /** Shorter values are too common as substrings of ordinary words to be told apart from them. */
     private static final int MIN_UNQUOTED_LENGTH = 4;
@@ -58,7 +58,7 @@ final class SqlErrors {
      * @param values the bound parameter values, to be kept out of the message
      * @return the Spring exception, carrying the SQLSTATE of the server's error
      */
-    DataAccessException translate(String task, @Nullable String sql, SQLException ex,
+    public DataAccessException translate(String task, @Nullable String sql, SQLException ex,
             @Nullable Object @Nullable [] values) {
         SQLException cause = ex;
         String prefix = "";
@@ -90,7 +90,7 @@ final class SqlErrors {
      * @param lines whether the server's numbers are lines of text input, header included, rather than rows
      * @return the Spring exception
      */
-    DataAccessException translateCopy(String task, String sql, SQLException ex, long firstRow, boolean lines) {
+    public DataAccessException translateCopy(String task, String sql, SQLException ex, long firstRow, boolean lines) {
         String prefix = "";
         ServerErrorMessage server = (ex instanceof PSQLException psql) ? psql.getServerErrorMessage() : null;
         String where = (server != null) ? server.getWhere() : null;
@@ -156,7 +156,7 @@ final class SqlErrors {
         return copy;
     }
 
-    static String redact(String message, @Nullable Object @Nullable [] values) {
+    public static String redact(String message, @Nullable Object @Nullable [] values) {
         if (values == null) {
             return message;
         }

@@ -1,4 +1,4 @@
-package io.nexs.postgres;
+package io.nexs.postgres.execution;
 
 import java.math.BigInteger;
 import java.sql.Array;
@@ -30,12 +30,13 @@ import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 
 /**
  * A statement's SQL as sent to the server and its values in order: positional arguments as given, or named
- * parameters resolved against their source. Also binds values the way PostgreSQL expects them.
+ * parameters resolved against their source. Also binds values the way PostgreSQL expects them. Internal: the
+ * execution path and the pipeline build these.
  *
  * @param sql the SQL with {@code ?} placeholders
  * @param values the values, one per placeholder
  */
-record StatementParameters(String sql, @Nullable Object[] values) {
+public record StatementParameters(String sql, @Nullable Object[] values) {
 
     private static final int PARSED_CACHE_LIMIT = 512;
 
@@ -50,7 +51,7 @@ record StatementParameters(String sql, @Nullable Object[] values) {
      * @param args the caller's arguments
      * @return the SQL to send and its values
      */
-    static StatementParameters of(String sql, @Nullable Object @Nullable [] args) {
+    public static StatementParameters of(String sql, @Nullable Object @Nullable [] args) {
         if (args == null) {
             return new StatementParameters(sql, NONE);
         }
@@ -71,7 +72,7 @@ record StatementParameters(String sql, @Nullable Object[] values) {
      * @param set the parameter set
      * @return the SQL to send and its values
      */
-    static StatementParameters ofSet(String sql, @Nullable Object set) {
+    public static StatementParameters ofSet(String sql, @Nullable Object set) {
         if (set instanceof Object[] positional) {
             return new StatementParameters(sql, positional);
         }
@@ -154,7 +155,7 @@ record StatementParameters(String sql, @Nullable Object[] values) {
      * @param statement the statement
      * @throws SQLException when the driver rejects a value
      */
-    void bind(PreparedStatement statement) throws SQLException {
+    public void bind(PreparedStatement statement) throws SQLException {
         bind(statement, 1, this.values);
     }
 
@@ -166,7 +167,7 @@ record StatementParameters(String sql, @Nullable Object[] values) {
      * @return the index after the last bound placeholder
      * @throws SQLException when the driver rejects a value
      */
-    static int bind(PreparedStatement statement, int first, @Nullable Object[] values) throws SQLException {
+    public static int bind(PreparedStatement statement, int first, @Nullable Object[] values) throws SQLException {
         int index = first;
         for (Object value : values) {
             bindValue(statement, index++, value);

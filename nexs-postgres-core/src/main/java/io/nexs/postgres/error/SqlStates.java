@@ -1,4 +1,4 @@
-package io.nexs.postgres.query;
+package io.nexs.postgres.error;
 
 import java.sql.SQLException;
 import java.util.IdentityHashMap;
@@ -7,7 +7,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Finds the SQLSTATE behind an exception that Spring, HikariCP or nexs-postgres may have wrapped.
+ * Finds the SQLSTATE behind an exception that Spring, HikariCP or nexs-postgres may have wrapped, and holds the
+ * one rule for telling a lost connection by its SQLSTATE.
  */
 public final class SqlStates {
 
@@ -15,6 +16,20 @@ public final class SqlStates {
     private static final int MAX_DEPTH = 32;
 
     private SqlStates() {
+    }
+
+    /**
+     * Whether a SQLSTATE says the session is gone, so the server may or may not have done what was last sent:
+     * class {@code 08} (connection exception) or any code of group {@code 57P}. PostgreSQL raises every
+     * {@code 57P} code as {@code FATAL} and ends the backend: shutdown or terminated ({@code 57P01}), crash
+     * ({@code 57P02}), not accepting connections yet ({@code 57P03}), database dropped ({@code 57P04}) and
+     * idle session timeout ({@code 57P05}) all close the connection alike, so naming only the first three would
+     * treat a closed session as a live one.
+     * @param sqlState the SQLSTATE, or {@code null}
+     * @return whether the connection was lost
+     */
+    public static boolean isConnectionLoss(@Nullable String sqlState) {
+        return sqlState != null && (sqlState.startsWith("08") || sqlState.startsWith("57P"));
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.nexs.postgres;
+package io.nexs.postgres.error;
 
 /**
  * Base class of the exceptions nexs-postgres raises itself. Messages name the node and the step; they never

@@ -1,0 +1,746 @@
+package io.nexs.postgres.execution;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+import javax.sql.DataSource;
+
+import io.nexs.postgres.error.SqlErrors;
+import io.nexs.postgres.hook.HookContext;
+import io.nexs.postgres.hook.HookManager;
+import io.nexs.postgres.hook.Operation;
+import io.nexs.postgres.hook.SqlText;
+import io.nexs.postgres.notify.NotificationListenerContainer;
+import io.nexs.postgres.query.ObjectRowMapper;
+import io.nexs.postgres.query.ObjectRowMapper.RowReader;
+import io.nexs.postgres.query.RowMappers;
+import io.nexs.postgres.query.RowMappingException;
+import io.nexs.postgres.topology.ClusterNode;
+import io.nexs.postgres.topology.NodeRole;
+import io.nexs.postgres.topology.ReadPreference;
+import io.nexs.postgres.topology.RoutingDataSource;
+import io.nexs.postgres.tx.CommitOutcomeCheck;
+import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.tx.TransactionRunner;
+import io.nexs.postgres.tx.TransientErrors;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.dao.InvalidDataAccessApiUsageException;
+import org.springframework.dao.IncorrectResultSizeDataAccessException;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.support.JdbcUtils;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionCallback;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * The one path every operation takes: it chooses the node through its {@link NodeRouting}, borrows and releases
+ * the connection, calls the hooks, retries what may be retried, translates failures by SQLSTATE and tells the
+ * observation (a hook). The public templates delegate to it; COPY and transactions run through it too.
+ *
+ * <p>Internal: not part of the API, and it may change in any release. Thread-safe.
+ */
+public final class OperationRunner {
+
+    private final DataSource dataSource;
+
+    /** Where statements that change data go outside a transaction. */
+    private final DataSource writes;
+
+    /** Where queries go outside a transaction. */
+    private final DataSource reads;
+
+    private final NodeRouting routing;
+
+    private final RowMappers rowMappers;
+
+    private final int fetchSize;
+
+    private final SqlErrors errors;
+
+    private final HookManager hooks;
+
+    private final Retrier retrier;
+
+    private final TransactionRunner transactions;
+
+    /**
+     * Creates the path.
+     * @param dataSource the data source transactions are bound to, which must route by itself
+     * @param routing where work outside a transaction goes, and what is known of the node behind a connection
+     * @param rowMappers the row mappers, shared by the templates of an application
+     * @param fetchSize rows per round trip of a stream
+     * @param hooks the hooks to call around every operation
+     * @param retrier how transient failures are retried; lost commits are checked on the routing's writes
+     */
+    public OperationRunner(DataSource dataSource, NodeRouting routing, RowMappers rowMappers, int fetchSize,
+            HookManager hooks, Retrier retrier) {
+        if (fetchSize < 1) {
+            throw new IllegalArgumentException("The fetch size must be at least 1, not " + fetchSize);
+        }
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.routing = Objects.requireNonNull(routing, "routing");
+        this.writes = Objects.requireNonNull(routing.writes(), "writes");
+        this.reads = Objects.requireNonNull(routing.reads(), "reads");
+        this.rowMappers = Objects.requireNonNull(rowMappers, "rowMappers");
+        this.fetchSize = fetchSize;
+        this.hooks = Objects.requireNonNull(hooks, "hooks");
+        this.retrier = Objects.requireNonNull(retrier, "retrier");
+        this.errors = new SqlErrors();
+        CommitOutcomeCheck commitCheck = new CommitOutcomeCheck(this.writes, retrier.settings().verifyCommitTimeout());
+        this.transactions = new TransactionRunner(dataSource, this.errors, hooks, retrier, commitCheck, this::exec);
+    }
+
+    /**
+     * A path with the same settings and another routing, sharing nothing but the settings.
+     * @param routing the routing
+     * @return the new path
+     */
+    public OperationRunner withRouting(NodeRouting routing) {
+        return new OperationRunner(this.dataSource, routing, this.rowMappers, this.fetchSize, this.hooks,
+                this.retrier);
+    }
+
+    /**
+     * The hooks this path calls.
+     * @return the hook manager
+     */
+    public HookManager hooks() {
+        return this.hooks;
+    }
+
+    /**
+     * How this path retries, with its statistics.
+     * @return the retrier
+     */
+    public Retrier retrier() {
+        return this.retrier;
+    }
+
+    /**
+     * The row mappers this path maps to classes with.
+     * @return the row mappers
+     */
+    public RowMappers rowMappers() {
+        return this.rowMappers;
+    }
+
+    /**
+     * The SQLSTATE translation of this path.
+     * @return the translation
+     */
+    public SqlErrors errors() {
+        return this.errors;
+    }
+
+    /**
+     * Runs a statement that changes data and returns its count.
+     * @param sql the statement
+     * @param args its parameters
+     * @return the rows affected
+     */
+    public int exec(String sql, Object... args) {
+        return run(Operation.EXEC, "exec", sql, args, false, false, PreparedStatement::executeUpdate);
+    }
+
+    /**
+     * Sends a notification.
+     * @param channel the channel
+     * @param payload the payload
+     */
+    public void notify(String channel, String payload) {
+        NotificationListenerContainer.validateChannel(channel);
+        NotificationListenerContainer.validatePayload(payload);
+        // pg_current_xact_id gives the transaction its id now rather than inside COMMIT, so that a commit whose
+        // answer is lost can be looked up like any transaction that wrote
+        run(Operation.EXEC, "notify", "select pg_notify(?, ?), pg_current_xact_id()", new Object[] { channel, payload },
+                false, false, PreparedStatement::execute);
+    }
+
+    /**
+     * Runs a callback in a transaction, on the routing's read preference when it has one.
+     * @param definition propagation, isolation, read-only flag and timeout
+     * @param deferrable whether to make a new transaction deferrable first
+     * @param callback the work
+     * @param <T> the result type
+     * @return what the callback returned
+     */
+    public <T> T inTransaction(TransactionDefinition definition, boolean deferrable, TransactionCallback<T> callback) {
+        ReadPreference preference = this.routing.transactionReadPreference();
+        if (preference == null) {
+            return this.transactions.run(definition, deferrable, callback);
+        }
+        return RoutingDataSource.withReadPreference(preference,
+                () -> this.transactions.run(definition, deferrable, callback));
+    }
+
+    /** Runs a query and maps every row to a class. See {@code PostgresOperations}. */
+    public <T> List<T> queryAll(Class<T> type, String sql, Object... args) {
+        ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
+        return run(Operation.QUERY, "queryAll", sql, args, false, true, (statement) -> {
+            try (ResultSet rs = statement.executeQuery()) {
+                return mapper.readAll(rs);
+            }
+        });
+    }
+
+    /** Runs a query and maps every row with a mapper. See {@code PostgresOperations}. */
+    public <T> List<T> queryAll(String sql, RowMapper<T> mapper, Object... args) {
+        return run(Operation.QUERY, "queryAll", sql, args, false, true, (statement) -> {
+            try (ResultSet rs = statement.executeQuery()) {
+                List<T> rows = new ArrayList<>();
+                int rowNum = 0;
+                while (rs.next()) {
+                    rows.add(mapper.mapRow(rs, rowNum++));
+                }
+                return rows;
+            }
+        });
+    }
+
+    /** Runs a query that returns at most one row, mapped to a class. See {@code PostgresOperations}. */
+    public <T> Optional<T> queryOne(Class<T> type, String sql, Object... args) {
+        ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
+        return single(sql, args, mapper::reader);
+    }
+
+    /** Runs a query that returns at most one row, mapped with a mapper. See {@code PostgresOperations}. */
+    public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) {
+        return single(sql, args, (rs) -> (row) -> mapper.mapRow(row, 0));
+    }
+
+    private <T> Optional<T> single(String sql, @Nullable Object[] args, ReaderFactory<T> readers) {
+        return run(Operation.QUERY, "queryOne", sql, args, true, true, (statement) -> {
+            try (ResultSet rs = statement.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                T row = readers.reader(rs).read(rs);
+                requireLastRow(rs);
+                return Optional.ofNullable(row);
+            }
+        });
+    }
+
+    private static void requireLastRow(ResultSet rs) throws SQLException {
+        if (rs.next()) {
+            throw new IncorrectResultSizeDataAccessException(
+                    "queryOne expects at most one row, but the query returned more", 1, 2);
+        }
+    }
+
+    /** Runs a query that returns one number. See {@code PostgresOperations}. */
+    public long queryCount(String sql, Object... args) {
+        ObjectRowMapper<Long> mapper = this.rowMappers.forType(Long.class);
+        return run(Operation.QUERY, "queryCount", sql, args, true, true, (statement) -> {
+            try (ResultSet rs = statement.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IncorrectResultSizeDataAccessException(
+                            "queryCount expects exactly one row, but the query returned none", 1, 0);
+                }
+                // The row mapper rejects fractions and text without quoting the value, as getLong would not.
+                Long count = mapper.reader(rs).read(rs);
+                if (count == null) {
+                    throw new RowMappingException("queryCount expects a number, but column \""
+                            + rs.getMetaData().getColumnLabel(1) + "\" ("
+                            + rs.getMetaData().getColumnTypeName(1) + ") is NULL");
+                }
+                requireLastRow(rs);
+                return count;
+            }
+        });
+    }
+
+    /** Runs one statement with many parameter sets in one batch. See {@code PostgresOperations}. */
+    public int[] batch(String sql, Iterable<?> parameterSets) {
+        Objects.requireNonNull(parameterSets, "parameterSets");
+        if (!retrying()) {
+            return batchOnce(sql, parameterSets, 1, false);
+        }
+        // Only a batch that never reached the server runs again: its parameter sets are then still unread.
+        return this.retrier.run("batch", (attempt) -> batchOnce(sql, parameterSets, attempt, true));
+    }
+
+    private int[] batchOnce(String sql, Iterable<?> parameterSets, int attempt, boolean retried) {
+        Connection connection = connection(false, null);
+        PreparedStatement statement = null;
+        StatementParameters current = null;
+        String firstSql = null;
+        HookContext hook = null;
+        boolean began = false;
+        // Kept only to take the values out of an error message; the driver holds them until execution anyway.
+        List<@Nullable Object[]> sent = new ArrayList<>();
+        try {
+            for (Object set : parameterSets) {
+                current = StatementParameters.ofSet(sql, set);
+                sent.add(current.values());
+                if (statement != null && !current.sql().equals(firstSql)) {
+                    throw new InvalidDataAccessApiUsageException("Parameter set " + sent.size() + " of the batch "
+                            + "expands to different SQL than the first (a collection of another size?): every "
+                            + "set of a batch must give the same statement");
+                }
+                if (statement == null) {
+                    firstSql = current.sql();
+                    hook = this.hooks.start(Operation.BATCH, "batch", firstSql, current.values().length,
+                            current.values());
+                    if (hook != null) {
+                        before(hook, connection, attempt);
+                        began = true;
+                    }
+                    // With named parameters the SQL depends on the values (a collection expands to a list), so
+                    // the first set decides it for all.
+                    statement = connection.prepareStatement(current.sql());
+                    DataSourceUtils.applyTransactionTimeout(statement, this.dataSource);
+                }
+                current.bind(statement);
+                statement.addBatch();
+            }
+            int[] counts = (statement != null) ? statement.executeBatch() : new int[0];
+            if (began) {
+                this.hooks.after(hook, rowsOf(counts), null);
+            }
+            return counts;
+        }
+        catch (SQLException ex) {
+            RuntimeException failure = failure("batch", (current != null) ? current.sql() : sql, ex, sent.toArray(),
+                    statement);
+            if (began) {
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
+            }
+            throw retried ? Retrier.doNotRetry(failure) : failure;
+        }
+        catch (RuntimeException ex) {
+            if (began) {
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
+            }
+            throw retried ? Retrier.doNotRetry(ex) : ex;
+        }
+        catch (Error ex) {
+            // the driver's own assertions, for one: the hooks still hear of the end of the operation
+            if (began) {
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
+            }
+            throw ex;
+        }
+        finally {
+            JdbcUtils.closeStatement(statement);
+            DataSourceUtils.releaseConnection(connection, this.dataSource);
+        }
+    }
+
+
+    /**
+     * Sends the statements of a pipeline in one round trip.
+     * @param statements the statements, in order
+     * @return the count of each statement
+     */
+    public int[] pipeline(List<StatementParameters> statements) {
+        if (statements.isEmpty()) {
+            return new int[0];
+        }
+        StringBuilder sql = new StringBuilder();
+        List<@Nullable Object> values = new ArrayList<>();
+        for (StatementParameters statement : statements) {
+            if (sql.length() > 0) {
+                // On a line of its own, so a statement ending in a -- comment does not swallow it.
+                sql.append("\n;\n");
+            }
+            sql.append(statement.sql());
+            values.addAll(java.util.Arrays.asList(statement.values()));
+        }
+        // PgJDBC sends the statements of one multi-statement string as separate extended-protocol messages
+        // followed by a single Sync: one round trip, and one implicit transaction when auto-commit is on.
+        return run(Operation.EXEC, "pipeline", sql.toString(), values.toArray(), false, false, (statement) -> {
+            int[] counts = new int[statements.size()];
+            int index = 0;
+            boolean isResultSet = statement.execute();
+            while (true) {
+                int count;
+                if (isResultSet) {
+                    count = 0;
+                    try (ResultSet rs = statement.getResultSet()) {
+                        while (rs.next()) {
+                            count++;
+                        }
+                    }
+                }
+                else {
+                    count = statement.getUpdateCount();
+                    if (count == -1) {
+                        break;
+                    }
+                }
+                if (index < counts.length) {
+                    counts[index] = count;
+                }
+                index++;
+                isResultSet = statement.getMoreResults();
+            }
+            return counts;
+        });
+    }
+
+
+    /** Streams a query's rows through a cursor, mapped to a class. See {@code PostgresOperations}. */
+    public <T> Stream<T> stream(Class<T> type, String sql, Object... args) {
+        ObjectRowMapper<T> mapper = this.rowMappers.forType(type);
+        return openStream(sql, args, mapper::reader);
+    }
+
+    /** Streams a query's rows through a cursor, mapped with a mapper. See {@code PostgresOperations}. */
+    public <T> Stream<T> stream(String sql, RowMapper<T> mapper, Object... args) {
+        return openStream(sql, args, (rs) -> {
+            int[] rowNum = { 0 };
+            return (row) -> mapper.mapRow(row, rowNum[0]++);
+        });
+    }
+
+    /** Streams a query's rows to an action. See {@code PostgresOperations}. */
+    public <T> long forEach(Class<T> type, String sql, Consumer<? super T> action, Object... args) {
+        long[] count = { 0 };
+        try (Stream<T> rows = stream(type, sql, args)) {
+            rows.forEach((row) -> {
+                action.accept(row);
+                count[0]++;
+            });
+        }
+        return count[0];
+    }
+
+    private <T> Stream<T> openStream(String sql, @Nullable Object[] args, ReaderFactory<T> readers) {
+        StatementParameters parameters = StatementParameters.of(sql, args);
+        if (!this.retrier.isEnabled() || TransactionSynchronizationManager.isActualTransactionActive()) {
+            return openStream(parameters, readers, 1);
+        }
+        // Only the opening is retried: once rows are handed out, running the query again would repeat them.
+        return this.retrier.run("stream", (attempt) -> openStream(parameters, readers, attempt));
+    }
+
+    private <T> Stream<T> openStream(StatementParameters parameters, ReaderFactory<T> readers, int attempt) {
+        CursorQuery cursor = new CursorQuery(this, parameters,
+                this.hooks.start(Operation.QUERY, "stream", parameters.sql(), parameters.values().length,
+                        parameters.values()));
+        try {
+            ResultSet rs = cursor.open(attempt);
+            RowReader<T> reader = readers.reader(rs);
+            Spliterator<T> rows = new Spliterators.AbstractSpliterator<>(Long.MAX_VALUE, Spliterator.ORDERED) {
+                @Override
+                public boolean tryAdvance(Consumer<? super T> action) {
+                    try {
+                        if (!rs.next()) {
+                            return false;
+                        }
+                        T row = reader.read(rs);
+                        cursor.rows++;
+                        action.accept(row);
+                        return true;
+                    }
+                    catch (SQLException ex) {
+                        RuntimeException failure = failure("stream", parameters.sql(), ex, parameters.values(),
+                                cursor.statement);
+                        cursor.failure = failure;
+                        throw failure;
+                    }
+                    catch (RuntimeException ex) {
+                        cursor.failure = ex;
+                        throw ex;
+                    }
+                }
+            };
+            return StreamSupport.stream(rows, false).onClose(cursor::close);
+        }
+        catch (SQLException ex) {
+            RuntimeException failure = failure("stream", parameters.sql(), ex, parameters.values(),
+                    cursor.statement);
+            cursor.failure = failure;
+            closeAfterFailure(cursor, failure);
+            throw failure;
+        }
+        catch (RuntimeException | Error ex) {
+            cursor.failure = ex;
+            closeAfterFailure(cursor, ex);
+            throw ex;
+        }
+    }
+
+    /** Closing a stream whose connection broke fails too; that must not hide why it broke. */
+    private static void closeAfterFailure(CursorQuery cursor, Throwable failure) {
+        try {
+            cursor.close();
+        }
+        catch (RuntimeException ex) {
+            failure.addSuppressed(ex);
+        }
+    }
+
+
+    /**
+     * A connection for one call: the transaction's when one is bound to the thread, otherwise a new one from the
+     * reads or the writes data source. Released with {@link DataSourceUtils#releaseConnection}, which closes it
+     * unless it is the transaction's.
+     */
+    public Connection connection(boolean read, @Nullable HookContext hook) {
+        try {
+            return connection(read);
+        }
+        catch (RuntimeException ex) {
+            if (hook != null) {
+                // the operation could not start: its after and error hooks still hear of it
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
+            }
+            throw ex;
+        }
+    }
+
+    private Connection connection(boolean read) {
+        if (this.reads == this.dataSource && this.writes == this.dataSource) {
+            return DataSourceUtils.getConnection(this.dataSource);
+        }
+        // Join only a transaction of this data source; a SUPPORTS scope or another resource's transaction binds
+        // nothing here, and its read-only flag still sends the call to a reader.
+        if (TransactionSynchronizationManager.getResource(this.dataSource) != null
+                || TransactionSynchronizationManager.isActualTransactionActive()) {
+            return DataSourceUtils.getConnection(this.dataSource);
+        }
+        DataSource direct = (read || TransactionSynchronizationManager.isCurrentTransactionReadOnly()) ? this.reads
+                : this.writes;
+        try {
+            return direct.getConnection();
+        }
+        catch (SQLException ex) {
+            throw failure(read ? "read connection" : "write connection", null, ex, null, null);
+        }
+    }
+
+    /**
+     * Turns a driver failure into the exception the caller sees: translated by SQLSTATE, then described by the
+     * routing, which may know that the node is failing over.
+     * @param task the operation, for example {@code queryAll}
+     * @param sql the statement
+     * @param ex the driver's failure
+     * @param values the bound values, kept out of the message
+     * @param statement the statement it happened on, if one was created
+     * @return the exception to throw
+     */
+    public RuntimeException failure(String task, @Nullable String sql, SQLException ex,
+            @Nullable Object @Nullable [] values, @Nullable Statement statement) {
+        RuntimeException translated = this.errors.translate(task, sql, ex, values);
+        return (statement != null) ? this.routing.describeFailure(task, ex, statement, translated) : translated;
+    }
+
+    /**
+     * The node behind a connection, for hooks and for telling whether a lost query may run again.
+     * @param connection a connection of this path
+     * @return the node, or {@code null} when the routing does not know the nodes
+     */
+    public @Nullable ClusterNode node(Connection connection) {
+        return this.routing.nodeOf(connection);
+    }
+
+    /**
+     * Tells the hooks that an operation starts on a connection.
+     * @param hook the operation's hook context
+     * @param connection its connection
+     * @param attempt the attempt, from 1
+     */
+    public void before(HookContext hook, Connection connection, int attempt) {
+        ClusterNode node = node(connection);
+        this.hooks.before(hook, (node != null) ? node.name() : null, (node != null) ? node.role() : null, attempt);
+    }
+
+    /**
+     * The data source transactions are bound to.
+     * @return the data source
+     */
+    public DataSource dataSource() {
+        return this.dataSource;
+    }
+
+    DataSource reads() {
+        return this.reads;
+    }
+
+    int fetchSize() {
+        return this.fetchSize;
+    }
+
+    /**
+     * The transactions of this path.
+     * @return the transaction runner
+     */
+    public TransactionRunner transactions() {
+        return this.transactions;
+    }
+
+    /**
+     * Releases a connection of this path: closes it unless it is a transaction's.
+     * @param connection the connection
+     */
+    public void release(@Nullable Connection connection) {
+        DataSourceUtils.releaseConnection(connection, this.dataSource);
+    }
+
+    /**
+     * Whether a call made now may be retried: retries are on, and no transaction is open on the thread, whose
+     * owner alone can run it again.
+     */
+    public boolean retrying() {
+        return this.retrier.isEnabled() && !TransactionSynchronizationManager.isActualTransactionActive()
+                && TransactionSynchronizationManager.getResource(this.dataSource) == null;
+    }
+
+    /**
+     * Runs one statement: borrows a connection, tells the hooks, retries when the call may be retried, translates
+     * failures and releases the connection.
+     * @param operation the kind of operation, for hooks
+     * @param task the name of the call, for messages and hooks
+     * @param sql the statement
+     * @param args its parameters
+     * @param singleRow whether at most two rows need be fetched
+     * @param read whether the statement only reads, so it may go to a reader outside a transaction
+     * @param work what to do with the prepared statement
+     * @param <R> the result type
+     * @return the result
+     */
+    public <R> R run(Operation operation, String task, String sql, @Nullable Object[] args, boolean singleRow,
+            boolean read, StatementWork<R> work) {
+        StatementParameters parameters = StatementParameters.of(sql, args);
+        if (!retrying()) {
+            return execute(operation, task, parameters, singleRow, read, work, 1, false);
+        }
+        return this.retrier.run(task, (attempt) -> execute(operation, task, parameters, singleRow, read, work,
+                attempt, true));
+    }
+
+    private <R> R execute(Operation operation, String task, StatementParameters parameters, boolean singleRow,
+            boolean read, StatementWork<R> work, int attempt, boolean retried) {
+        HookContext hook = this.hooks.start(operation, task, parameters.sql(), parameters.values().length,
+                parameters.values());
+        Connection connection = connection(read, hook);
+        PreparedStatement statement = null;
+        boolean began = false;
+        boolean sent = false;
+        try {
+            if (hook != null) {
+                before(hook, connection, attempt);
+                began = true;
+            }
+            statement = connection.prepareStatement(parameters.sql());
+            DataSourceUtils.applyTransactionTimeout(statement, this.dataSource);
+            if (singleRow) {
+                // The server stops after two rows, enough to tell "one" from "more than one".
+                statement.setMaxRows(2);
+            }
+            parameters.bind(statement);
+            sent = true;
+            R result = work.run(statement);
+            if (began) {
+                this.hooks.after(hook, rowsOf(result), null);
+            }
+            return result;
+        }
+        catch (SQLException ex) {
+            RuntimeException failure = failure(task, parameters.sql(), ex, parameters.values(), statement);
+            if (began) {
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
+            }
+            // A statement whose connection was lost after it was sent may have been applied: it is sent again only
+            // when it cannot have written (see readOnly). An error the server answered with means it rolled the
+            // statement back.
+            throw (retried && sent && TransientErrors.isConnectionLoss(failure)
+                    && !(read && readOnly(parameters.sql(), connection)))
+                    ? Retrier.doNotRetry(failure) : failure;
+        }
+        catch (RuntimeException | Error ex) {
+            if (began) {
+                this.hooks.after(hook, HookContext.UNKNOWN_ROWS, ex);
+            }
+            throw ex;
+        }
+        finally {
+            JdbcUtils.closeStatement(statement);
+            DataSourceUtils.releaseConnection(connection, this.dataSource);
+        }
+    }
+
+    /**
+     * Whether a query lost after it was sent cannot have written anything, so that sending it again cannot apply
+     * anything twice: it ran on a standby, which refuses every write, or its text shows it only reads (see
+     * {@link SqlText#onlyReads}: a {@code SELECT} calling a function that may write, such as {@code nextval} or
+     * one of the application's, does not qualify).
+     */
+    public boolean readOnly(String sql, Connection connection) {
+        if (SqlText.onlyReads(sql)) {
+            return true;
+        }
+        ClusterNode node = node(connection);
+        return node != null && node.role() == NodeRole.REPLICA;
+    }
+
+    /** The rows a call returned or affected, as hooks see them. */
+    private static long rowsOf(@Nullable Object result) {
+        if (result instanceof List<?> list) {
+            return list.size();
+        }
+        if (result instanceof Optional<?> optional) {
+            return optional.isPresent() ? 1 : 0;
+        }
+        if (result instanceof Integer count) {
+            return count;
+        }
+        if (result instanceof Long) {
+            // queryCount: one row
+            return 1;
+        }
+        if (result instanceof int[] counts) {
+            long rows = 0;
+            for (int count : counts) {
+                if (count < 0) {
+                    return HookContext.UNKNOWN_ROWS;
+                }
+                rows += count;
+            }
+            return rows;
+        }
+        return HookContext.UNKNOWN_ROWS;
+    }
+
+    /**
+     * What a call does with its prepared statement.
+     * @param <R> the result type
+     */
+    @FunctionalInterface
+    public interface StatementWork<R> {
+
+        /**
+         * Runs the statement and reads its result.
+         * @param statement the statement, with its parameters bound
+         * @return the result
+         * @throws SQLException when the driver fails
+         */
+
+        R run(PreparedStatement statement) throws SQLException;
+
+    }
+
+    @FunctionalInterface
+    private interface ReaderFactory<T> {
+
+        RowReader<T> reader(ResultSet rs) throws SQLException;
+
+    }
+
+}
