@@ -1,6 +1,7 @@
 /**
  * Hooks called around every database call: the {@link io.nexs.postgres.hook.PostgresHook} SPI, the
- * context each call carries, and the hooks that ship with the library.
+ * {@link io.nexs.postgres.hook.HookRegistry} that adds and removes them at run time, the context each call
+ * carries, and the hooks that ship with the library.
  */
 @NullMarked
 package io.nexs.postgres.hook;
