@@ -60,8 +60,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  *
  * <p>A plain load harness rather than JMH: each lookup is a network round trip, so what matters is the
  * contenders sharing one noisy machine fairly. They run in alternating rounds (A, B, C, then B, C, A, then
- * C, A, B, ...) of equal length, so drift in the machine's speed during the run spreads over all of them, and
- * each contender's throughput is the median of its rounds.
+ * C, A, B, ...) of equal length, so drift in the machine's speed during the run spreads over all of them. Each
+ * ratio is the median of the two contenders' ratios within each round ({@link PairedRatio}), printed with the
+ * quartiles of those ratios: a round is short, so a neighbour on the machine slows its contenders alike.
  */
 final class Overhead {
 
@@ -120,11 +121,12 @@ final class Overhead {
      * @throws Exception when the server, the data or a contender fails
      */
     static String run(boolean quick) throws Exception {
-        // Many short rounds rather than a few long ones: the median then shrugs off a round that a neighbour
-        // on the machine slowed down. A multiple of the contenders, so each runs in each position equally often.
-        long warmupMillis = quick ? 2_000 : 5_000;
-        long roundMillis = quick ? 3_000 : 5_000;
-        int cycles = quick ? 1 : 2;
+        // Many short rounds rather than a few long ones: every ratio is the median of the ratios within a round, and
+        // a round of all contenders, a second or two, is short enough for a neighbour on the machine to slow its
+        // contenders alike. A multiple of the contenders, so each runs in each position equally often.
+        long warmupMillis = quick ? 1_500 : 5_000;
+        long roundMillis = quick ? 200 : 400;
+        int cycles = quick ? 7 : 14;
         try (PostgresNode node = Benchmarks.startNode();
                 HikariDataSource dataSource = CustomerTable.pool(node.jdbcUrl(), node.username(), node.password(),
                         POOL_SIZE, "overhead")) {
@@ -227,9 +229,9 @@ final class Overhead {
         }
         THREAD_BEAN.setThreadAllocatedMemoryEnabled(true);
 
-        System.out.printf(Locale.ROOT, "%d threads, pool of %d, %,d rows, random ids; warm-up 2 x %d s each, "
-                + "then %d rounds of %d s each in rotating order%n", THREADS, POOL_SIZE, ROWS,
-                warmupMillis / 1000, rounds, roundMillis / 1000);
+        System.out.printf(Locale.ROOT, "%d threads, pool of %d, %,d rows, random ids; warm-up 2 x %d ms each, "
+                + "then %d rounds of %d ms each in rotating order%n", THREADS, POOL_SIZE, ROWS,
+                warmupMillis, rounds, roundMillis);
         // Two passes: the first contender would otherwise pay alone for compiling the code all of them share
         // (PgJDBC, HikariCP).
         for (int pass = 0; pass < 2; pass++) {
@@ -373,46 +375,45 @@ final class Overhead {
 
     private static String report(List<Contender> contenders, double[][] rates, double[] bytesPerLookup,
             long contextBytes) {
-        double[] medians = new double[contenders.size()];
-        for (int c = 0; c < contenders.size(); c++) {
-            medians[c] = median(rates[c]);
-        }
-        TextTable table = new TextTable("contender", "lookups/s (median)", "min", "max", "vs raw", "bytes/lookup");
+        int raw = index(contenders, "raw");
+        TextTable table = new TextTable("contender", "lookups/s (median)", "p25", "p75", "vs raw (p25-p75)",
+                "bytes/lookup");
         for (int c = 0; c < contenders.size(); c++) {
             double[] sorted = rates[c].clone();
             Arrays.sort(sorted);
-            table.row(contenders.get(c).label(), format("%,.0f", medians[c]), format("%,.0f", sorted[0]),
-                    format("%,.0f", sorted[sorted.length - 1]), format("%.2f", medians[c] / medians[0]),
+            table.row(contenders.get(c).label(), format("%,.0f", PairedRatio.quantile(sorted, 0.5)),
+                    format("%,.0f", PairedRatio.quantile(sorted, 0.25)),
+                    format("%,.0f", PairedRatio.quantile(sorted, 0.75)), PairedRatio.of(rates[c], rates[raw]).cell(),
                     format("%,.0f", bytesPerLookup[c]));
         }
         table.print();
+        System.out.println("vs raw: the median of the ratios within each round, with the quartiles of those ratios");
         System.out.println();
 
-        int raw = index(contenders, "raw");
         int ours = index(contenders, "ours");
         int hooks = index(contenders, "ours_hooks");
         int noRetry = index(contenders, "ours_no_retry");
         int observed = index(contenders, "ours_observed");
-        double vsRaw = medians[ours] / medians[raw];
-        double observedVsRaw = medians[observed] / medians[raw];
-        double hooksVsRaw = medians[hooks] / medians[raw];
+        PairedRatio vsRaw = PairedRatio.of(rates[ours], rates[raw]);
+        PairedRatio observedVsRaw = PairedRatio.of(rates[observed], rates[raw]);
+        PairedRatio hooksVsRaw = PairedRatio.of(rates[hooks], rates[raw]);
         // bytes are averaged over millions of lookups; a fraction of a byte is rounding, not an allocation
         long hookBytes = Math.round(bytesPerLookup[hooks] - bytesPerLookup[ours]);
         System.out.printf(Locale.ROOT, "bytes/lookup: what the measuring threads allocated per lookup (driver and "
                 + "pool included); one HookContext is %d bytes, the hook added %d%n", contextBytes, hookBytes);
-        System.out.printf(Locale.ROOT, "target: vs_raw >= %.2f: %s%n", TARGET_VS_RAW,
-                (vsRaw >= TARGET_VS_RAW) ? "met" : "MISSED");
-        System.out.printf(Locale.ROOT, "target: hooks_vs_raw >= %.2f: %s%n", TARGET_VS_RAW,
-                (hooksVsRaw >= TARGET_VS_RAW) ? "met" : "MISSED");
-        System.out.printf(Locale.ROOT, "target: vs_raw_observed >= %.2f: %s%n", TARGET_OBSERVED_VS_RAW,
-                (observedVsRaw >= TARGET_OBSERVED_VS_RAW) ? "met" : "MISSED");
+        System.out.printf(Locale.ROOT, "target: vs_raw >= %.2f: %s (%s)%n", TARGET_VS_RAW,
+                (vsRaw.median() >= TARGET_VS_RAW) ? "met" : "MISSED", vsRaw.cell());
+        System.out.printf(Locale.ROOT, "target: hooks_vs_raw >= %.2f: %s (%s)%n", TARGET_VS_RAW,
+                (hooksVsRaw.median() >= TARGET_VS_RAW) ? "met" : "MISSED", hooksVsRaw.cell());
+        System.out.printf(Locale.ROOT, "target: vs_raw_observed >= %.2f: %s (%s)%n", TARGET_OBSERVED_VS_RAW,
+                (observedVsRaw.median() >= TARGET_OBSERVED_VS_RAW) ? "met" : "MISSED", observedVsRaw.cell());
         System.out.printf(Locale.ROOT, "target: a hook allocates nothing per call beyond its context (%d bytes): "
                 + "%s%n", contextBytes, (hookBytes <= contextBytes) ? "met" : "MISSED (" + hookBytes + " bytes)");
-        return "result: overhead vs_raw=" + format("%.2f", vsRaw) + " vs_jdbc_template="
-                + format("%.2f", medians[ours] / medians[index(contenders, "jdbc_template")]) + " routed_vs_raw="
-                + format("%.2f", medians[index(contenders, "ours_routed")] / medians[raw]) + " hooks_vs_raw="
-                + format("%.2f", hooksVsRaw) + " vs_raw_observed=" + format("%.2f", observedVsRaw)
-                + " no_retry_vs_raw=" + format("%.2f", medians[noRetry] / medians[raw])
+        return "result: overhead " + vsRaw.keys("vs_raw") + " "
+                + PairedRatio.of(rates[ours], rates[index(contenders, "jdbc_template")]).keys("vs_jdbc_template") + " "
+                + PairedRatio.of(rates[index(contenders, "ours_routed")], rates[raw]).keys("routed_vs_raw") + " "
+                + hooksVsRaw.keys("hooks_vs_raw") + " " + observedVsRaw.keys("vs_raw_observed") + " "
+                + PairedRatio.of(rates[noRetry], rates[raw]).keys("no_retry_vs_raw")
                 + " alloc_raw_b=" + Math.round(bytesPerLookup[raw]) + " alloc_nohooks_b="
                 + Math.round(bytesPerLookup[ours]) + " alloc_hooks_b=" + Math.round(bytesPerLookup[hooks])
                 + " alloc_no_retry_b=" + Math.round(bytesPerLookup[noRetry]) + " alloc_observed_b="
@@ -426,13 +427,6 @@ final class Overhead {
             }
         }
         throw new IllegalArgumentException("no contender " + key);
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int middle = sorted.length / 2;
-        return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private static String format(String pattern, double value) {
