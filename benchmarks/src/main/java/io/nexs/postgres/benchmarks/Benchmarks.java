@@ -19,9 +19,8 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  *
  * <ul>
- * <li>{@code mapping}: {@value Mapping#ROWS} rows of ten mixed-type columns per query on one thread, measured
- * with JMH (one fork per contender in each of two passes, the second in reverse order): a hand-written
- * {@code RowMapper} (the limit), {@code PostgresTemplate.queryAll} into a record and into a JavaBean, nexs'
+ * <li>{@code mapping}: {@value Mapping#ROWS} rows of ten mixed-type columns per query on one thread, the contenders
+ * taking turns in short slots, round after round: a hand-written {@code RowMapper} (the limit), {@code PostgresTemplate.queryAll} into a record and into a JavaBean, nexs'
  * {@code ObjectRowMapper} under {@code JdbcTemplate}, and Spring's {@code DataClassRowMapper} and
  * {@code BeanPropertyRowMapper}. Every contender runs a {@code PreparedStatement}, so they differ only in
  * mapping, and runs twice: with results in text ({@code prepareThreshold=0}) and in binary (server-prepared, the
@@ -53,10 +52,13 @@ import org.jspecify.annotations.Nullable;
  * in the jar, checks that all contenders return the same data, measures them all in the same run, prints the
  * machine, a table and a target, and ends with one line {@code result: <name> key=value ...} of throughput
  * ratios (ours / peer), for scripts. Only ratios from the same run mean anything: absolute numbers depend on the
- * machine. {@code --quick} takes under three minutes on two cores (about two and a half for mapping and overhead,
- * a minute and a half for failover, one for chaos); the full run takes about ten (mapping), seven (overhead and
- * failover) and five (chaos) minutes. The failover benchmark starts a cluster per cycle
- * ({@code synchronous_commit=on}) instead of one server. Unknown names print this usage and exit with status 2.
+ * machine. The contenders of {@code mapping}, {@code overhead} and {@code copy} take turns in rounds, and each ratio
+ * is the median of the ratios within each round ({@link PairedRatio}); the result line gives its quartiles as
+ * {@code <key>_p25} and {@code <key>_p75}, so a reader sees how far one run can be trusted. {@code --quick} takes
+ * about two minutes on two cores (one and a half for copy, one for chaos); the full run takes about six (mapping
+ * and overhead), seven (failover), five (chaos) and three (copy) minutes. The failover benchmark starts a cluster
+ * per cycle
+({@code synchronous_commit=on}) instead of one server. Unknown names print this usage and exit with status 2.
  */
 public final class Benchmarks {
 
@@ -64,7 +66,7 @@ public final class Benchmarks {
             usage: java -jar benchmarks/target/benchmarks.jar <name> [--quick]
 
             benchmarks:
-              mapping    10,000 rows x 10 columns per query, one thread (JMH): nexs-postgres into a record and a
+              mapping    10,000 rows x 10 columns per query, one thread: nexs-postgres into a record and a
                          bean vs a hand-written RowMapper, DataClassRowMapper and BeanPropertyRowMapper, with
                          results in text (the result line) and in binary wire format
               overhead   primary-key lookups by 4 threads: nexs-postgres (defaults, with a hook, without retries,
@@ -80,7 +82,7 @@ public final class Benchmarks {
                          peak heap of a 10,000,000-row load in a 100 MB JVM (1,000,000 with --quick)
 
             options:
-              --quick    a short run: under 3 minutes on 2 cores
+              --quick    a short run: about 2 minutes on 2 cores
             """;
 
     private Benchmarks() {
@@ -130,7 +132,7 @@ public final class Benchmarks {
         }
         System.out.printf(Locale.ROOT, "time: %d s%n", Math.round((System.nanoTime() - start) / 1e9));
         System.out.println(result);
-        // JMH and the pools may leave non-daemon threads behind; the run is over.
+        // The pools may leave non-daemon threads behind; the run is over.
         System.exit(0);
     }
 

@@ -145,8 +145,8 @@ final class Mapping {
     static String run(boolean quick) throws Exception {
         // On two cores an operation takes 10-100 ms, a round about half a second: a minute of rounds is over a
         // hundred paired ratios.
-        long warmupMillis = quick ? 1_000 : 2_000;
-        long measureMillis = quick ? 60_000 : 300_000;
+        long warmupMillis = quick ? 750 : 2_000;
+        long measureMillis = quick ? 70_000 : 300_000;
         if (!THREAD_BEAN.isThreadAllocatedMemorySupported()) {
             throw new IllegalStateException("this JVM cannot count the bytes a thread allocates");
         }
