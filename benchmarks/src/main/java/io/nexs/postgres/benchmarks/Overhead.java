@@ -122,11 +122,11 @@ final class Overhead {
      */
     static String run(boolean quick) throws Exception {
         // Many short rounds rather than a few long ones: every ratio is the median of the ratios within a round, and
-        // a round of all contenders, a second or two, is short enough for a neighbour on the machine to slow its
+        // a round of all contenders, about a second, is short enough for a neighbour on the machine to slow its
         // contenders alike. A multiple of the contenders, so each runs in each position equally often.
         long warmupMillis = quick ? 1_500 : 5_000;
-        long roundMillis = quick ? 200 : 400;
-        int cycles = quick ? 7 : 14;
+        long roundMillis = quick ? 100 : 200;
+        int cycles = quick ? 14 : 28;
         try (PostgresNode node = Benchmarks.startNode();
                 HikariDataSource dataSource = CustomerTable.pool(node.jdbcUrl(), node.username(), node.password(),
                         POOL_SIZE, "overhead")) {
