@@ -669,7 +669,7 @@ final class Failover {
     /** The median with the smallest and largest value, for a table cell. */
     private static String spread(double[] values, Duration cap) {
         double[] known = Arrays.stream(values).filter((value) -> !Double.isNaN(value)).sorted().toArray();
-        if (known.length < 2) {
+        if (known.length < 2 || known[0] == known[known.length - 1]) {
             return seconds(median(values), cap);
         }
         return seconds(median(values), cap) + " (" + value(known[0]) + "-" + value(known[known.length - 1]) + ")";
