@@ -22,9 +22,9 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code mapping}: {@value Mapping#ROWS} rows of ten mixed-type columns per query on one thread, the contenders
  * taking turns operation by operation: a hand-written {@code RowMapper} (the limit),
  * {@code PostgresTemplate.queryAll} into a record and into a JavaBean, nexs' {@code ObjectRowMapper} under
- * {@code JdbcTemplate}, and Spring's {@code DataClassRowMapper} and {@code BeanPropertyRowMapper}. Every contender runs a {@code PreparedStatement}, so they differ only in
- * mapping, and runs twice: with results in text ({@code prepareThreshold=0}) and in binary (server-prepared, the
- * result line), one table each.</li>
+ * {@code JdbcTemplate}, and Spring's {@code DataClassRowMapper} and {@code BeanPropertyRowMapper}. Every
+ * contender runs a {@code PreparedStatement}, so they differ only in mapping, and runs twice: with results in text
+ * ({@code prepareThreshold=0}) and in binary (server-prepared, the result line), one table each.</li>
  * <li>{@code overhead}: primary-key lookups by {@value Overhead#THREADS} threads through raw HikariCP + PgJDBC
  * (the limit), {@code JdbcTemplate} and {@code PostgresTemplate.queryOne} (as the auto-configuration builds it:
  * retries on, no hook registered; with one hook; with neither retries nor hooks; routed through a provider), on
