@@ -43,8 +43,9 @@ import org.postgresql.PGConnection;
  * and {@code psql \copy} from a CSV file of the same rows (when a {@code psql} client is on the machine; the limit).
  * Each contender loads the same rows in every round, in rotating order, and must leave the same table; its rate is
  * the median of its rounds, and each ratio the median of the ratios within each round ({@link PairedRatio}), with
- * their quartiles. Ours is whichever of its two ways has the higher median rate. The peak heap of a load is measured in a JVM of its own capped at
- * {@value #HEAP_CAP_MB} MB, loading {@value #HEAP_ROWS_FULL} rows ({@value #ROWS} with {@code --quick}).
+ * their quartiles. Ours is whichever of its two ways has the higher median rate. The peak heap of a load is
+ * measured in a JVM of its own capped at {@value #HEAP_CAP_MB} MB, loading {@value #HEAP_ROWS_FULL} rows
+ * ({@value #ROWS} with {@code --quick}).
  */
 final class Copy {
 
