@@ -204,8 +204,8 @@ final class Copy {
         return String.format(Locale.ROOT, "result: copy rows_per_s=%.0f %s %s %s peak_heap_mb=%d",
                 PairedRatio.median(ours), (psql != null) ? PairedRatio.of(ours, psql).keys("vs_psql") : "vs_psql=n/a",
                 PairedRatio.of(ours, Objects.requireNonNull(rates(contenders, rates, "batch"))).keys("vs_batch"),
-                PairedRatio.of(ours,
-                        Objects.requireNonNull(rates(contenders, rates, "copy_manager"))).keys("vs_copy_manager"), peak);
+                PairedRatio.of(ours, Objects.requireNonNull(rates(contenders, rates, "copy_manager")))
+                    .keys("vs_copy_manager"), peak);
     }
 
     private static double @Nullable [] rates(List<Contender> contenders, double[][] rates, String key) {
