@@ -19,29 +19,30 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  *
  * <ul>
- * <li>{@code mapping}: {@value Mapping#ROWS} rows of ten mixed-type columns per query on one thread, measured
- * with JMH (one fork per contender in each of two passes, the second in reverse order): a hand-written
- * {@code RowMapper} (the limit), {@code PostgresTemplate.queryAll} into a record and into a JavaBean, nexs'
- * {@code ObjectRowMapper} under {@code JdbcTemplate}, and Spring's {@code DataClassRowMapper} and
- * {@code BeanPropertyRowMapper}. Every contender runs a {@code PreparedStatement}, so they differ only in
- * mapping, and runs twice: with results in text ({@code prepareThreshold=0}) and in binary (server-prepared, the
- * result line), one table each.</li>
+ * <li>{@code mapping}: {@value Mapping#ROWS} rows of ten mixed-type columns per query on one thread, the contenders
+ * taking turns operation by operation: a hand-written {@code RowMapper} (the limit),
+ * {@code PostgresTemplate.queryAll} into a record and into a JavaBean, nexs' {@code ObjectRowMapper} under
+ * {@code JdbcTemplate}, and Spring's {@code DataClassRowMapper} and {@code BeanPropertyRowMapper}. Every
+ * contender runs a {@code PreparedStatement}, so they differ only in mapping, and runs twice: with results in text
+ * ({@code prepareThreshold=0}) and in binary (server-prepared, the result line), one table each.</li>
  * <li>{@code overhead}: primary-key lookups by {@value Overhead#THREADS} threads through raw HikariCP + PgJDBC
  * (the limit), {@code JdbcTemplate} and {@code PostgresTemplate.queryOne} (as the auto-configuration builds it:
- * retries on, no hook registered; with one hook; with neither retries nor hooks; routed through a provider), in
- * alternating rounds, with the bytes each lookup allocates on the measuring threads.</li>
+ * retries on, no hook registered; with one hook; with neither retries nor hooks; routed through a provider), on
+ * the same threads switching contender every few milliseconds, with the bytes each lookup allocates.</li>
  * <li>{@code failover}: a writer inserting every {@value Failover#WRITE_INTERVAL_MILLIS} ms while the primary of a
  * fresh cluster (primary + synchronous standby) is killed (SIGKILL) or hung (SIGSTOP) and the standby promoted
  * {@value Failover#PROMOTE_AFTER_MILLIS} ms later: detection, write recovery and acknowledged writes lost through a
  * {@code ClusterTopology} with the shipped defaults, against HikariCP on a PgJDBC multi-host URL with
- * {@code targetServerType=primary}. Its result line holds medians in seconds and a count, not ratios.</li>
+ * {@code targetServerType=primary}. Its result line holds medians and maxima in seconds and a count, not
+ * ratios.</li>
  * <li>{@code chaos}: {@value Chaos#WORKERS} workers run transactions that each write a key of their own through
  * {@code PostgresProvider.inTransaction} with retries and the commit-outcome check, while a killer ends a random
  * busy session of theirs ({@code pg_terminate_backend}) every {@value Chaos#MIN_KILL_PAUSE_MILLIS}-{@value
  * Chaos#MAX_KILL_PAUSE_MILLIS} ms, as fast as the pool replaces them; afterwards the tables show whether every
  * outcome reported was true: keys written twice, committed keys missing, failed keys present.
- * {@value Chaos#QUICK_OPERATIONS} operations with {@code --quick}, {@value Chaos#FULL_OPERATIONS} (at most
- * {@value Chaos#FULL_MINUTES} minutes) otherwise. Its result line holds counts, not ratios.</li>
+ * {@value Chaos#QUICK_OPERATIONS} operations (at most {@value Chaos#QUICK_MINUTES} minutes) with {@code --quick},
+ * {@value Chaos#FULL_OPERATIONS} (at most {@value Chaos#FULL_MINUTES} minutes) otherwise. Its result line holds
+ * counts, not ratios.</li>
  * <li>{@code copy}: {@value Copy#ROWS} rows of {@code (bigint, text, timestamptz, numeric(12,2))} into a fresh
  * table by {@code PostgresTemplate.copyIn} (binary, one connection and per-chunk in parallel) against PgJDBC's
  * {@code CopyManager} fed a hand-built CSV stream, a batch insert with {@code reWriteBatchedInserts=true} and
@@ -53,10 +54,13 @@ import org.jspecify.annotations.Nullable;
  * in the jar, checks that all contenders return the same data, measures them all in the same run, prints the
  * machine, a table and a target, and ends with one line {@code result: <name> key=value ...} of throughput
  * ratios (ours / peer), for scripts. Only ratios from the same run mean anything: absolute numbers depend on the
- * machine. {@code --quick} takes under three minutes on two cores (about two and a half for mapping and overhead,
- * a minute and a half for failover, one for chaos); the full run takes about ten (mapping), seven (overhead and
- * failover) and five (chaos) minutes. The failover benchmark starts a cluster per cycle
- * ({@code synchronous_commit=on}) instead of one server. Unknown names print this usage and exit with status 2.
+ * machine. The contenders of {@code mapping}, {@code overhead} and {@code copy} take turns in rounds, and each ratio
+ * is the median of the ratios within each round ({@link PairedRatio}); the result line gives its quartiles as
+ * {@code <key>_p25} and {@code <key>_p75}, so a reader sees how far one run can be trusted. {@code --quick} takes
+ * about two minutes on two cores (one and a half for copy, one for chaos); the full run takes about six (mapping
+ * and overhead), seven (failover), five (chaos) and three (copy) minutes. The failover benchmark starts a cluster
+ * per cycle ({@code synchronous_commit=on}) instead of one server. Unknown names print this usage and exit with
+ * status 2.
  */
 public final class Benchmarks {
 
@@ -64,7 +68,7 @@ public final class Benchmarks {
             usage: java -jar benchmarks/target/benchmarks.jar <name> [--quick]
 
             benchmarks:
-              mapping    10,000 rows x 10 columns per query, one thread (JMH): nexs-postgres into a record and a
+              mapping    10,000 rows x 10 columns per query, one thread: nexs-postgres into a record and a
                          bean vs a hand-written RowMapper, DataClassRowMapper and BeanPropertyRowMapper, with
                          results in text (the result line) and in binary wire format
               overhead   primary-key lookups by 4 threads: nexs-postgres (defaults, with a hook, without retries,
@@ -74,13 +78,13 @@ public final class Benchmarks {
                          vs HikariCP on a PgJDBC multi-host URL (targetServerType=primary)
               chaos      8 workers run retried transactions, each writing a key of its own, while a random busy
                          session of theirs is killed every 1-5 ms: duplicates, lost commits and failures that
-                         were not what they said (10,000 operations; full run 100,000 or 10 minutes)
+                         were not what they said (10,000 operations or 2 minutes; full run 100,000 or 10 minutes)
               copy       1,000,000 rows into a fresh table: nexs-postgres binary copyIn on one connection and
                          in parallel chunks vs PgJDBC CopyManager (CSV), batch insert and psql copy, with the
                          peak heap of a 10,000,000-row load in a 100 MB JVM (1,000,000 with --quick)
 
             options:
-              --quick    a short run: under 3 minutes on 2 cores
+              --quick    a short run: about 2 minutes on 2 cores
             """;
 
     private Benchmarks() {
@@ -130,7 +134,7 @@ public final class Benchmarks {
         }
         System.out.printf(Locale.ROOT, "time: %d s%n", Math.round((System.nanoTime() - start) / 1e9));
         System.out.println(result);
-        // JMH and the pools may leave non-daemon threads behind; the run is over.
+        // The pools may leave non-daemon threads behind; the run is over.
         System.exit(0);
     }
 

@@ -84,9 +84,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The provider is the auto-configuration's over one node (shipped topology defaults, a pool of
  * {@value #POOL_SIZE}), with {@link HookManager#none()} and back-off from 2 ms doubling up to 100 ms, so that ten
- * attempts span about half a second. {@code --quick} runs {@value #QUICK_OPERATIONS} operations; the full run
- * {@value #FULL_OPERATIONS}, or as many as {@value #FULL_MINUTES} minutes allow (230-340 operations a second on two
- * cores: five to seven minutes), and its result line counts the operations that ran.
+ * attempts span about half a second. {@code --quick} runs {@value #QUICK_OPERATIONS} operations, or as many as
+ * {@value #QUICK_MINUTES} minutes allow on a busy machine; the full run {@value #FULL_OPERATIONS}, or as many as
+ * {@value #FULL_MINUTES} minutes allow (230-340 operations a second on two
+ * cores: five to seven minutes). The result line counts the operations that ran.
  */
 final class Chaos {
 
@@ -101,6 +102,12 @@ final class Chaos {
 
     /** How long the full run may take before workers stop taking new operations. */
     static final int FULL_MINUTES = 10;
+
+    /**
+     * How long the quick run may take: on an idle machine it needs under a minute, on a busy one its operations
+     * slow down several times, and a quick run should stay quick.
+     */
+    static final int QUICK_MINUTES = 2;
 
     /** Executions of one transaction at most, the first included. */
     static final int MAX_ATTEMPTS = 10;
@@ -163,14 +170,15 @@ final class Chaos {
         Benchmarks.quiet("io.nexs.postgres.pool");
         Benchmarks.quiet("io.nexs.postgres.topology");
         int operations = quick ? QUICK_OPERATIONS : FULL_OPERATIONS;
-        Duration limit = quick ? Duration.ofDays(1) : Duration.ofMinutes(FULL_MINUTES);
+        int minutes = quick ? QUICK_MINUTES : FULL_MINUTES;
+        Duration limit = Duration.ofMinutes(minutes);
         try (PostgresNode node = Benchmarks.startNode()) {
             Machine.describe("chaos", quick, node);
             createTables(node);
             System.out.printf(Locale.ROOT, "%,d operations%s by %d workers, each a transaction (insert its key, "
                     + "bump the worker's counter, read it back); a killer ends a random busy session of "
                     + "application_name '%s' (at least %d ms old) every %d-%d ms%n", operations,
-                    quick ? "" : " (or " + FULL_MINUTES + " minutes)", WORKERS, APPLICATION_NAME,
+                    " (or " + minutes + " minutes)", WORKERS, APPLICATION_NAME,
                     MIN_SESSION_AGE_MILLIS, MIN_KILL_PAUSE_MILLIS, MAX_KILL_PAUSE_MILLIS);
             System.out.printf(Locale.ROOT, "ours: DefaultPostgresProvider over one node, "
                     + "TopologySettings.defaults(), pool of %d, Retrier of %d attempts (back-off 2..100 ms), "

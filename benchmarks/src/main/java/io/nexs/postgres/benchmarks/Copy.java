@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
@@ -41,8 +42,10 @@ import org.postgresql.PGConnection;
  * {@code CopyManager} fed a CSV stream built by hand, a JDBC batch insert with {@code reWriteBatchedInserts=true},
  * and {@code psql \copy} from a CSV file of the same rows (when a {@code psql} client is on the machine; the limit).
  * Each contender loads the same rows in every round, in rotating order, and must leave the same table; its rate is
- * the median of its rounds. The peak heap of a load is measured in a JVM of its own capped at
- * {@value #HEAP_CAP_MB} MB, loading {@value #HEAP_ROWS_FULL} rows ({@value #ROWS} with {@code --quick}).
+ * the median of its rounds, and each ratio the median of the ratios within each round ({@link PairedRatio}), with
+ * their quartiles. Ours is whichever of its two ways has the higher median rate. The peak heap of a load is
+ * measured in a JVM of its own capped at {@value #HEAP_CAP_MB} MB, loading {@value #HEAP_ROWS_FULL} rows
+ * ({@value #ROWS} with {@code --quick}).
  */
 final class Copy {
 
@@ -52,9 +55,10 @@ final class Copy {
 
     static final int HEAP_CAP_MB = 100;
 
-    private static final int QUICK_ROUNDS = 3;
+    /** Rounds of the quick run: enough for the median of the per-round ratios to ignore a disturbed round or two. */
+    private static final int QUICK_ROUNDS = 7;
 
-    private static final int FULL_ROUNDS = 5;
+    private static final int FULL_ROUNDS = 11;
 
     private static final int BATCH_SIZE = 1000;
 
@@ -99,6 +103,15 @@ final class Copy {
                         CopyResult result = postgres.copy().into(TABLE).columns(COLUMNS).rows(readings(ROWS));
                         return result.rows();
                     }));
+                    // psql between ours' two ways: a round runs its contenders in this order, rotated, so the
+                    // ratios that matter most come from loads run one right after the other.
+                    if (psql != null) {
+                        contenders.add(new Contender("psql", "psql \\copy from a CSV file",
+                                () -> psqlCopy(psql, node, csv)));
+                    }
+                    else {
+                        System.out.println("no psql client found: the psql \\copy contender is left out");
+                    }
                     CopyOptions parallel = CopyOptions.defaults().withMode(CopyMode.PER_CHUNK)
                         .withParallelism(parallelism).withChunkRows(50_000);
                     contenders.add(new Contender("ours_parallel",
@@ -109,13 +122,6 @@ final class Copy {
                             () -> copyManager(dataSource)));
                     contenders.add(new Contender("batch", "JDBC batch insert, reWriteBatchedInserts",
                             () -> batchInsert(dataSource)));
-                    if (psql != null) {
-                        contenders.add(new Contender("psql", "psql \\copy from a CSV file",
-                                () -> psqlCopy(psql, node, csv)));
-                    }
-                    else {
-                        System.out.println("no psql client found: the psql \\copy contender is left out");
-                    }
                     return measure(contenders, node, quick ? QUICK_ROUNDS : FULL_ROUNDS, dataSource,
                             quick ? ROWS : HEAP_ROWS_FULL, parallelism);
                 }
@@ -129,7 +135,8 @@ final class Copy {
     private static String measure(List<Contender> contenders, PostgresNode node, int rounds,
             HikariDataSource dataSource, long heapRows, int parallelism) throws Exception {
         System.out.printf(Locale.ROOT, "%,d rows of (bigint, text, timestamptz, numeric(12,2)) into a fresh table; "
-                + "%d rounds in rotating order, median per contender%n", ROWS, rounds);
+                + "%d rounds in rotating order; rates: median per contender; ratios: median of the ratios within each "
+                + "round%n", ROWS, rounds);
         String expected = null;
         double[][] rates = new double[contenders.size()][rounds];
         // a warm-up round, not counted: JIT, the server's caches, the file in the page cache
@@ -167,20 +174,25 @@ final class Copy {
         System.out.println();
         double[] medians = new double[contenders.size()];
         for (int c = 0; c < contenders.size(); c++) {
-            double[] sorted = rates[c].clone();
-            Arrays.sort(sorted);
-            medians[c] = sorted[sorted.length / 2];
+            medians[c] = PairedRatio.median(rates[c]);
         }
         Heap single = heapProbe(node, heapRows, 1);
         Heap chunked = heapProbe(node, heapRows, parallelism);
-        double ours = Math.max(medians[0], medians[1]);
-        double psql = rate(contenders, medians, "psql");
-        double batch = rate(contenders, medians, "batch");
-        TextTable table = new TextTable("contender", "rows/s", "vs psql", "ours vs it");
+        double[] oneConnection = Objects.requireNonNull(rates(contenders, rates, "ours"));
+        double[] perChunk = Objects.requireNonNull(rates(contenders, rates, "ours_parallel"));
+        double[] ours = (PairedRatio.median(oneConnection) >= PairedRatio.median(perChunk)) ? oneConnection
+                : perChunk;
+        double[] psql = rates(contenders, rates, "psql");
+        TextTable table = new TextTable("contender", "rows/s", "p25", "p75", "vs psql (p25-p75)",
+                "ours vs it (p25-p75)");
         for (int c = 0; c < contenders.size(); c++) {
+            double[] sorted = rates[c].clone();
+            Arrays.sort(sorted);
             table.row(contenders.get(c).label, String.format(Locale.ROOT, "%,.0f", medians[c]),
-                    (psql > 0) ? String.format(Locale.ROOT, "%.2fx", medians[c] / psql) : "n/a",
-                    String.format(Locale.ROOT, "%.2fx", ours / medians[c]));
+                    String.format(Locale.ROOT, "%,.0f", PairedRatio.quantile(sorted, 0.25)),
+                    String.format(Locale.ROOT, "%,.0f", PairedRatio.quantile(sorted, 0.75)),
+                    (psql != null) ? PairedRatio.of(rates[c], psql).cell() : "n/a",
+                    PairedRatio.of(ours, rates[c]).cell());
         }
         table.print();
         System.out.println();
@@ -190,18 +202,20 @@ final class Copy {
         System.out.println("target: " + TARGET);
         System.out.println();
         long peak = Math.round(Math.max(single.peakMb, chunked.peakMb));
-        return String.format(Locale.ROOT, "result: copy rows_per_s=%.0f vs_psql=%s vs_batch=%.2f "
-                + "vs_copy_manager=%.2f peak_heap_mb=%d", ours, (psql > 0) ? String.format(Locale.ROOT, "%.2f",
-                        ours / psql) : "n/a", ours / batch, ours / rate(contenders, medians, "copy_manager"), peak);
+        return String.format(Locale.ROOT, "result: copy rows_per_s=%.0f %s %s %s peak_heap_mb=%d",
+                PairedRatio.median(ours), (psql != null) ? PairedRatio.of(ours, psql).keys("vs_psql") : "vs_psql=n/a",
+                PairedRatio.of(ours, Objects.requireNonNull(rates(contenders, rates, "batch"))).keys("vs_batch"),
+                PairedRatio.of(ours, Objects.requireNonNull(rates(contenders, rates, "copy_manager")))
+                    .keys("vs_copy_manager"), peak);
     }
 
-    private static double rate(List<Contender> contenders, double[] medians, String key) {
+    private static double @Nullable [] rates(List<Contender> contenders, double[][] rates, String key) {
         for (int c = 0; c < contenders.size(); c++) {
             if (contenders.get(c).key.equals(key)) {
-                return medians[c];
+                return rates[c];
             }
         }
-        return 0;
+        return null;
     }
 
     private static HikariDataSource pool(PostgresNode node, int size) {

@@ -1,7 +1,8 @@
 package io.nexs.postgres.benchmarks;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -9,25 +10,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.test.PostgresNode;
 import org.jspecify.annotations.Nullable;
-import org.openjdk.jmh.profile.GCProfiler;
-import org.openjdk.jmh.results.Result;
-import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
-import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * The {@code mapping} benchmark: how fast each contender turns {@value #ROWS} rows of ten mixed-type columns
- * into objects, on one thread, measured by JMH in a forked JVM per contender and wire format.
+ * into objects, on one thread.
  *
  * <p><b>Two wire formats.</b> PgJDBC receives a result either in text or in binary, and that changes what a row
  * costs each contender: in text the driver parses every number, date, timestamp and uuid from characters, in
@@ -52,20 +42,22 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * hand-written mapper and ours about twice as much as Spring's mappers, whose own per-row overhead dominates, so
  * the gap to Spring's mappers is narrower in text.
  *
- * <p>Every contender and format runs in {@value #PASSES} passes, the second in exactly the reverse order of the
- * first (within a pass, each contender's two formats run back to back), and each score pools the iterations of
- * both forks: on a shared machine a slow minute then hurts several forks a little instead of one a lot, and a
- * steady drift cancels out. {@code --quick} keeps both passes but shortens the iterations.
+ * <p><b>Rounds, not forks.</b> All contenders run in this JVM, taking turns operation by operation: a round is one
+ * operation of every contender in both formats, each round starting one place further along the list, and rounds
+ * follow one another for a fixed time. Every ratio is the median of the ratios of the two contenders' rates <em>in
+ * the same round</em> ({@link PairedRatio}), printed with its quartiles. Separate JMH forks per contender gave each
+ * a few seconds of its own, so a neighbour on the machine busy for those seconds moved one contender's score by half
+ * and the ratio with it; a round lasts well under a second, so a disturbance either hits its contenders alike or
+ * makes one outlying ratio that the median ignores. The contenders share this JVM's compiled code for PgJDBC,
+ * HikariCP and {@code JdbcTemplate} as an application's queries do, after a warm-up of every contender in both
+ * formats, forwards and then backwards, so none is timed while the JIT is still compiling what they share.
  */
 final class Mapping {
 
     /** Rows read per operation. */
     static final int ROWS = 10_000;
 
-    /** Passes over all contenders and formats, alternately forwards and backwards. */
-    static final int PASSES = 2;
-
-    /** The wire formats, in the order of the tables: the result line's format first. */
+    /** The wire formats, in the order of the tables: the result line's format last. */
     private static final List<String> FORMATS = List.of(MappingBenchmark.TEXT, MappingBenchmark.BINARY);
 
     /** Target: ours into a record keeps 90% of the hand-written mapper's speed. */
@@ -77,23 +69,20 @@ final class Mapping {
     /** Target: ours into a record is 3.5 times as fast as {@code DataClassRowMapper}. */
     private static final double TARGET_VS_DATA_CLASS = 3.5;
 
+    private static final com.sun.management.ThreadMXBean THREAD_BEAN =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
     /** The contenders, in the order of the table. */
     enum Contender {
 
-        HANDWRITTEN("handwritten", "hand-written RowMapper, JdbcTemplate (limit)", "record", null,
-                MappingBenchmark::handwritten),
-        OURS_RECORD("oursRecord", "nexs PostgresTemplate.queryAll", "record", "DATA_CLASS",
-                MappingBenchmark::oursRecord),
-        OURS_BEAN("oursBean", "nexs PostgresTemplate.queryAll", "bean", "BEAN_PROPERTY",
-                (benchmark) -> records(benchmark.oursBean())),
-        OURS_ROW_MAPPER("oursRowMapper", "nexs ObjectRowMapper, JdbcTemplate", "record", "DATA_CLASS",
+        HANDWRITTEN("hand-written RowMapper, JdbcTemplate (limit)", "record", null, MappingBenchmark::handwritten),
+        OURS_RECORD("nexs PostgresTemplate.queryAll", "record", "DATA_CLASS", MappingBenchmark::oursRecord),
+        OURS_BEAN("nexs PostgresTemplate.queryAll", "bean", "BEAN_PROPERTY", MappingBenchmark::oursBean),
+        OURS_ROW_MAPPER("nexs ObjectRowMapper, JdbcTemplate", "record", "DATA_CLASS",
                 MappingBenchmark::oursRowMapper),
-        DATA_CLASS("dataClassRowMapper", "Spring DataClassRowMapper, JdbcTemplate", "record", null,
-                MappingBenchmark::dataClassRowMapper),
-        BEAN_PROPERTY("beanPropertyRowMapper", "Spring BeanPropertyRowMapper, JdbcTemplate", "bean", null,
-                (benchmark) -> records(benchmark.beanPropertyRowMapper()));
-
-        final String method;
+        DATA_CLASS("Spring DataClassRowMapper, JdbcTemplate", "record", null, MappingBenchmark::dataClassRowMapper),
+        BEAN_PROPERTY("Spring BeanPropertyRowMapper, JdbcTemplate", "bean", null,
+                MappingBenchmark::beanPropertyRowMapper);
 
         final String label;
 
@@ -102,52 +91,44 @@ final class Mapping {
         /** The Spring mapper that does the same job, for the "vs Spring peer" column. */
         final @Nullable String peer;
 
-        /** Runs the benchmark method outside JMH, as records for comparison. */
-        final Function<MappingBenchmark, List<Customer>> read;
+        /** The measured operation: all rows, as the contender maps them. */
+        final Function<MappingBenchmark, List<?>> operation;
 
-        Contender(String method, String label, String target, @Nullable String peer,
-                Function<MappingBenchmark, List<Customer>> read) {
-            this.method = method;
+        Contender(String label, String target, @Nullable String peer, Function<MappingBenchmark, List<?>> operation) {
             this.label = label;
             this.target = target;
             this.peer = peer;
-            this.read = read;
+            this.operation = operation;
+        }
+
+        /** Reads all rows and turns them into records, to compare them with the hand-written mapper's. */
+        List<Customer> read(MappingBenchmark benchmark) {
+            return this.operation.apply(benchmark).stream()
+                .map((row) -> (row instanceof CustomerBean bean) ? bean.toRecord() : (Customer) row)
+                .toList();
         }
 
     }
 
-    /** One measured combination: a contender in a wire format. */
-    private record Run(Contender contender, String format) {
+    /** One measured combination: a contender in a wire format, through that format's pool. */
+    private record Run(Contender contender, String format, MappingBenchmark benchmark) {
+
+        String key() {
+            return this.contender.name().toLowerCase(Locale.ROOT) + "/" + this.format;
+        }
+
+    }
+
+    /** What one slot measured: operations per second, operations, bytes the thread allocated. */
+    private record Slot(double rate, long operations, long bytes) {
     }
 
     /** Ours into a record over its peers, in one format. */
-    private record Ratios(double vsHandwritten, double vsBeanProperty, double vsDataClass) {
+    private record Ratios(PairedRatio vsHandwritten, PairedRatio vsBeanProperty, PairedRatio vsDataClass) {
 
         String line() {
-            return "vs_handwritten=" + ratio(vsHandwritten()) + " vs_bean_property=" + ratio(vsBeanProperty())
-                    + " vs_data_class=" + ratio(vsDataClass());
-        }
-
-    }
-
-    /** What JMH measured in one fork of one contender: ops/s of each iteration, bytes allocated per op. */
-    private record Fork(List<Double> iterations, double bytesPerOp) {
-    }
-
-    /**
-     * A contender's forks pooled: the median ops/s of all their iterations (a median, because on a shared machine
-     * a disturbed iteration is an outlier to ignore, not a sample to average in), the slowest and fastest
-     * iteration, and the mean bytes allocated per op.
-     */
-    private record Measured(double opsPerSecond, double min, double max, double bytesPerOp) {
-
-        static Measured of(List<Fork> forks) {
-            double[] scores = forks.stream().flatMap((fork) -> fork.iterations().stream())
-                    .mapToDouble(Double::doubleValue).sorted().toArray();
-            int middle = scores.length / 2;
-            double median = (scores.length % 2 == 1) ? scores[middle] : (scores[middle - 1] + scores[middle]) / 2;
-            double bytesPerOp = forks.stream().mapToDouble(Fork::bytesPerOp).average().orElse(Double.NaN);
-            return new Measured(median, scores[0], scores[scores.length - 1], bytesPerOp);
+            return this.vsHandwritten.keys("vs_handwritten") + " " + this.vsBeanProperty.keys("vs_bean_property")
+                    + " " + this.vsDataClass.keys("vs_data_class");
         }
 
     }
@@ -162,6 +143,14 @@ final class Mapping {
      * @throws Exception when the server, the data or a contender fails
      */
     static String run(boolean quick) throws Exception {
+        // On two cores an operation takes 10-100 ms, a round about half a second: a minute of rounds is over a
+        // hundred paired ratios.
+        long warmupMillis = quick ? 750 : 2_000;
+        long measureMillis = quick ? 70_000 : 300_000;
+        if (!THREAD_BEAN.isThreadAllocatedMemorySupported()) {
+            throw new IllegalStateException("this JVM cannot count the bytes a thread allocates");
+        }
+        THREAD_BEAN.setThreadAllocatedMemoryEnabled(true);
         try (PostgresNode node = Benchmarks.startNode()) {
             Machine.describe("mapping", quick, node);
             try (HikariDataSource dataSource = CustomerTable.pool(node.jdbcUrl(), node.username(), node.password(),
@@ -170,58 +159,136 @@ final class Mapping {
             }
             verify(node);
 
-            List<Run> forwards = new ArrayList<>();
-            for (Contender contender : Contender.values()) {
+            Map<String, HikariDataSource> pools = new HashMap<>();
+            try {
+                List<Run> runs = new ArrayList<>();
                 for (String format : FORMATS) {
-                    forwards.add(new Run(contender, format));
+                    // Two connections for one thread: an operation never waits for the pool.
+                    HikariDataSource pool = MappingBenchmark.pool(node.jdbcUrl(), node.username(), node.password(),
+                            format, 2);
+                    pools.put(format, pool);
                 }
+                for (Contender contender : Contender.values()) {
+                    for (String format : FORMATS) {
+                        MappingBenchmark benchmark = new MappingBenchmark();
+                        benchmark.open(pools.get(format));
+                        runs.add(new Run(contender, format, benchmark));
+                    }
+                }
+                return measure(runs, warmupMillis, measureMillis);
             }
-            Map<Run, List<Fork>> forks = new HashMap<>();
-            for (int pass = 0; pass < PASSES; pass++) {
-                List<Run> order = new ArrayList<>(forwards);
-                if (pass % 2 == 1) {
-                    Collections.reverse(order);
-                }
-                for (Run run : order) {
-                    System.out.printf(Locale.ROOT, "pass %d  %-6s  %-56s", pass + 1, run.format(),
-                            run.contender().label + " -> " + run.contender().target);
-                    System.out.flush();
-                    Fork fork = measure(node, run, quick);
-                    forks.computeIfAbsent(run, (key) -> new ArrayList<>()).add(fork);
-                    // The iterations show at a glance whether the machine was steady during this fork.
-                    System.out.printf(Locale.ROOT, "ops/s by iteration: %s%n", fork.iterations().stream()
-                            .map((score) -> format("%.1f", score)).collect(Collectors.joining(" ")));
-                }
+            finally {
+                pools.values().forEach(HikariDataSource::close);
             }
-            System.out.println();
-            Map<String, Map<Contender, Measured>> results = new HashMap<>();
-            forks.forEach((run, list) -> results.computeIfAbsent(run.format(), (key) -> new EnumMap<>(Contender.class))
-                    .put(run.contender(), Measured.of(list)));
-
-            Map<Contender, Measured> text = results.get(MappingBenchmark.TEXT);
-            Map<Contender, Measured> binary = results.get(MappingBenchmark.BINARY);
-            Ratios textRatios = report("text format: prepareThreshold=0, unnamed statements, every column read in"
-                    + " text", text, null, null);
-            Ratios binaryRatios = report("binary format: prepareThreshold=" + MappingBenchmark.PREPARE_THRESHOLD
-                    + ", server-prepared from the " + MappingBenchmark.PREPARE_THRESHOLD
-                    + "th execution, non-text columns read in binary", binary, text, "vs text");
-
-            System.out.println("ops/s: one op reads all " + format("%,.0f", ROWS) + " rows; median, min and max over"
-                    + " the measured iterations of both passes");
-            System.out.println("vs Spring peer: into a record vs DataClassRowMapper, into a bean vs"
-                    + " BeanPropertyRowMapper; vs text: the same contender's binary ops/s over its text ops/s");
-            System.out.println();
-            target("vs_handwritten", binaryRatios.vsHandwritten(), TARGET_VS_HANDWRITTEN);
-            target("vs_bean_property", binaryRatios.vsBeanProperty(), TARGET_VS_BEAN_PROPERTY);
-            target("vs_data_class", binaryRatios.vsDataClass(), TARGET_VS_DATA_CLASS);
-            System.out.println("text format: " + textRatios.line());
-            return "result: mapping " + binaryRatios.line();
         }
     }
 
-    private static void target(String key, double value, double target) {
+    private static String measure(List<Run> runs, long warmupMillis, long measureMillis) {
+        System.out.printf(Locale.ROOT, "one thread; warm-up %d ms per contender and format, forwards then backwards; "
+                + "then rounds of one operation per contender and format for %d s, each round starting one place "
+                + "further along%n", warmupMillis, measureMillis / 1000);
+        for (int pass = 0; pass < 2; pass++) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "warm-up %d ", pass + 1));
+            for (int k = 0; k < runs.size(); k++) {
+                Run run = runs.get((pass == 0) ? k : runs.size() - 1 - k);
+                line.append(String.format(Locale.ROOT, " %s %.0f/s", run.key(), slot(run, warmupMillis).rate()));
+            }
+            System.out.println(line);
+        }
+
+        int handwrittenText = index(runs, Contender.HANDWRITTEN, MappingBenchmark.TEXT);
+        int handwrittenBinary = index(runs, Contender.HANDWRITTEN, MappingBenchmark.BINARY);
+        int oursText = index(runs, Contender.OURS_RECORD, MappingBenchmark.TEXT);
+        int oursBinary = index(runs, Contender.OURS_RECORD, MappingBenchmark.BINARY);
+        List<double[]> measured = new ArrayList<>();
+        long[] operations = new long[runs.size()];
+        long[] bytes = new long[runs.size()];
+        long deadline = System.nanoTime() + measureMillis * 1_000_000;
+        // Whole cycles of rounds, so every contender has run in every position equally often.
+        while (System.nanoTime() - deadline < 0) {
+            int first = measured.size();
+            for (int k = 0; k < runs.size(); k++) {
+                double[] round = new double[runs.size()];
+                for (int j = 0; j < runs.size(); j++) {
+                    int c = (measured.size() + j) % runs.size();
+                    Slot slot = slot(runs.get(c), 0);
+                    round[c] = slot.rate();
+                    operations[c] += slot.operations();
+                    bytes[c] += slot.bytes();
+                }
+                measured.add(round);
+            }
+            // Each cycle's own ratios show at a glance whether the machine was steady.
+            List<double[]> cycle = measured.subList(first, measured.size());
+            System.out.printf(Locale.ROOT, "rounds %3d-%3d  ours/hand-written: text %s  binary %s  (hand-written "
+                    + "binary %.1f ops/s)%n", first + 1, measured.size(),
+                    ratio(cycle, oursText, handwrittenText).cell(), ratio(cycle, oursBinary, handwrittenBinary).cell(),
+                    PairedRatio.median(cycle.stream().mapToDouble((round) -> round[handwrittenBinary]).toArray()));
+        }
+        System.out.println();
+
+        double[][] rates = new double[runs.size()][measured.size()];
+        for (int r = 0; r < measured.size(); r++) {
+            for (int c = 0; c < runs.size(); c++) {
+                rates[c][r] = measured.get(r)[c];
+            }
+        }
+        Ratios textRatios = report("text format: prepareThreshold=0, unnamed statements, every column read in text",
+                MappingBenchmark.TEXT, runs, rates, operations, bytes);
+        Ratios binaryRatios = report("binary format: prepareThreshold=" + MappingBenchmark.PREPARE_THRESHOLD
+                + ", server-prepared from the " + MappingBenchmark.PREPARE_THRESHOLD
+                + "th execution, non-text columns read in binary", MappingBenchmark.BINARY, runs, rates, operations,
+                bytes);
+        System.out.println("ops/s: one op reads all " + format("%,.0f", ROWS) + " rows; median and quartiles over "
+                + "the " + measured.size() + " rounds");
+        System.out.println("ratios: the median of the two contenders' ratios within each round, with the quartiles "
+                + "of those ratios; vs Spring peer: into a record vs DataClassRowMapper, into a bean vs "
+                + "BeanPropertyRowMapper; vs text: the same contender's binary ops/s over its text ops/s");
+        System.out.println();
+        target("vs_handwritten", binaryRatios.vsHandwritten(), TARGET_VS_HANDWRITTEN);
+        target("vs_bean_property", binaryRatios.vsBeanProperty(), TARGET_VS_BEAN_PROPERTY);
+        target("vs_data_class", binaryRatios.vsDataClass(), TARGET_VS_DATA_CLASS);
+        System.out.println("text format: " + textRatios.line());
+        return "result: mapping " + binaryRatios.line();
+    }
+
+    /** Runs one contender for a while, at least one operation, and checks that every operation read all rows. */
+    private static Slot slot(Run run, long millis) {
+        long bytesBefore = THREAD_BEAN.getCurrentThreadAllocatedBytes();
+        long start = System.nanoTime();
+        long deadline = start + millis * 1_000_000;
+        long operations = 0;
+        long now;
+        do {
+            int rows = run.contender().operation.apply(run.benchmark()).size();
+            if (rows != ROWS) {
+                throw new IllegalStateException(run.contender().label + " read " + rows + " rows");
+            }
+            operations++;
+            now = System.nanoTime();
+        }
+        while (now - deadline < 0);
+        long bytes = THREAD_BEAN.getCurrentThreadAllocatedBytes() - bytesBefore;
+        return new Slot(operations * 1e9 / (now - start), operations, bytes);
+    }
+
+    private static PairedRatio ratio(List<double[]> rounds, int ours, int theirs) {
+        return PairedRatio.of(rounds.stream().mapToDouble((round) -> round[ours]).toArray(),
+                rounds.stream().mapToDouble((round) -> round[theirs]).toArray());
+    }
+
+    private static int index(List<Run> runs, Contender contender, String format) {
+        for (int i = 0; i < runs.size(); i++) {
+            if (runs.get(i).contender() == contender && runs.get(i).format().equals(format)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no run of " + contender + " in " + format);
+    }
+
+    private static void target(String key, PairedRatio value, double target) {
         System.out.printf(Locale.ROOT, "target (binary format): %s >= %.2f: %s (%s)%n", key, target,
-                (value >= target) ? "met" : "MISSED", ratio(value));
+                (value.median() >= target) ? "met" : "MISSED", value.cell());
     }
 
     /**
@@ -237,18 +304,18 @@ final class Mapping {
                 WireFormatProbe probe = new WireFormatProbe(pool);
                 MappingBenchmark benchmark = new MappingBenchmark();
                 benchmark.open(probe);
-                List<Customer> expected = sorted(Contender.HANDWRITTEN.read.apply(benchmark));
+                List<Customer> expected = sorted(Contender.HANDWRITTEN.read(benchmark));
                 if (expected.size() != ROWS) {
                     throw new IllegalStateException("the hand-written mapper read " + expected.size() + " rows");
                 }
                 for (Contender contender : Contender.values()) {
-                    check(contender, format, expected, sorted(contender.read.apply(benchmark)));
+                    check(contender, format, expected, sorted(contender.read(benchmark)));
                 }
                 Map<Contender, WireFormatProbe.Formats> formats = new EnumMap<>(Contender.class);
                 for (Contender contender : Contender.values()) {
                     // Enough executions of its own to be past the threshold whatever the others did.
                     for (int i = 0; i < MappingBenchmark.PREPARE_THRESHOLD; i++) {
-                        contender.read.apply(benchmark);
+                        contender.operation.apply(benchmark);
                     }
                     formats.put(contender, probe.take());
                 }
@@ -285,10 +352,6 @@ final class Mapping {
         return "none";
     }
 
-    private static List<Customer> records(List<CustomerBean> beans) {
-        return beans.stream().map(CustomerBean::toRecord).toList();
-    }
-
     private static List<Customer> sorted(List<Customer> rows) {
         // No ORDER BY in the measured query (sorting is the server's work, not the mapper's), so compare by id.
         List<Customer> copy = new ArrayList<>(rows);
@@ -296,93 +359,58 @@ final class Mapping {
         return copy;
     }
 
-    private static Fork measure(PostgresNode node, Run run, boolean quick) throws RunnerException {
-        List<String> jvmArgs = new ArrayList<>(List.of(
-                // A fixed heap keeps GC sizing decisions from differing between the forks of the contenders.
-                "-Xms2g", "-Xmx2g",
-                "-D" + MappingBenchmark.JDBC_URL + "=" + node.jdbcUrl(),
-                "-D" + MappingBenchmark.USERNAME + "=" + node.username()));
-        if (node.password() != null) {
-            jvmArgs.add("-D" + MappingBenchmark.PASSWORD + "=" + node.password());
-        }
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .include(Pattern.quote(MappingBenchmark.class.getName() + "." + run.contender().method) + "$")
-                .param(MappingBenchmark.FORMAT, run.format())
-                .forks(1)
-                .threads(1)
-                .jvmArgsAppend(jvmArgs.toArray(String[]::new))
-                .addProfiler(GCProfiler.class)
-                .shouldFailOnError(true)
-                .verbosity(VerboseMode.SILENT);
-        // Short iterations, several of them: a hiccup of the machine then stands out in one iteration instead
-        // of hiding in a long one, and the confidence interval is not wider than the score. Twelve forks a pass:
-        // the quick run keeps both passes (so the reversed order still evens out drift) but only two measured
-        // seconds after three of warm-up, as on two cores the JIT is still busy in the third second of a fork.
-        if (quick) {
-            options.warmupIterations(3).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(2).measurementTime(TimeValue.seconds(1));
-        }
-        else {
-            options.warmupIterations(4).warmupTime(TimeValue.seconds(2))
-                    .measurementIterations(8).measurementTime(TimeValue.seconds(2));
-        }
-        RunResult result = new Runner(options.build()).runSingle();
-        Result<?> allocation = result.getSecondaryResults().get("gc.alloc.rate.norm");
-        List<Double> iterations = result.getBenchmarkResults().stream()
-                .flatMap((benchmark) -> benchmark.getIterationResults().stream())
-                .map((iteration) -> iteration.getPrimaryResult().getScore())
-                .toList();
-        return new Fork(iterations, (allocation != null) ? allocation.getScore() : Double.NaN);
-    }
-
     /**
      * Prints the table of one format.
      * @param title what the format is
-     * @param results the contenders' scores in this format
-     * @param other the same contenders in another format, for a column comparing the two, or {@code null}
-     * @param otherColumn that column's header
+     * @param format the format
+     * @param runs every run, of both formats
+     * @param rates each run's rate in each round
+     * @param operations each run's operations over all rounds
+     * @param bytes each run's bytes allocated over all rounds
      * @return ours into a record over its peers
      */
-    private static Ratios report(String title, Map<Contender, Measured> results,
-            @Nullable Map<Contender, Measured> other, @Nullable String otherColumn) {
-        double limit = results.get(Contender.HANDWRITTEN).opsPerSecond();
-        List<String> header = new ArrayList<>(List.of("contender", "into", "ops/s (median)", "min", "max", "rows/s",
+    private static Ratios report(String title, String format, List<Run> runs, double[][] rates, long[] operations,
+            long[] bytes) {
+        boolean binary = format.equals(MappingBenchmark.BINARY);
+        List<String> header = new ArrayList<>(List.of("contender", "into", "ops/s (median)", "p25", "p75", "rows/s",
                 "alloc B/row", "vs hand-written", "vs Spring peer"));
-        if (other != null) {
-            header.add(otherColumn);
+        if (binary) {
+            header.add("vs text");
         }
         TextTable table = new TextTable(header.toArray(String[]::new));
+        double[] limit = rates[index(runs, Contender.HANDWRITTEN, format)];
+        Map<Contender, double[]> mine = new EnumMap<>(Contender.class);
         for (Contender contender : Contender.values()) {
-            Measured measured = results.get(contender);
+            int i = index(runs, contender, format);
+            double[] sorted = rates[i].clone();
+            Arrays.sort(sorted);
+            double median = PairedRatio.quantile(sorted, 0.5);
+            mine.put(contender, rates[i]);
             String peer = "-";
             if (contender.peer != null) {
                 Contender spring = Contender.valueOf(contender.peer);
-                peer = ratio(measured.opsPerSecond() / results.get(spring).opsPerSecond());
+                peer = PairedRatio.of(rates[i], rates[index(runs, spring, format)]).cell();
             }
-            List<String> cells = new ArrayList<>(List.of(contender.label, contender.target,
-                    format("%,.1f", measured.opsPerSecond()), format("%,.1f", measured.min()),
-                    format("%,.1f", measured.max()), format("%,.0f", measured.opsPerSecond() * ROWS),
-                    Double.isNaN(measured.bytesPerOp()) ? "?" : format("%,.0f", measured.bytesPerOp() / ROWS),
-                    ratio(measured.opsPerSecond() / limit), peer));
-            if (other != null) {
-                cells.add(ratio(measured.opsPerSecond() / other.get(contender).opsPerSecond()));
+            List<String> cells = new ArrayList<>(List.of(contender.label, contender.target, format("%,.1f", median),
+                    format("%,.1f", PairedRatio.quantile(sorted, 0.25)),
+                    format("%,.1f", PairedRatio.quantile(sorted, 0.75)), format("%,.0f", median * ROWS),
+                    format("%,.0f", bytes[i] / (double) operations[i] / ROWS),
+                    PairedRatio.of(rates[i], limit).cell(), peer));
+            if (binary) {
+                cells.add(PairedRatio.of(rates[i], rates[index(runs, contender, MappingBenchmark.TEXT)]).cell());
             }
             table.row(cells.toArray(String[]::new));
         }
         System.out.println(title);
         table.print();
-        double ours = results.get(Contender.OURS_RECORD).opsPerSecond();
-        double oursBean = results.get(Contender.OURS_BEAN).opsPerSecond();
-        double beanProperty = results.get(Contender.BEAN_PROPERTY).opsPerSecond();
-        System.out.printf(Locale.ROOT, "ours into a bean: vs_handwritten=%s vs_bean_property=%s%n",
-                ratio(oursBean / limit), ratio(oursBean / beanProperty));
+        double[] ours = mine.get(Contender.OURS_RECORD);
+        double[] oursBean = mine.get(Contender.OURS_BEAN);
+        double[] beanProperty = mine.get(Contender.BEAN_PROPERTY);
+        System.out.printf(Locale.ROOT, "ours into a bean: %s %s%n", PairedRatio.of(oursBean, limit).keys(
+                "vs_handwritten"), PairedRatio.of(oursBean, beanProperty).keys("vs_bean_property"));
         System.out.println();
-        return new Ratios(ours / limit, ours / beanProperty,
-                ours / results.get(Contender.DATA_CLASS).opsPerSecond());
-    }
-
-    private static String ratio(double value) {
-        return format("%.2f", value);
+        return new Ratios(PairedRatio.of(ours, limit), PairedRatio.of(ours, beanProperty),
+                PairedRatio.of(ours, mine.get(Contender.DATA_CLASS)));
     }
 
     private static String format(String pattern, double value) {

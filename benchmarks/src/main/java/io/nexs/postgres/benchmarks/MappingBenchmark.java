@@ -2,7 +2,6 @@ package io.nexs.postgres.benchmarks;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -12,44 +11,18 @@ import io.nexs.postgres.query.ObjectRowMapper;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import org.jspecify.annotations.Nullable;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 import org.springframework.jdbc.core.BeanPropertyRowMapper;
 import org.springframework.jdbc.core.DataClassRowMapper;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The JMH side of the {@code mapping} benchmark: one operation reads all {@value Mapping#ROWS} rows of
- * {@link CustomerTable} through one contender, in the wire format of the {@link #format} parameter. Every contender
- * of a format shares the same HikariCP pool on the same server, and every mapper is created once in
- * {@link #open()}, as an application would keep it, so only the per-row work differs. Run by {@link Mapping},
- * which passes the server in system properties to the forked JVM and picks the format of each fork.
+ * The operations of the {@code mapping} benchmark: one operation reads all {@value Mapping#ROWS} rows of
+ * {@link CustomerTable} through one contender. Every contender of a wire format shares that format's HikariCP pool
+ * on the same server, and every mapper is created once in {@link #open(DataSource)}, as an application would keep
+ * it, so only the per-row work differs. Run by {@link Mapping}.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-public class MappingBenchmark {
-
-    /** System property with the server's JDBC URL. */
-    static final String JDBC_URL = "nexs.benchmarks.jdbc-url";
-
-    /** System property with the user name. */
-    static final String USERNAME = "nexs.benchmarks.username";
-
-    /** System property with the password; absent for {@code trust} authentication. */
-    static final String PASSWORD = "nexs.benchmarks.password";
-
-    /** Name of the JMH parameter {@link #format}. */
-    static final String FORMAT = "format";
+final class MappingBenchmark {
 
     /**
      * Results in text: the pool's connections have PgJDBC's {@code prepareThreshold=0}, so the driver never
@@ -72,15 +45,9 @@ public class MappingBenchmark {
     /**
      * Passed to {@code JdbcTemplate.query(sql, mapper, args)} so it runs a {@code PreparedStatement}, as
      * {@code PostgresTemplate} does: every contender then reads through the same kind of statement, and the pool
-     * of the {@link #format} alone decides whether the results come in text or in binary.
+     * it reads from alone decides whether the results come in text or in binary.
      */
     private static final Object[] NO_ARGS = {};
-
-    /** The wire format of the results: {@value #TEXT} or {@value #BINARY}. */
-    @Param({ TEXT, BINARY })
-    public String format = BINARY;
-
-    private @Nullable HikariDataSource pool;
 
     private @Nullable JdbcTemplate jdbcTemplate;
 
@@ -112,19 +79,6 @@ public class MappingBenchmark {
                 Map.of("prepareThreshold", prepareThreshold));
     }
 
-    /** Opens the pool of the format and the templates and mappers, from the system properties JMH's fork got. */
-    @Setup(Level.Trial)
-    public void open() {
-        String url = System.getProperty(JDBC_URL);
-        if (url == null) {
-            throw new IllegalStateException("system property " + JDBC_URL + " is not set: run through "
-                    + Benchmarks.class.getName());
-        }
-        // Two connections for one thread: the benchmark never waits for the pool.
-        this.pool = pool(url, System.getProperty(USERNAME, "postgres"), System.getProperty(PASSWORD), this.format, 2);
-        open(this.pool);
-    }
-
     /**
      * Creates the templates and mappers on a data source of the caller, which closes it.
      * @param dataSource where to read
@@ -137,20 +91,11 @@ public class MappingBenchmark {
         this.objectRowMapper = new RowMappers(UnmappedColumns.IGNORE, null).forType(Customer.class);
     }
 
-    /** Closes the pool opened by {@link #open()}. */
-    @TearDown(Level.Trial)
-    public void close() {
-        if (this.pool != null) {
-            this.pool.close();
-        }
-    }
-
     /**
      * The limit: a hand-written {@code RowMapper} into the record, with {@code JdbcTemplate}.
      * @return the rows
      */
-    @Benchmark
-    public List<Customer> handwritten() {
+    List<Customer> handwritten() {
         return jdbc().query(CustomerTable.SELECT_ALL, CustomerTable.HANDWRITTEN, NO_ARGS);
     }
 
@@ -158,8 +103,7 @@ public class MappingBenchmark {
      * nexs-postgres into the record: {@code PostgresTemplate.queryAll(Customer.class, sql)}.
      * @return the rows
      */
-    @Benchmark
-    public List<Customer> oursRecord() {
+    List<Customer> oursRecord() {
         return ours().queryAll(Customer.class, CustomerTable.SELECT_ALL);
     }
 
@@ -167,8 +111,7 @@ public class MappingBenchmark {
      * nexs-postgres into the JavaBean.
      * @return the rows
      */
-    @Benchmark
-    public List<CustomerBean> oursBean() {
+    List<CustomerBean> oursBean() {
         return ours().queryAll(CustomerBean.class, CustomerTable.SELECT_ALL);
     }
 
@@ -176,8 +119,7 @@ public class MappingBenchmark {
      * nexs-postgres' {@code ObjectRowMapper} used as a plain Spring {@code RowMapper} with {@code JdbcTemplate}.
      * @return the rows
      */
-    @Benchmark
-    public List<Customer> oursRowMapper() {
+    List<Customer> oursRowMapper() {
         return jdbc().query(CustomerTable.SELECT_ALL, required(this.objectRowMapper), NO_ARGS);
     }
 
@@ -185,8 +127,7 @@ public class MappingBenchmark {
      * Spring's {@code DataClassRowMapper} into the record.
      * @return the rows
      */
-    @Benchmark
-    public List<Customer> dataClassRowMapper() {
+    List<Customer> dataClassRowMapper() {
         return jdbc().query(CustomerTable.SELECT_ALL, required(this.dataClassRowMapper), NO_ARGS);
     }
 
@@ -194,8 +135,7 @@ public class MappingBenchmark {
      * Spring's {@code BeanPropertyRowMapper} into the JavaBean.
      * @return the rows
      */
-    @Benchmark
-    public List<CustomerBean> beanPropertyRowMapper() {
+    List<CustomerBean> beanPropertyRowMapper() {
         return jdbc().query(CustomerTable.SELECT_ALL, required(this.beanPropertyRowMapper), NO_ARGS);
     }
 

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -60,9 +62,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * {@link HookContext}, the only allocation a hook may add.
  *
  * <p>A plain load harness rather than JMH: each lookup is a network round trip, so what matters is the
- * contenders sharing one noisy machine fairly. They run in alternating rounds (A, B, C, then B, C, A, then
- * C, A, B, ...) of equal length, so drift in the machine's speed during the run spreads over all of them, and
- * each contender's throughput is the median of its rounds.
+ * contenders sharing one noisy machine fairly. The same threads run all of them, switching together to the next
+ * contender every slot of twenty milliseconds, in rounds of rotating order (A, B, C, then B, C, A, then C, A, B,
+ * ...). Each ratio is the median of the two contenders' ratios within each round ({@link PairedRatio}), printed
+ * with the quartiles of those ratios: a round lasts a fraction of a second, so a neighbour on the machine busy for
+ * longer slows both sides of a pair alike, and a shorter disturbance makes one outlying ratio that the median
+ * ignores.
  */
 final class Overhead {
 
@@ -121,11 +126,11 @@ final class Overhead {
      * @throws Exception when the server, the data or a contender fails
      */
     static String run(boolean quick) throws Exception {
-        // Many short rounds rather than a few long ones: the median then shrugs off a round that a neighbour
-        // on the machine slowed down. A multiple of the contenders, so each runs in each position equally often.
-        long warmupMillis = quick ? 2_000 : 5_000;
-        long roundMillis = quick ? 3_000 : 5_000;
-        int cycles = quick ? 1 : 2;
+        // Slots of a few hundred lookups, a round of all contenders in about a seventh of a second: a neighbour on
+        // the machine busy for longer slows both sides of a pair alike, and a minute holds hundreds of rounds.
+        long warmupMillis = quick ? 1_500 : 5_000;
+        long slotMillis = 20;
+        long measureMillis = quick ? 60_000 : 240_000;
         try (PostgresNode node = Benchmarks.startNode();
                 HikariDataSource dataSource = CustomerTable.pool(node.jdbcUrl(), node.username(), node.password(),
                         POOL_SIZE, "overhead")) {
@@ -172,7 +177,7 @@ final class Overhead {
                             id -> routedObserved.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id)
                                 .orElseThrow()));
             try {
-                String result = measure(contenders, warmupMillis, roundMillis, cycles * contenders.size());
+                String result = measure(contenders, warmupMillis, slotMillis, measureMillis);
                 if (hook.queries.sum() == 0) {
                     throw new IllegalStateException("the hook never ran");
                 }
@@ -220,17 +225,19 @@ final class Overhead {
                 defaultRetrier());
     }
 
-    private static String measure(List<Contender> contenders, long warmupMillis, long roundMillis,
-            int rounds) throws Exception {
+    private static String measure(List<Contender> contenders, long warmupMillis, long slotMillis,
+            long measureMillis) throws Exception {
         verify(contenders);
         if (!THREAD_BEAN.isThreadAllocatedMemorySupported()) {
             throw new IllegalStateException("this JVM cannot count the bytes a thread allocates");
         }
         THREAD_BEAN.setThreadAllocatedMemoryEnabled(true);
 
-        System.out.printf(Locale.ROOT, "%d threads, pool of %d, %,d rows, random ids; warm-up 2 x %d s each, "
-                + "then %d rounds of %d s each in rotating order%n", THREADS, POOL_SIZE, ROWS,
-                warmupMillis / 1000, rounds, roundMillis / 1000);
+        int n = contenders.size();
+        int rounds = (int) (measureMillis / (slotMillis * n));
+        System.out.printf(Locale.ROOT, "%d threads, pool of %d, %,d rows, random ids; warm-up 2 x %d ms each, "
+                + "then %d rounds of one %d ms slot per contender, in rotating order, on the same threads%n",
+                THREADS, POOL_SIZE, ROWS, warmupMillis, rounds, slotMillis);
         // Two passes: the first contender would otherwise pay alone for compiling the code all of them share
         // (PgJDBC, HikariCP).
         for (int pass = 0; pass < 2; pass++) {
@@ -242,27 +249,122 @@ final class Overhead {
             System.out.println(line);
         }
 
-        double[][] rates = new double[contenders.size()][rounds];
-        long[] lookups = new long[contenders.size()];
-        long[] bytes = new long[contenders.size()];
+        Slots slots = slots(contenders, rounds, slotMillis);
+        double[][] rates = new double[n][rounds];
         for (int r = 0; r < rounds; r++) {
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %2d", r + 1));
-            for (int k = 0; k < contenders.size(); k++) {
-                int c = (r + k) % contenders.size();
-                Round round = round(contenders.get(c).lookup(), roundMillis);
-                rates[c][r] = round.rate();
-                lookups[c] += round.lookups();
-                bytes[c] += round.bytes();
-                line.append(String.format(Locale.ROOT, "  %s %,.0f/s", contenders.get(c).key(), rates[c][r]));
+            for (int k = 0; k < n; k++) {
+                int s = r * n + k;
+                rates[(r + k) % n][r] = slots.lookups()[s] * 1e9 / slots.nanos()[s];
             }
-            System.out.println(line);
+        }
+        // Each stretch's own ratios show at a glance whether the machine was steady.
+        int raw = index(contenders, "raw");
+        int ours = index(contenders, "ours");
+        int stretch = Math.max(n, rounds / 6);
+        for (int first = 0; first < rounds; first += stretch) {
+            int last = Math.min(rounds, first + stretch);
+            System.out.printf(Locale.ROOT, "rounds %4d-%4d  raw %,.0f lookups/s  ours/raw %s%n", first + 1, last,
+                    PairedRatio.median(Arrays.copyOfRange(rates[raw], first, last)),
+                    PairedRatio.of(Arrays.copyOfRange(rates[ours], first, last),
+                            Arrays.copyOfRange(rates[raw], first, last)).cell());
         }
         System.out.println();
-        double[] bytesPerLookup = new double[contenders.size()];
-        for (int c = 0; c < contenders.size(); c++) {
-            bytesPerLookup[c] = bytes[c] / (double) lookups[c];
+        double[] bytesPerLookup = new double[n];
+        for (int c = 0; c < n; c++) {
+            bytesPerLookup[c] = slots.bytes()[c] / (double) slots.lookupsOf()[c];
         }
         return report(contenders, rates, bytesPerLookup, contextBytes());
+    }
+
+    /**
+     * What {@link #slots} measured: lookups started and nanoseconds taken in each slot, and lookups and bytes
+     * allocated by the threads per contender.
+     */
+    private record Slots(long[] lookups, long[] nanos, long[] lookupsOf, long[] bytes) {
+    }
+
+    /**
+     * Runs every contender on the same {@value #THREADS} threads, switching all of them to the next contender every
+     * slot: slot {@code s} of round {@code r} belongs to contender {@code (r + s) % n}. A lookup counts for the slot
+     * in which it started; one straddles each switch, on every side alike.
+     */
+    private static Slots slots(List<Contender> contenders, int rounds, long slotMillis) throws InterruptedException {
+        int n = contenders.size();
+        int total = rounds * n;
+        int[] owner = new int[total];
+        for (int s = 0; s < total; s++) {
+            owner[s] = (s / n + s % n) % n;
+        }
+        AtomicInteger current = new AtomicInteger();
+        AtomicLongArray started = new AtomicLongArray(total);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch ready = new CountDownLatch(THREADS);
+        CountDownLatch go = new CountDownLatch(1);
+        long[][] lookupsOf = new long[THREADS][n];
+        long[][] bytes = new long[THREADS][n];
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            int index = t;
+            Thread thread = new Thread(() -> {
+                long[] myLookups = lookupsOf[index];
+                long[] myBytes = bytes[index];
+                try {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    ready.countDown();
+                    go.await();
+                    int s;
+                    while ((s = current.get()) < total) {
+                        int c = owner[s];
+                        long id = random.nextLong(1, ROWS + 1);
+                        long before = THREAD_BEAN.getCurrentThreadAllocatedBytes();
+                        // Checking the id also keeps the JIT from dropping the mapped object.
+                        if (contenders.get(c).lookup().find(id).id() != id) {
+                            throw new IllegalStateException("wrong customer for id " + id);
+                        }
+                        myBytes[c] += THREAD_BEAN.getCurrentThreadAllocatedBytes() - before;
+                        myLookups[c]++;
+                        started.incrementAndGet(s);
+                    }
+                }
+                catch (Throwable ex) {
+                    failure.compareAndSet(null, ex);
+                    current.set(total);
+                }
+            }, "overhead-" + t);
+            threads.add(thread);
+            thread.start();
+        }
+        ready.await();
+        long[] nanos = new long[total];
+        go.countDown();
+        long start = System.nanoTime();
+        for (int s = 0; s < total && failure.get() == null; s++) {
+            current.set(s);
+            Thread.sleep(slotMillis);
+            long now = System.nanoTime();
+            nanos[s] = now - start;
+            start = now;
+        }
+        current.set(total);
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("a lookup failed", failure.get());
+        }
+        long[] lookups = new long[total];
+        for (int s = 0; s < total; s++) {
+            lookups[s] = started.get(s);
+        }
+        long[] lookupsPerContender = new long[n];
+        long[] bytesPerContender = new long[n];
+        for (int t = 0; t < THREADS; t++) {
+            for (int c = 0; c < n; c++) {
+                lookupsPerContender[c] += lookupsOf[t][c];
+                bytesPerContender[c] += bytes[t][c];
+            }
+        }
+        return new Slots(lookups, nanos, lookupsPerContender, bytesPerContender);
     }
 
     /** The limit: borrow a connection, prepare, bind, execute, read the row by hand, give everything back. */
@@ -374,46 +476,45 @@ final class Overhead {
 
     private static String report(List<Contender> contenders, double[][] rates, double[] bytesPerLookup,
             long contextBytes) {
-        double[] medians = new double[contenders.size()];
-        for (int c = 0; c < contenders.size(); c++) {
-            medians[c] = median(rates[c]);
-        }
-        TextTable table = new TextTable("contender", "lookups/s (median)", "min", "max", "vs raw", "bytes/lookup");
+        int raw = index(contenders, "raw");
+        TextTable table = new TextTable("contender", "lookups/s (median)", "p25", "p75", "vs raw (p25-p75)",
+                "bytes/lookup");
         for (int c = 0; c < contenders.size(); c++) {
             double[] sorted = rates[c].clone();
             Arrays.sort(sorted);
-            table.row(contenders.get(c).label(), format("%,.0f", medians[c]), format("%,.0f", sorted[0]),
-                    format("%,.0f", sorted[sorted.length - 1]), format("%.2f", medians[c] / medians[0]),
+            table.row(contenders.get(c).label(), format("%,.0f", PairedRatio.quantile(sorted, 0.5)),
+                    format("%,.0f", PairedRatio.quantile(sorted, 0.25)),
+                    format("%,.0f", PairedRatio.quantile(sorted, 0.75)), PairedRatio.of(rates[c], rates[raw]).cell(),
                     format("%,.0f", bytesPerLookup[c]));
         }
         table.print();
+        System.out.println("vs raw: the median of the ratios within each round, with the quartiles of those ratios");
         System.out.println();
 
-        int raw = index(contenders, "raw");
         int ours = index(contenders, "ours");
         int hooks = index(contenders, "ours_hooks");
         int noRetry = index(contenders, "ours_no_retry");
         int observed = index(contenders, "ours_observed");
-        double vsRaw = medians[ours] / medians[raw];
-        double observedVsRaw = medians[observed] / medians[raw];
-        double hooksVsRaw = medians[hooks] / medians[raw];
+        PairedRatio vsRaw = PairedRatio.of(rates[ours], rates[raw]);
+        PairedRatio observedVsRaw = PairedRatio.of(rates[observed], rates[raw]);
+        PairedRatio hooksVsRaw = PairedRatio.of(rates[hooks], rates[raw]);
         // bytes are averaged over millions of lookups; a fraction of a byte is rounding, not an allocation
         long hookBytes = Math.round(bytesPerLookup[hooks] - bytesPerLookup[ours]);
         System.out.printf(Locale.ROOT, "bytes/lookup: what the measuring threads allocated per lookup (driver and "
                 + "pool included); one HookContext is %d bytes, the hook added %d%n", contextBytes, hookBytes);
-        System.out.printf(Locale.ROOT, "target: vs_raw >= %.2f: %s%n", TARGET_VS_RAW,
-                (vsRaw >= TARGET_VS_RAW) ? "met" : "MISSED");
-        System.out.printf(Locale.ROOT, "target: hooks_vs_raw >= %.2f: %s%n", TARGET_VS_RAW,
-                (hooksVsRaw >= TARGET_VS_RAW) ? "met" : "MISSED");
-        System.out.printf(Locale.ROOT, "target: vs_raw_observed >= %.2f: %s%n", TARGET_OBSERVED_VS_RAW,
-                (observedVsRaw >= TARGET_OBSERVED_VS_RAW) ? "met" : "MISSED");
+        System.out.printf(Locale.ROOT, "target: vs_raw >= %.2f: %s (%s)%n", TARGET_VS_RAW,
+                (vsRaw.median() >= TARGET_VS_RAW) ? "met" : "MISSED", vsRaw.cell());
+        System.out.printf(Locale.ROOT, "target: hooks_vs_raw >= %.2f: %s (%s)%n", TARGET_VS_RAW,
+                (hooksVsRaw.median() >= TARGET_VS_RAW) ? "met" : "MISSED", hooksVsRaw.cell());
+        System.out.printf(Locale.ROOT, "target: vs_raw_observed >= %.2f: %s (%s)%n", TARGET_OBSERVED_VS_RAW,
+                (observedVsRaw.median() >= TARGET_OBSERVED_VS_RAW) ? "met" : "MISSED", observedVsRaw.cell());
         System.out.printf(Locale.ROOT, "target: a hook allocates nothing per call beyond its context (%d bytes): "
                 + "%s%n", contextBytes, (hookBytes <= contextBytes) ? "met" : "MISSED (" + hookBytes + " bytes)");
-        return "result: overhead vs_raw=" + format("%.2f", vsRaw) + " vs_jdbc_template="
-                + format("%.2f", medians[ours] / medians[index(contenders, "jdbc_template")]) + " routed_vs_raw="
-                + format("%.2f", medians[index(contenders, "ours_routed")] / medians[raw]) + " hooks_vs_raw="
-                + format("%.2f", hooksVsRaw) + " vs_raw_observed=" + format("%.2f", observedVsRaw)
-                + " no_retry_vs_raw=" + format("%.2f", medians[noRetry] / medians[raw])
+        return "result: overhead " + vsRaw.keys("vs_raw") + " "
+                + PairedRatio.of(rates[ours], rates[index(contenders, "jdbc_template")]).keys("vs_jdbc_template") + " "
+                + PairedRatio.of(rates[index(contenders, "ours_routed")], rates[raw]).keys("routed_vs_raw") + " "
+                + hooksVsRaw.keys("hooks_vs_raw") + " " + observedVsRaw.keys("vs_raw_observed") + " "
+                + PairedRatio.of(rates[noRetry], rates[raw]).keys("no_retry_vs_raw")
                 + " alloc_raw_b=" + Math.round(bytesPerLookup[raw]) + " alloc_nohooks_b="
                 + Math.round(bytesPerLookup[ours]) + " alloc_hooks_b=" + Math.round(bytesPerLookup[hooks])
                 + " alloc_no_retry_b=" + Math.round(bytesPerLookup[noRetry]) + " alloc_observed_b="
@@ -427,13 +528,6 @@ final class Overhead {
             }
         }
         throw new IllegalArgumentException("no contender " + key);
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int middle = sorted.length / 2;
-        return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private static String format(String pattern, double value) {
