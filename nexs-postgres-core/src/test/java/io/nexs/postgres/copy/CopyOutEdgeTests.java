@@ -17,6 +17,7 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import io.nexs.postgres.tx.Retrier;
 import io.nexs.postgres.tx.TransientErrors;
 import org.junit.jupiter.api.AfterAll;
@@ -46,7 +47,7 @@ class CopyOutEdgeTests {
     @BeforeAll
     static void start(PostgresNode node) {
         server = node;
-        dataSource = CopyTestSupport.pool(node, 3);
+        dataSource = TestDataSources.pooled(node, 3);
         postgres = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100,
                 new HookManager(Duration.ofSeconds(30), false), Retrier.disabled());
         postgres.exec("create table if not exists edge_t (n int)");
@@ -226,7 +227,7 @@ class CopyOutEdgeTests {
     @Test
     void aMapperThatClosesTheResultSetLeavesNoCopyOnThePooledConnection() {
         // a pool of its own: the failure poisons the pooled connection for whoever borrows it next
-        try (HikariDataSource own = CopyTestSupport.pool(server, 1)) {
+        try (HikariDataSource own = TestDataSources.pooled(server, 1)) {
             PostgresTemplate template = new PostgresTemplate(own, new RowMappers(UnmappedColumns.IGNORE, null), 100,
                     new HookManager(Duration.ofSeconds(30), false), Retrier.disabled());
             try (Stream<Long> rows = template.copy().out("select g from generate_series(1, 200000) g").rows((rs, i) -> {

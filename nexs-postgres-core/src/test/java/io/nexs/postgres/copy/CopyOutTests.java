@@ -20,6 +20,7 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import io.nexs.postgres.tx.Retrier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +54,7 @@ class CopyOutTests {
 
     @BeforeAll
     static void start(PostgresNode node) {
-        dataSource = CopyTestSupport.pool(node, 2);
+        dataSource = TestDataSources.pooled(node, 2);
         HookManager hooks = new HookManager(Duration.ofSeconds(30), false);
         hooks.register(new PostgresHook() {
             @Override

@@ -18,6 +18,7 @@ import io.nexs.postgres.hook.RecordingHook.Call;
 import io.nexs.postgres.query.NamedParameters;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import io.nexs.postgres.tx.Retrier;
 import io.nexs.postgres.tx.RetrySettings;
 import io.nexs.postgres.tx.TransientErrors;
@@ -60,7 +61,7 @@ class HookedOperationsTests {
     @BeforeAll
     static void openPool(PostgresNode started) {
         node = started;
-        dataSource = HookTestSupport.pool(node);
+        dataSource = TestDataSources.pooled(node, 4);
         plain = new PostgresTemplate(dataSource);
     }
 
@@ -412,7 +413,7 @@ class HookedOperationsTests {
     @Test
     void anOperationThatGetsNoConnectionIsReportedToAfterAndOnError() {
         RecordingHook hook = new RecordingHook("hook");
-        HikariDataSource closed = HookTestSupport.pool(node);
+        HikariDataSource closed = TestDataSources.pooled(node, 4);
         closed.close();
         PostgresTemplate postgres = HookTestSupport.template(closed, manager(hook));
         Throwable failure = catchThrowable(() -> postgres.exec("delete from hooked"));

@@ -15,6 +15,7 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import io.nexs.postgres.topology.FailoverEvent;
 import io.nexs.postgres.tx.Retrier;
 import org.junit.jupiter.api.Test;
@@ -53,10 +54,7 @@ class RecentActivityTests {
         RecentActivity activity = new RecentActivity(Duration.ofMinutes(15), this.clock);
         HookManager hooks = new HookManager(Duration.ofSeconds(5), false);
         hooks.register(activity);
-        try (HikariDataSource dataSource = new HikariDataSource()) {
-            dataSource.setJdbcUrl(node.jdbcUrl());
-            dataSource.setUsername(node.username());
-            dataSource.setPassword(node.password());
+        try (HikariDataSource dataSource = TestDataSources.pooled(node, 1)) {
             PostgresTemplate postgres = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null),
                     100, hooks, Retrier.disabled());
             postgres.queryCount("/* name: slow.report */ select count(*) from pg_sleep(0.12)");
