@@ -12,9 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
-import io.nexs.postgres.hook.HookManager;
-import io.nexs.postgres.query.RowMappers;
-import io.nexs.postgres.query.UnmappedColumns;
+import io.nexs.postgres.TestTemplates;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.test.TestDataSources;
@@ -61,8 +59,7 @@ class CopyFailureTests {
         org.springframework.jdbc.datasource.SimpleDriverDataSource unpooled =
                 new org.springframework.jdbc.datasource.SimpleDriverDataSource(new org.postgresql.Driver(),
                         server.jdbcUrl(), server.username(), server.password());
-        return new PostgresTemplate(unpooled, new RowMappers(UnmappedColumns.IGNORE, null), 100,
-                HookManager.none(), RetryTestSupport.retrier(3));
+        return TestTemplates.template(unpooled, RetryTestSupport.retrier(3));
     }
 
     @AfterAll
@@ -72,8 +69,7 @@ class CopyFailureTests {
 
     @BeforeEach
     void tables() {
-        this.retrying = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100,
-                HookManager.none(), RetryTestSupport.retrier(3));
+        this.retrying = TestTemplates.template(dataSource, RetryTestSupport.retrier(3));
         plain.exec("drop table if exists failure_readings");
         plain.exec("create table failure_readings (id bigint primary key, label text not null, taken_at timestamptz, "
                 + "amount numeric(12,2))");

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.TestTemplates;
 import io.nexs.postgres.TransactionOptions;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.HookManager;
@@ -95,8 +96,7 @@ class CopyInTests {
                 CopyInTests.this.copies.add(context);
             }
         });
-        this.postgres = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100, hooks,
-                RetryTestSupport.retrier(3));
+        this.postgres = TestTemplates.template(dataSource, hooks, RetryTestSupport.retrier(3));
         plain.exec("drop table if exists readings");
         plain.exec("create table readings (id bigint primary key, label text not null, taken_at timestamptz, "
                 + "amount numeric(12,2) check (amount >= 0))");

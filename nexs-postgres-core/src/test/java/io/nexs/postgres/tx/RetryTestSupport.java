@@ -14,10 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.nexs.postgres.PostgresTemplate;
-import io.nexs.postgres.hook.HookManager;
-import io.nexs.postgres.query.RowMappers;
-import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.test.TestDataSources;
 import org.jspecify.annotations.Nullable;
@@ -72,11 +68,6 @@ public final class RetryTestSupport {
      */
     public static Retrier retrier(int maxAttempts) {
         return new Retrier(quickSettings(maxAttempts), TransientErrors.defaults());
-    }
-
-    static PostgresTemplate template(DataSource dataSource, Retrier retrier) {
-        return new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100,
-                HookManager.none(), retrier);
     }
 
     /** A data source whose first connection requests fail as a refused connection does (SQLSTATE 08001). */
