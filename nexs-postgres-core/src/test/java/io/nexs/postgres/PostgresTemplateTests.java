@@ -16,6 +16,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.query.NamedParameters;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -298,11 +299,8 @@ class PostgresTemplateTests {
 
     @Test
     void valuesStayOutOfMessagesEvenWhenTheDriverWouldShowTheDetailLine(PostgresNode node) {
-        try (HikariDataSource plain = new HikariDataSource()) {
-            plain.setJdbcUrl(node.jdbcUrl());
-            plain.setUsername(node.username());
-            plain.setPassword(node.password());
-            plain.setMaximumPoolSize(1);
+        try (HikariDataSource plain = TestDataSources.pooled(node, 1)) {
+            plain.addDataSourceProperty("logServerErrorDetail", "true");
             PostgresTemplate template = new PostgresTemplate(plain);
             template.exec("create table if not exists people (email text primary key, age int check (age >= 0))");
             template.exec("insert into people values ('ada@example.com', 36) on conflict do nothing");

@@ -6,6 +6,7 @@ import java.util.Optional;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

@@ -19,6 +19,7 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.RowMappingException;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -153,13 +154,7 @@ class QueryAutoConfigurationTests {
     }
 
     private void runWithAnApplicationDataSource() {
-        this.contextRunner.withBean(DataSource.class, () -> {
-            HikariDataSource own = new HikariDataSource();
-            own.setJdbcUrl(node.jdbcUrl());
-            own.setUsername(node.username());
-            own.setMaximumPoolSize(1);
-            return own;
-        }).run((context) -> {
+        this.contextRunner.withBean(DataSource.class, () -> TestDataSources.pooled(node, 1)).run((context) -> {
             assertThat(context).doesNotHaveBean(PostgresProvider.class).hasSingleBean(PostgresOperations.class);
             PostgresTemplate template = context.getBean(PostgresTemplate.class);
             assertThat(template.queryAll(Narrow.class, "select generate_series(1, 2) as id"))

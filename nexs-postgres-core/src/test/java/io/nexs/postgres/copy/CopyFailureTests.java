@@ -12,11 +12,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
-import io.nexs.postgres.hook.HookManager;
-import io.nexs.postgres.query.RowMappers;
-import io.nexs.postgres.query.UnmappedColumns;
+import io.nexs.postgres.TestTemplates;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
+import io.nexs.postgres.tx.RetryTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,7 +49,7 @@ class CopyFailureTests {
 
     @BeforeAll
     static void start(PostgresNode node) {
-        dataSource = CopyTestSupport.pool(node, 6);
+        dataSource = TestDataSources.pooled(node, 6);
         plain = new PostgresTemplate(dataSource);
         server = node;
     }
@@ -59,8 +59,7 @@ class CopyFailureTests {
         org.springframework.jdbc.datasource.SimpleDriverDataSource unpooled =
                 new org.springframework.jdbc.datasource.SimpleDriverDataSource(new org.postgresql.Driver(),
                         server.jdbcUrl(), server.username(), server.password());
-        return new PostgresTemplate(unpooled, new RowMappers(UnmappedColumns.IGNORE, null), 100,
-                HookManager.none(), CopyTestSupport.quickRetrier());
+        return TestTemplates.template(unpooled, RetryTestSupport.retrier(3));
     }
 
     @AfterAll
@@ -70,8 +69,7 @@ class CopyFailureTests {
 
     @BeforeEach
     void tables() {
-        this.retrying = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100,
-                HookManager.none(), CopyTestSupport.quickRetrier());
+        this.retrying = TestTemplates.template(dataSource, RetryTestSupport.retrier(3));
         plain.exec("drop table if exists failure_readings");
         plain.exec("create table failure_readings (id bigint primary key, label text not null, taken_at timestamptz, "
                 + "amount numeric(12,2))");

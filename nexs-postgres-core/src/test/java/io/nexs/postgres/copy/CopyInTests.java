@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.TestTemplates;
 import io.nexs.postgres.TransactionOptions;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.HookManager;
@@ -35,6 +36,8 @@ import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
+import io.nexs.postgres.tx.RetryTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,7 +78,7 @@ class CopyInTests {
 
     @BeforeAll
     static void start(PostgresNode node) {
-        dataSource = CopyTestSupport.pool(node, 6);
+        dataSource = TestDataSources.pooled(node, 6);
         plain = new PostgresTemplate(dataSource);
     }
 
@@ -93,8 +96,7 @@ class CopyInTests {
                 CopyInTests.this.copies.add(context);
             }
         });
-        this.postgres = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100, hooks,
-                CopyTestSupport.quickRetrier());
+        this.postgres = TestTemplates.template(dataSource, hooks, RetryTestSupport.retrier(3));
         plain.exec("drop table if exists readings");
         plain.exec("create table readings (id bigint primary key, label text not null, taken_at timestamptz, "
                 + "amount numeric(12,2) check (amount >= 0))");

@@ -12,12 +12,11 @@ import java.util.stream.Stream;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.TestTemplates;
 import io.nexs.postgres.hook.HookManager;
-import io.nexs.postgres.query.RowMappers;
-import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
-import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.test.TestDataSources;
 import io.nexs.postgres.tx.TransientErrors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,9 +45,8 @@ class CopyOutEdgeTests {
     @BeforeAll
     static void start(PostgresNode node) {
         server = node;
-        dataSource = CopyTestSupport.pool(node, 3);
-        postgres = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100,
-                new HookManager(Duration.ofSeconds(30), false), Retrier.disabled());
+        dataSource = TestDataSources.pooled(node, 3);
+        postgres = TestTemplates.template(dataSource, new HookManager(Duration.ofSeconds(30), false));
         postgres.exec("create table if not exists edge_t (n int)");
     }
 
@@ -226,9 +224,8 @@ class CopyOutEdgeTests {
     @Test
     void aMapperThatClosesTheResultSetLeavesNoCopyOnThePooledConnection() {
         // a pool of its own: the failure poisons the pooled connection for whoever borrows it next
-        try (HikariDataSource own = CopyTestSupport.pool(server, 1)) {
-            PostgresTemplate template = new PostgresTemplate(own, new RowMappers(UnmappedColumns.IGNORE, null), 100,
-                    new HookManager(Duration.ofSeconds(30), false), Retrier.disabled());
+        try (HikariDataSource own = TestDataSources.pooled(server, 1)) {
+            PostgresTemplate template = TestTemplates.template(own, new HookManager(Duration.ofSeconds(30), false));
             try (Stream<Long> rows = template.copy().out("select g from generate_series(1, 200000) g").rows((rs, i) -> {
                 long v = rs.getLong(1);
                 rs.close();

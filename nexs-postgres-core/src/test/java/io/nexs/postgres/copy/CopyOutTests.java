@@ -13,14 +13,13 @@ import java.util.stream.Stream;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.TestTemplates;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.hook.PostgresHook;
-import io.nexs.postgres.query.RowMappers;
-import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
-import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.test.TestDataSources;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,7 +52,7 @@ class CopyOutTests {
 
     @BeforeAll
     static void start(PostgresNode node) {
-        dataSource = CopyTestSupport.pool(node, 2);
+        dataSource = TestDataSources.pooled(node, 2);
         HookManager hooks = new HookManager(Duration.ofSeconds(30), false);
         hooks.register(new PostgresHook() {
             @Override
@@ -61,8 +60,7 @@ class CopyOutTests {
                 copies.add(context);
             }
         });
-        postgres = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100, hooks,
-                Retrier.disabled());
+        postgres = TestTemplates.template(dataSource, hooks);
         postgres.exec("create table every_type (n int, b boolean, s smallint, i int, l bigint, r real, "
                 + "d double precision, t text, v varchar(10), c char(3), j json, jb jsonb, bin bytea, u uuid, dt date, "
                 + "tm time, ts timestamp, tz timestamptz, num numeric, ia int[], ta text[], la bigint[])");

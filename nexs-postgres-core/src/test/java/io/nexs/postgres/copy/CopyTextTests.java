@@ -12,6 +12,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,7 +40,7 @@ class CopyTextTests {
 
     @BeforeAll
     static void start(PostgresNode node) {
-        dataSource = CopyTestSupport.pool(node, 3);
+        dataSource = TestDataSources.pooled(node, 3);
         postgres = new PostgresTemplate(dataSource);
     }
 

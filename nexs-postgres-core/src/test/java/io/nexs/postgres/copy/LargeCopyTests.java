@@ -12,6 +12,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -38,7 +39,7 @@ class LargeCopyTests {
     void tenMillionRowsStreamInWithinASmallHeap(PostgresNode node) {
         assertThat(Runtime.getRuntime().maxMemory()).as("this test must run with a heap of 128 MB or less")
             .isLessThanOrEqualTo(MAX_HEAP);
-        try (HikariDataSource dataSource = CopyTestSupport.pool(node, 2)) {
+        try (HikariDataSource dataSource = TestDataSources.pooled(node, 2)) {
             PostgresTemplate postgres = new PostgresTemplate(dataSource);
             postgres.exec("create unlogged table readings (id bigint, label text, taken_at timestamptz, "
                     + "amount numeric(12,2))");

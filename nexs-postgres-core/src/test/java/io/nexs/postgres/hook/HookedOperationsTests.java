@@ -13,11 +13,13 @@ import java.util.stream.Stream;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.TestTemplates;
 import io.nexs.postgres.TransactionOptions;
 import io.nexs.postgres.hook.RecordingHook.Call;
 import io.nexs.postgres.query.NamedParameters;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import io.nexs.postgres.tx.Retrier;
 import io.nexs.postgres.tx.RetrySettings;
 import io.nexs.postgres.tx.TransientErrors;
@@ -60,7 +62,7 @@ class HookedOperationsTests {
     @BeforeAll
     static void openPool(PostgresNode started) {
         node = started;
-        dataSource = HookTestSupport.pool(node);
+        dataSource = TestDataSources.pooled(node, 4);
         plain = new PostgresTemplate(dataSource);
     }
 
@@ -106,7 +108,7 @@ class HookedOperationsTests {
         RecordingHook first = new RecordingHook.WithOrder("first", journal, 1);
         RecordingHook last = new RecordingHook.WithOrder("last", journal, 3);
         HookManager manager = manager(last, new ThrowingHook(), first);
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager);
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager);
 
         assertThat(postgres.exec("insert into hooked values (?, ?)", 4, "dee")).isOne();
         List<String> names = postgres.queryAll("select name from hooked order by id", (rs, n) -> rs.getString(1));
@@ -160,7 +162,7 @@ class HookedOperationsTests {
             }
         };
         HookManager manager = manager(Duration.ofMillis(200), false, hanging);
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager);
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager);
         try {
             long start = System.nanoTime();
             List<String> names = postgres.queryAll("select name from hooked order by id",
@@ -224,7 +226,7 @@ class HookedOperationsTests {
         HookManager manager = manager(gate, recorder);
         Retrier retrier = new Retrier(RetrySettings.defaults(), TransientErrors.defaults());
         assertThat(retrier.isEnabled()).isTrue();
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager, retrier);
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager, retrier);
 
         assertThatExceptionOfType(OperationVetoedException.class)
             .isThrownBy(() -> postgres.exec("insert into hooked values (?, 'forbidden')", 10))
@@ -253,7 +255,7 @@ class HookedOperationsTests {
     @Test
     void aHookRegisteredAtRunTimeSeesLaterCallsOnlyAndNoneOnceUnregistered() {
         HookManager manager = manager();
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager);
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager);
         RecordingHook hook = new RecordingHook("hook");
 
         postgres.exec("update hooked set name = 'before' where id = 1");
@@ -272,7 +274,7 @@ class HookedOperationsTests {
     @Test
     void queryContextsNameTheCallAndCountTheRows() {
         RecordingHook hook = new RecordingHook("hook");
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager(hook));
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager(hook));
 
         String all = "select id, name from hooked where id < ? order by id";
         assertThat(postgres.queryAll(all, (rs, n) -> rs.getString(2), 3)).hasSize(2);
@@ -315,7 +317,7 @@ class HookedOperationsTests {
     @Test
     void execBatchAndPipelineContextsCountTheAffectedRows() {
         RecordingHook hook = new RecordingHook("hook");
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager(hook));
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager(hook));
 
         assertThat(postgres.exec("update hooked set name = name || ? where id <= ?", "!", 2)).isEqualTo(2);
         HookContext exec = hook.last("afterExec");
@@ -360,7 +362,7 @@ class HookedOperationsTests {
     @Test
     void aStreamsContextEndsWhenTheStreamIsClosedWithTheRowsRead() {
         RecordingHook hook = new RecordingHook("hook");
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager(hook));
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager(hook));
         String sql = "select name from hooked where id >= ? order by id";
         try (Stream<String> names = postgres.stream(sql, (rs, n) -> rs.getString(1), 1)) {
             assertThat(hook.points()).containsExactly("beforeQuery");
@@ -381,7 +383,7 @@ class HookedOperationsTests {
     @Test
     void aFailedStatementReachesAfterThenOnErrorWithTheCallersExceptionAndItsSqlState() {
         RecordingHook hook = new RecordingHook("hook");
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager(hook));
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager(hook));
 
         Throwable duplicate = catchThrowable(() -> postgres.exec("insert into hooked values (?, ?)", 1, "again"));
         assertThat(duplicate).isInstanceOf(DuplicateKeyException.class);
@@ -412,9 +414,9 @@ class HookedOperationsTests {
     @Test
     void anOperationThatGetsNoConnectionIsReportedToAfterAndOnError() {
         RecordingHook hook = new RecordingHook("hook");
-        HikariDataSource closed = HookTestSupport.pool(node);
+        HikariDataSource closed = TestDataSources.pooled(node, 4);
         closed.close();
-        PostgresTemplate postgres = HookTestSupport.template(closed, manager(hook));
+        PostgresTemplate postgres = TestTemplates.template(closed, manager(hook));
         Throwable failure = catchThrowable(() -> postgres.exec("delete from hooked"));
         assertThat(failure).isInstanceOf(CannotGetJdbcConnectionException.class);
         assertThat(hook.points()).containsExactly("afterExec", "onError");
@@ -441,7 +443,7 @@ class HookedOperationsTests {
                 context.attributes().put("tagger.tag", "orders");
             }
         };
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager(timer, tagger));
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager(timer, tagger));
         postgres.exec("delete from hooked where id = ?", 3);
         postgres.exec("delete from hooked where id = ?", 2);
         assertThat(seen).hasSize(2).allSatisfy((attributes) -> assertThat(attributes)
@@ -453,7 +455,7 @@ class HookedOperationsTests {
     @Test
     void parameterValuesAreInTheContextOnlyWhenIncluded() {
         RecordingHook hook = new RecordingHook("hook");
-        PostgresTemplate postgres = HookTestSupport.template(dataSource,
+        PostgresTemplate postgres = TestTemplates.template(dataSource,
                 manager(Duration.ofSeconds(5), true, hook));
 
         postgres.queryAll("select name from hooked where name = ? and id < ?", (rs, n) -> rs.getString(1), "ada", 2);
@@ -475,7 +477,7 @@ class HookedOperationsTests {
     void theTemplatesTransactionsReachBeginAndCommitOrRollbackWithOneContext() {
         List<Call> journal = new CopyOnWriteArrayList<>();
         RecordingHook hook = new RecordingHook("hook", journal);
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager(hook));
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager(hook));
 
         int deleted = postgres.inTransaction((status) -> {
             int count = postgres.exec("delete from hooked where id = ?", 1);
@@ -507,7 +509,7 @@ class HookedOperationsTests {
     @Test
     void aSavepointIsNotMistakenForTheEndOfItsTransaction() {
         RecordingHook hook = new RecordingHook("hook");
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager(hook));
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager(hook));
         postgres.inTransaction((status) -> {
             postgres.exec("delete from hooked where id = ?", 1);
             try {
@@ -534,7 +536,7 @@ class HookedOperationsTests {
     void anApplicationsTransactionManagerReachesTheHooksThroughTheListener() {
         RecordingHook hook = new RecordingHook("hook");
         HookManager manager = manager(hook);
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager);
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager);
         JdbcTransactionManager transactionManager = new JdbcTransactionManager(dataSource);
         transactionManager.addListener(manager.transactionListener());
         TransactionTemplate transactions = new TransactionTemplate(transactionManager);
@@ -574,7 +576,7 @@ class HookedOperationsTests {
         RecordingHook observer = new RecordingHook("observer");
         AuditHook audit = new AuditHook();
         HookManager manager = manager(Duration.ofSeconds(2), false, audit, observer);
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager);
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager);
         audit.postgres = postgres;
         plain.exec("create table hook_audit (statement text not null, rows bigint not null)");
 
@@ -591,7 +593,7 @@ class HookedOperationsTests {
     @Test
     void aHookOfOnlyAfterQueryIsNotCalledForStatements() {
         List<String> seen = new CopyOnWriteArrayList<>();
-        PostgresTemplate postgres = HookTestSupport.template(dataSource, manager(new PostgresHook() {
+        PostgresTemplate postgres = TestTemplates.template(dataSource, manager(new PostgresHook() {
             @Override
             public void afterQuery(HookContext context) {
                 seen.add(context.name());

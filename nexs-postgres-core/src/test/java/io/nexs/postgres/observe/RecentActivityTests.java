@@ -9,14 +9,13 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.TestTemplates;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.observe.RecentActivity.SlowStatement;
-import io.nexs.postgres.query.RowMappers;
-import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import io.nexs.postgres.topology.FailoverEvent;
-import io.nexs.postgres.tx.Retrier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -53,12 +52,8 @@ class RecentActivityTests {
         RecentActivity activity = new RecentActivity(Duration.ofMinutes(15), this.clock);
         HookManager hooks = new HookManager(Duration.ofSeconds(5), false);
         hooks.register(activity);
-        try (HikariDataSource dataSource = new HikariDataSource()) {
-            dataSource.setJdbcUrl(node.jdbcUrl());
-            dataSource.setUsername(node.username());
-            dataSource.setPassword(node.password());
-            PostgresTemplate postgres = new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null),
-                    100, hooks, Retrier.disabled());
+        try (HikariDataSource dataSource = TestDataSources.pooled(node, 1)) {
+            PostgresTemplate postgres = TestTemplates.template(dataSource, hooks);
             postgres.queryCount("/* name: slow.report */ select count(*) from pg_sleep(0.12)");
             postgres.queryCount("select count(*) from pg_sleep(0.06) where 'secret' <> 'value'");
             for (int i = 0; i < 12; i++) {

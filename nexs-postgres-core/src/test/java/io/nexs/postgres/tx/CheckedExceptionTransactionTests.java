@@ -2,8 +2,6 @@ package io.nexs.postgres.tx;
 
 import java.io.IOException;
 import java.sql.SQLException;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.PostgresTemplate;
@@ -18,10 +16,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
+import static io.nexs.postgres.TestTemplates.template;
 import static io.nexs.postgres.tx.RetryTestSupport.WAIT;
 import static io.nexs.postgres.tx.RetryTestSupport.pool;
 import static io.nexs.postgres.tx.RetryTestSupport.retrier;
-import static io.nexs.postgres.tx.RetryTestSupport.template;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;

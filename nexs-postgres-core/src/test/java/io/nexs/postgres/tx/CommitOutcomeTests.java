@@ -31,10 +31,11 @@ import org.springframework.transaction.support.TransactionCallback;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
+import static io.nexs.postgres.TestTemplates.template;
 import static io.nexs.postgres.tx.RetryTestSupport.WAIT;
 import static io.nexs.postgres.tx.RetryTestSupport.pool;
 import static io.nexs.postgres.tx.RetryTestSupport.quickSettings;
-import static io.nexs.postgres.tx.RetryTestSupport.template;
+import static io.nexs.postgres.tx.RetryTestSupport.retrier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
@@ -118,7 +119,7 @@ class CommitOutcomeTests {
 
     @Test
     void aCommitWhoseAnswerIsLostIsFoundCommittedAndNotRunAgain() throws Exception {
-        Retrier retrier = new Retrier(quickSettings(3), TransientErrors.defaults());
+        Retrier retrier = retrier(3);
         PostgresTemplate postgres = template(this.dataSource, retrier);
         AtomicInteger runs = new AtomicInteger();
         CompletableFuture<Integer> result = CompletableFuture
@@ -140,7 +141,7 @@ class CommitOutcomeTests {
 
     @Test
     void aCommitCutWhileTheServerStillRunsItIsSettledByEndingTheOrphanSessionAndRetried() throws Exception {
-        Retrier retrier = new Retrier(quickSettings(3), TransientErrors.defaults());
+        Retrier retrier = retrier(3);
         PostgresTemplate postgres = template(this.dataSource, retrier);
         AtomicInteger runs = new AtomicInteger();
         double sleep = 5;
@@ -163,7 +164,7 @@ class CommitOutcomeTests {
 
     @Test
     void aCommitWhoseSessionIsTerminatedIsFoundAbortedAndRetried() throws Exception {
-        Retrier retrier = new Retrier(quickSettings(3), TransientErrors.defaults());
+        Retrier retrier = retrier(3);
         PostgresTemplate postgres = template(this.dataSource, retrier);
         AtomicInteger runs = new AtomicInteger();
         CompletableFuture<Integer> result = CompletableFuture
@@ -239,7 +240,7 @@ class CommitOutcomeTests {
 
     @Test
     void aWriteMadeWhileCommittingIsCheckedTooAndTheAfterCommitCallbacksRun() throws Exception {
-        Retrier retrier = new Retrier(quickSettings(3), TransientErrors.defaults());
+        Retrier retrier = retrier(3);
         PostgresTemplate postgres = template(this.dataSource, retrier);
         AtomicInteger runs = new AtomicInteger();
         AtomicInteger afterCommits = new AtomicInteger();

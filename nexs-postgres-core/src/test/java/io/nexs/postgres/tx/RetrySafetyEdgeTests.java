@@ -41,10 +41,10 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
+import static io.nexs.postgres.TestTemplates.template;
 import static io.nexs.postgres.tx.RetryTestSupport.WAIT;
 import static io.nexs.postgres.tx.RetryTestSupport.pool;
 import static io.nexs.postgres.tx.RetryTestSupport.retrier;
-import static io.nexs.postgres.tx.RetryTestSupport.template;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

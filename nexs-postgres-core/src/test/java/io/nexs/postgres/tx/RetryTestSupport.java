@@ -14,11 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.nexs.postgres.PostgresTemplate;
-import io.nexs.postgres.hook.HookManager;
-import io.nexs.postgres.query.RowMappers;
-import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresNode;
+import io.nexs.postgres.test.TestDataSources;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.datasource.DelegatingDataSource;
@@ -27,9 +24,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Pools, retriers and an administrator's session for the retry tests: the administrator watches and ends the
- * sessions of the code under test, on a connection of its own straight to the node.
+ * sessions of the code under test, on a connection of its own straight to the node. The quick retry policy is
+ * public: tests of other packages that retry use it too.
  */
-final class RetryTestSupport {
+public final class RetryTestSupport {
 
     /** Long enough for a slow machine, short enough that a hang fails the test quickly. */
     static final Duration WAIT = Duration.ofSeconds(10);
@@ -37,16 +35,12 @@ final class RetryTestSupport {
     private RetryTestSupport() {
     }
 
-    /** A pool of {@code size} connections to a JDBC URL of the node (the node's own, or a proxy's). */
+    /**
+     * A pool of {@code size} connections to a JDBC URL of the node (the node's own, or a proxy's), named so that
+     * {@link Admin} finds its sessions.
+     */
     static HikariDataSource pool(PostgresNode node, String jdbcUrl, int size) {
-        HikariDataSource dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(jdbcUrl);
-        dataSource.setUsername(node.username());
-        dataSource.setPassword(node.password());
-        dataSource.setMaximumPoolSize(size);
-        dataSource.setConnectionTimeout(5_000);
-        dataSource.addDataSourceProperty("reWriteBatchedInserts", "true");
-        dataSource.addDataSourceProperty("logServerErrorDetail", "false");
+        HikariDataSource dataSource = TestDataSources.pooled(node, jdbcUrl, size);
         dataSource.addDataSourceProperty("ApplicationName", "nexs-retry-tests");
         return dataSource;
     }
@@ -56,20 +50,24 @@ final class RetryTestSupport {
         return pool(node, node.jdbcUrl(), size);
     }
 
-    /** Retries with short pauses, so tests that retry stay fast. */
-    static RetrySettings quickSettings(int maxAttempts) {
+    /**
+     * Retries with short pauses, so tests that retry stay fast.
+     * @param maxAttempts the most attempts, the first included
+     * @return the settings
+     */
+    public static RetrySettings quickSettings(int maxAttempts) {
         return RetrySettings.defaults()
             .withMaxAttempts(maxAttempts)
             .withBackOff(Duration.ofMillis(5), 1.5, Duration.ofMillis(50), Duration.ofMillis(3));
     }
 
-    static Retrier retrier(int maxAttempts) {
+    /**
+     * A retrier with the {@link #quickSettings(int) quick settings} and the default transient errors.
+     * @param maxAttempts the most attempts, the first included
+     * @return the retrier
+     */
+    public static Retrier retrier(int maxAttempts) {
         return new Retrier(quickSettings(maxAttempts), TransientErrors.defaults());
-    }
-
-    static PostgresTemplate template(DataSource dataSource, Retrier retrier) {
-        return new PostgresTemplate(dataSource, new RowMappers(UnmappedColumns.IGNORE, null), 100,
-                HookManager.none(), retrier);
     }
 
     /** A data source whose first connection requests fail as a refused connection does (SQLSTATE 08001). */

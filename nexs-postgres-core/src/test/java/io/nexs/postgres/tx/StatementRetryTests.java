@@ -30,10 +30,10 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.BadSqlGrammarException;
 
+import static io.nexs.postgres.TestTemplates.template;
 import static io.nexs.postgres.tx.RetryTestSupport.WAIT;
 import static io.nexs.postgres.tx.RetryTestSupport.pool;
 import static io.nexs.postgres.tx.RetryTestSupport.retrier;
-import static io.nexs.postgres.tx.RetryTestSupport.template;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.catchThrowable;

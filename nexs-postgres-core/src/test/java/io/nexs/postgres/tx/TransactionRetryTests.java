@@ -37,10 +37,10 @@ import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.annotation.Isolation;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import static io.nexs.postgres.TestTemplates.template;
 import static io.nexs.postgres.tx.RetryTestSupport.WAIT;
 import static io.nexs.postgres.tx.RetryTestSupport.pool;
 import static io.nexs.postgres.tx.RetryTestSupport.retrier;
-import static io.nexs.postgres.tx.RetryTestSupport.template;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.catchThrowable;
