@@ -44,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  * {@value Chaos#FULL_OPERATIONS} (at most {@value Chaos#FULL_MINUTES} minutes) otherwise. Its result line holds
  * counts, not ratios.</li>
  * <li>{@code copy}: {@value Copy#ROWS} rows of {@code (bigint, text, timestamptz, numeric(12,2))} into a fresh
- * table by {@code PostgresTemplate.copyIn} (binary, one connection and per-chunk in parallel) against PgJDBC's
+ * table by {@code PostgresTemplate.copy().into(..)} (binary, one connection and per-chunk in parallel) against PgJDBC's
  * {@code CopyManager} fed a hand-built CSV stream, a batch insert with {@code reWriteBatchedInserts=true} and
  * {@code psql \copy} from a CSV file (the limit, when a {@code psql} client is installed); medians of rotating
  * rounds, and the peak heap of a load in a JVM capped at {@value Copy#HEAP_CAP_MB} MB.</li>
@@ -79,7 +79,7 @@ public final class Benchmarks {
               chaos      8 workers run retried transactions, each writing a key of its own, while a random busy
                          session of theirs is killed every 1-5 ms: duplicates, lost commits and failures that
                          were not what they said (10,000 operations or 2 minutes; full run 100,000 or 10 minutes)
-              copy       1,000,000 rows into a fresh table: nexs-postgres binary copyIn on one connection and
+              copy       1,000,000 rows into a fresh table: nexs-postgres binary copy() on one connection and
                          in parallel chunks vs PgJDBC CopyManager (CSV), batch insert and psql copy, with the
                          peak heap of a 10,000,000-row load in a 100 MB JVM (1,000,000 with --quick)
 

@@ -38,7 +38,7 @@ import org.postgresql.PGConnection;
 
 /**
  * Bulk loading: {@value #ROWS} rows of {@code (bigint, text, timestamptz, numeric(12,2))} into a fresh table, by
- * nexs-postgres's binary {@code copyIn} on one connection and in parallel chunks, against PgJDBC's
+ * nexs-postgres's binary {@code copy().into(..)} on one connection and in parallel chunks, against PgJDBC's
  * {@code CopyManager} fed a CSV stream built by hand, a JDBC batch insert with {@code reWriteBatchedInserts=true},
  * and {@code psql \copy} from a CSV file of the same rows (when a {@code psql} client is on the machine; the limit).
  * Each contender loads the same rows in every round, in rotating order, and must leave the same table; its rate is
@@ -55,10 +55,13 @@ final class Copy {
 
     static final int HEAP_CAP_MB = 100;
 
-    /** Rounds of the quick run: enough for the median of the per-round ratios to ignore a disturbed round or two. */
-    private static final int QUICK_ROUNDS = 7;
+    /**
+     * Rounds of the quick run: a round lasts seconds, so the median of the per-round ratios needs a dozen of them to
+     * settle within about 10% from one run to the next (seven left two runs 17% apart on a quiet machine).
+     */
+    private static final int QUICK_ROUNDS = 13;
 
-    private static final int FULL_ROUNDS = 11;
+    private static final int FULL_ROUNDS = 15;
 
     private static final int BATCH_SIZE = 1000;
 
@@ -99,7 +102,7 @@ final class Copy {
                 try {
                     writeCsv(csv);
                     List<Contender> contenders = new ArrayList<>();
-                    contenders.add(new Contender("ours", "nexs copyIn, binary, 1 connection", () -> {
+                    contenders.add(new Contender("ours", "nexs copy(), binary, 1 connection", () -> {
                         CopyResult result = postgres.copy().into(TABLE).columns(COLUMNS).rows(readings(ROWS));
                         return result.rows();
                     }));
@@ -115,7 +118,7 @@ final class Copy {
                     CopyOptions parallel = CopyOptions.defaults().withMode(CopyMode.PER_CHUNK)
                         .withParallelism(parallelism).withChunkRows(50_000);
                     contenders.add(new Contender("ours_parallel",
-                            "nexs copyIn, binary, per-chunk x" + parallelism,
+                            "nexs copy(), binary, per-chunk x" + parallelism,
                             () -> postgres.copy().into(TABLE).columns(COLUMNS).options(parallel).rows(readings(ROWS))
                                     .rows()));
                     contenders.add(new Contender("copy_manager", "PgJDBC CopyManager, CSV stream",
