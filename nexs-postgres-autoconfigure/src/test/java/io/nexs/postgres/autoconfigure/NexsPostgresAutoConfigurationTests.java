@@ -183,6 +183,11 @@ class NexsPostgresAutoConfigurationTests {
             .withBean(JdbcConnectionDetails.class, () -> details)
             .run((context) -> {
                 assertThat(context).hasNotFailed();
+                PostgresConnectionDetails nodes = context.getBean(PostgresConnectionDetails.class);
+                assertThat(nodes).isInstanceOf(JdbcPostgresConnectionDetails.class);
+                assertThat(nodes.getNodes()).extracting(PostgresConnectionDetails.Node::jdbcUrl)
+                    .containsExactly(node.jdbcUrl());
+                assertThat(nodes.getUsername()).isEqualTo(node.username());
                 assertThat(context.getBean(PostgresProvider.class).primary().name())
                     .isEqualTo("127.0.0.1:" + node.port());
             });

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -173,38 +172,6 @@ class ReplaceableBeansTests {
                 .isInstanceOf(InvalidPostgresPropertyException.class)
                 .hasMessageContaining("twice");
         });
-    }
-
-    @Test
-    void springBootsJdbcConnectionDetailsBecomeTheNodes() {
-        JdbcConnectionDetails jdbc = new JdbcConnectionDetails() {
-
-            @Override
-            public String getUsername() {
-                return node.username();
-            }
-
-            @Override
-            public String getPassword() {
-                return null;
-            }
-
-            @Override
-            public String getJdbcUrl() {
-                return node.jdbcUrl();
-            }
-
-        };
-        this.contextRunner.withPropertyValues("nexs.postgres.url=jdbc:postgresql://127.0.0.1:1/nowhere")
-            .withBean(JdbcConnectionDetails.class, () -> jdbc)
-            .run((context) -> {
-                assertThat(context).hasNotFailed();
-                PostgresConnectionDetails details = context.getBean(PostgresConnectionDetails.class);
-                assertThat(details).isInstanceOf(JdbcPostgresConnectionDetails.class);
-                assertThat(details.getNodes()).extracting(PostgresConnectionDetails.Node::jdbcUrl)
-                    .containsExactly(node.jdbcUrl());
-                assertThat(details.getUsername()).isEqualTo(node.username());
-            });
     }
 
     @Test
