@@ -14,8 +14,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 /**
  * The shape of the core. The build keeps it free of Spring Boot (Boot is not on its class path); these rules keep
- * its packages in layers, so that dependencies point down: observers, API, execution, then topology, pools,
- * transactions and hooks.
+ * its packages in layers, so that dependencies point down: observers, the API, COPY, the execution path,
+ * transactions, hooks, the topology, then pools, row mapping and errors (the table in docs/architecture.md).
  */
 class ArchitectureTests {
 
