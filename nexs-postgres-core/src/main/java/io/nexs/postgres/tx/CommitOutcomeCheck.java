@@ -14,6 +14,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
@@ -46,6 +48,19 @@ import org.slf4j.LoggerFactory;
  * {@code aborted}, or an id the server has not reached yet, still means the transaction is not part of its
  * history.
  *
+ * <p>{@code committed} on the primary is not yet what the application was promised when the primary runs
+ * synchronous replication: the commit record reaches the primary's commit log before the session waits for the
+ * standbys, so a session ended during that wait (by this check, an administrator or a crash of the client) leaves
+ * a transaction committed locally that the standbys may never receive. So {@link #record(Connection)} also notes
+ * the transaction's {@code synchronous_commit} and the primary's {@code synchronous_standby_names}; when the commit
+ * waits for standbys ({@code on}, {@code remote_write} or {@code remote_apply} with standbys named), the check
+ * reads the primary's WAL position, which is past the commit record, and waits until enough synchronous standbys
+ * in {@code pg_stat_replication} have written, flushed or replayed past it, as the level promises. Until then, or
+ * when the role may not read those positions ({@code pg_read_all_stats}), the outcome is unknown. It is
+ * conservative: only standbys in state {@code sync} or {@code quorum} count, a list it cannot parse needs all of
+ * them, and a transaction recorded without its settings is held to {@code remote_apply} and the primary's
+ * current list.
+ *
  * <p>The whole check, connection included, is bounded by the timeout: it runs on a helper thread that is
  * abandoned when the time is up, so a data source that waits for a primary cannot hold the caller longer.
  */
@@ -53,11 +68,24 @@ public final class CommitOutcomeCheck {
 
     private static final Logger logger = LoggerFactory.getLogger(CommitOutcomeCheck.class);
 
-    /** Names the server; on a standby there is no WAL position to read the timeline from. */
+    /**
+     * Names the server (on a standby there is no WAL position to read the timeline from), and the standbys its
+     * commits wait for: none without WAL senders, whatever the list says.
+     */
     private static final String SERVER_COLUMNS = "host(inet_server_addr()), current_setting('port'), "
-            + "case when pg_is_in_recovery() then null else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end";
+            + "case when pg_is_in_recovery() then null else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end, "
+            + "case when current_setting('max_wal_senders')::int > 0 "
+            + "then current_setting('synchronous_standby_names') else '' end";
 
-    private static final String RECORD_SQL = "select pg_current_xact_id_if_assigned()::text, " + SERVER_COLUMNS;
+    private static final String RECORD_SQL = "select pg_current_xact_id_if_assigned()::text, " + SERVER_COLUMNS
+            + ", current_setting('synchronous_commit')";
+
+    /** Past the commit record of any transaction {@code pg_xact_status} already reports committed. */
+    private static final String WAL_POSITION_SQL = "select pg_current_wal_lsn()::text";
+
+    /** A list such as {@code FIRST 2 (a, b, c)}, {@code ANY 1 (a, b)} or {@code 2 (a, b)}. */
+    private static final Pattern COUNTED_STANDBYS = Pattern
+        .compile("(?is)(?:(?:first|any)\\s+)?(\\d{1,6})\\s*\\(.*\\)");
 
     private static final String SERVER_SQL = "select null, " + SERVER_COLUMNS;
 
@@ -89,8 +117,9 @@ public final class CommitOutcomeCheck {
     }
 
     /**
-     * Notes the id of the transaction open on a connection and the server it runs on, just before its commit.
-     * The query cannot fail on a healthy connection, so it cannot spoil the transaction.
+     * Notes the id of the transaction open on a connection, the server it runs on, and the standbys its commit
+     * waits for ({@code synchronous_commit}, {@code synchronous_standby_names}), just before its commit, in one
+     * round trip. The query cannot fail on a healthy connection, so it cannot spoil the transaction.
      * @param connection the transaction's connection
      * @return the transaction, or {@code null} when it has not written anything
      * @throws SQLException when the server cannot be asked
@@ -101,15 +130,17 @@ public final class CommitOutcomeCheck {
                 ResultSet result = statement.executeQuery()) {
             result.next();
             String id = result.getString(1);
-            return (id != null) ? new WrittenTransaction(Long.parseUnsignedLong(id), server(result)) : null;
+            return (id != null) ? new WrittenTransaction(Long.parseUnsignedLong(id), server(result),
+                    result.getString(6), result.getString(5)) : null;
         }
     }
 
-    private static String identify(Connection connection) throws SQLException {
+    private static Server identify(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery(SERVER_SQL)) {
             result.next();
-            return server(result);
+            String standbys = result.getString(5);
+            return new Server(server(result), (standbys != null) ? standbys : "");
         }
     }
 
@@ -160,7 +191,8 @@ public final class CommitOutcomeCheck {
                 // the caller stops waiting at the deadline: neither this thread nor the connection may outlive it
                 connection.setNetworkTimeout(Runnable::run,
                         (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                String answering = identify(connection);
+                Server server = identify(connection);
+                String answering = server.name();
                 if (answering.contains(STANDBY)) {
                     // a standby's history may lag: even "aborted" or an id it never reached proves nothing
                     lastProblem = "the server asked, " + answering + ", is a standby";
@@ -179,7 +211,9 @@ public final class CommitOutcomeCheck {
                         return Outcome.aborted();
                     }
                     else if ("committed".equals(status) && sameServer) {
-                        return Outcome.committed();
+                        Replication promised = Replication.of(transaction, server.synchronousStandbyNames());
+                        return (promised != null) ? awaitStandbys(connection, promised, deadline)
+                                : Outcome.committed();
                     }
                     else if (!sameServer) {
                         return Outcome.unknown("it ran on " + transaction.server() + ", but writes moved to "
@@ -202,6 +236,51 @@ public final class CommitOutcomeCheck {
             }
             if (!pause()) {
                 return Outcome.unknown("interrupted while asking the primary");
+            }
+        }
+    }
+
+    /**
+     * Waits until enough synchronous standbys are past the primary's WAL position, which is past the commit
+     * record, as the transaction's level promises; unknown when that is not seen before the deadline.
+     */
+    private Outcome awaitStandbys(Connection connection, Replication promised, long deadline) throws SQLException {
+        String position;
+        try (Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery(WAL_POSITION_SQL)) {
+            result.next();
+            position = result.getString(1);
+        }
+        String countSql = "select count(*) filter (where " + promised.column() + " >= ?::pg_lsn), count(*), "
+                + "count(*) filter (where sync_state is null) from pg_stat_replication "
+                + "where sync_state is null or sync_state in ('sync', 'quorum')";
+        try (PreparedStatement statement = connection.prepareStatement(countSql)) {
+            statement.setString(1, position);
+            while (true) {
+                long past;
+                long synchronous;
+                long hidden;
+                try (ResultSet result = statement.executeQuery()) {
+                    result.next();
+                    past = result.getLong(1);
+                    synchronous = result.getLong(2) - result.getLong(3);
+                    hidden = result.getLong(3);
+                }
+                long needed = (promised.standbys() > 0) ? promised.standbys() : Math.max(1, synchronous);
+                if (past >= needed) {
+                    return Outcome.committed();
+                }
+                if (System.nanoTime() - deadline >= 0 || !pause()) {
+                    String seen = (hidden > 0 && synchronous == 0)
+                            ? "the role may not see the standbys' positions in pg_stat_replication (grant it "
+                                    + "pg_read_all_stats)"
+                            : past + " of " + synchronous + " connected synchronous standbys had, " + needed
+                                    + " needed";
+                    return Outcome.unknown("it committed on the primary, but is not known to be on the synchronous "
+                            + "standbys as synchronous_commit = " + promised.level() + " promises (" + seen
+                            + " within " + this.timeout.toMillis() + " ms); if the primary is lost, the "
+                            + "transaction may be lost with it");
+                }
             }
         }
     }
@@ -245,6 +324,15 @@ public final class CommitOutcomeCheck {
         }
     }
 
+    /**
+     * How many synchronous standbys a {@code synchronous_standby_names} list makes a commit wait for.
+     * @param names the list
+     * @return its number; {@code 1} for a plain list; {@code 0}, meaning all that are connected, when unclear
+     */
+    static int standbysNeeded(String names) {
+        return Replication.standbysNeeded(names);
+    }
+
     private static boolean isFutureTransaction(Throwable ex) {
         // pg_xact_status raises 22023 for an id beyond the server's next one
         return "22023".equals(SqlStates.of(ex));
@@ -260,11 +348,87 @@ public final class CommitOutcomeCheck {
      *
      * @param id the 64-bit transaction id
      * @param server the server it ran on, as the server describes itself
+     * @param synchronousCommit the {@code synchronous_commit} it ran with, or {@code null} when not recorded
+     * @param synchronousStandbyNames the standbys its commit waits for ({@code synchronous_standby_names}, empty
+     * for none), or {@code null} when not recorded
      */
-    public record WrittenTransaction(long id, String server) {
+    public record WrittenTransaction(long id, String server, @Nullable String synchronousCommit,
+            @Nullable String synchronousStandbyNames) {
 
         public WrittenTransaction {
             Objects.requireNonNull(server, "server");
+        }
+
+        /**
+         * A transaction whose settings were not recorded: its commit is held to the strictest level.
+         * @param id the 64-bit transaction id
+         * @param server the server it ran on, as the server describes itself
+         */
+        public WrittenTransaction(long id, String server) {
+            this(id, server, null, null);
+        }
+
+        /**
+         * Whether its commit may have waited for synchronous standbys, so that it is committed as promised only
+         * once they have it.
+         * @return {@code false} only when its level or the empty list of standbys says no wait
+         */
+        public boolean waitsForStandbys() {
+            return Replication.column(this.synchronousCommit) != null
+                    && (this.synchronousStandbyNames == null || !this.synchronousStandbyNames.isBlank());
+        }
+
+    }
+
+    /** The server that answers a check, and the standbys its commits wait for now. */
+    private record Server(String name, String synchronousStandbyNames) {
+
+    }
+
+    /**
+     * What a commit that waits for synchronous standbys promises.
+     *
+     * @param level the {@code synchronous_commit} level
+     * @param column the position in {@code pg_stat_replication} that level waits for
+     * @param standbys how many synchronous standbys must be past the commit; {@code 0} for all that are connected
+     */
+    private record Replication(String level, String column, int standbys) {
+
+        /** What the transaction's commit promises, or {@code null} when it waits for no standby. */
+        static @Nullable Replication of(WrittenTransaction transaction, String currentStandbys) {
+            String column = column(transaction.synchronousCommit());
+            String recorded = transaction.synchronousStandbyNames();
+            // the list when the transaction committed; the primary's current one if that was empty or unknown
+            String names = (recorded != null && !recorded.isBlank()) ? recorded : currentStandbys;
+            if (column == null || names.isBlank()) {
+                return null;
+            }
+            String level = (transaction.synchronousCommit() != null) ? transaction.synchronousCommit()
+                    : "remote_apply (assumed: not recorded)";
+            return new Replication(level, column, standbysNeeded(names));
+        }
+
+        /** The position a level waits for, or {@code null} for none; a level not recorded or not known waits most. */
+        static @Nullable String column(@Nullable String level) {
+            if (level == null) {
+                return "replay_lsn";
+            }
+            return switch (level) {
+                case "off", "local" -> null;
+                case "remote_write" -> "write_lsn";
+                case "on" -> "flush_lsn";
+                default -> "replay_lsn";
+            };
+        }
+
+        /** The number in the list; a plain list waits for its first connected standby; {@code 0} if unclear. */
+        static int standbysNeeded(String names) {
+            String text = names.strip();
+            Matcher counted = COUNTED_STANDBYS.matcher(text);
+            if (counted.matches()) {
+                return Math.max(1, Integer.parseInt(counted.group(1)));
+            }
+            return text.contains("(") ? 0 : 1;
         }
 
     }

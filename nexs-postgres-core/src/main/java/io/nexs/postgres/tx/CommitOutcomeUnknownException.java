@@ -9,6 +9,10 @@ import org.springframework.dao.NonTransientDataAccessException;
  * transaction committed: the primary that could tell did not answer in time, or writes moved to another node
  * in between. The transaction may have been applied or not; it is never retried, because running it again could
  * apply it twice. The caller must check, for example by looking up the row the transaction wrote.
+ *
+ * <p>It also reports a commit known only on the primary where {@code synchronous_commit} promised it on synchronous
+ * standbys too (the commit was lost, or returned with a warning, and the standbys were not seen to have it): the
+ * transaction may be lost with the primary.
  */
 public class CommitOutcomeUnknownException extends NonTransientDataAccessException {
 

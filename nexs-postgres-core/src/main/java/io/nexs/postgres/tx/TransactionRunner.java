@@ -3,6 +3,8 @@ package io.nexs.postgres.tx;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 import javax.sql.DataSource;
@@ -10,6 +12,7 @@ import javax.sql.DataSource;
 import io.nexs.postgres.error.SqlErrors;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.tx.CommitOutcomeCheck.Outcome;
+import io.nexs.postgres.tx.CommitOutcomeCheck.Status;
 import io.nexs.postgres.tx.CommitOutcomeCheck.WrittenTransaction;
 import org.jspecify.annotations.Nullable;
 
@@ -193,7 +196,8 @@ public final class TransactionRunner {
      * and before it runs {@code afterCommit} and {@code afterCompletion}: a commit the check finds committed
      * returns normally, so those callbacks and the transaction hooks see a commit. A commit or rollback that lost
      * its connection is reported as a {@link TransactionSystemException}, so Spring does not try to roll back on
-     * the dead connection and log the failure of that attempt as an error.
+     * the dead connection and log the failure of that attempt as an error. A commit that returned with a warning
+     * and may have waited for synchronous standbys is checked the same way before it counts as a commit.
      */
     private final class TransactionManager extends JdbcTransactionManager {
 
@@ -229,6 +233,7 @@ public final class TransactionRunner {
                     throw translateException("JDBC commit", ex);
                 }
             }
+            forgetWarnings(connection);
             try {
                 super.doCommit(status);
             }
@@ -237,7 +242,46 @@ public final class TransactionRunner {
                     throw ex;
                 }
                 settle(written, verify, ex);
+                return;
             }
+            confirmDurable(connection, written);
+        }
+
+        /**
+         * Refuses to report a commit as plain success when it returned with a warning and may not be on the
+         * synchronous standbys: the server answers a cancelled wait for them with a warning and success, though
+         * the transaction committed only on the primary. Reading the warnings is local; the outcome check runs
+         * only when there is one and the commit may have waited for standbys.
+         */
+        private void confirmDurable(Connection connection, @Nullable WrittenTransaction written) {
+            SQLWarning warning = warnings(connection);
+            if (warning == null) {
+                return;
+            }
+            boolean waits = written != null && written.waitsForStandbys();
+            if (!waits && !mentionsSynchronousReplication(warning)) {
+                // such as a trigger's RAISE WARNING: the commit is what it says
+                return;
+            }
+            Retrier retrier = TransactionRunner.this.retrier;
+            if (written == null) {
+                retrier.commitUnknown();
+                throw new OutcomeUnknown(new CommitOutcomeUnknownException("COMMIT returned with the server's "
+                        + "warning that it stopped waiting for synchronous replication: the transaction committed on "
+                        + "the primary but may not be on the synchronous standbys, so it may be lost with the "
+                        + "primary. It was not run again", -1, warning));
+            }
+            Outcome outcome = TransactionRunner.this.commitCheck.check(written);
+            if (outcome.status() == Status.COMMITTED) {
+                return;
+            }
+            retrier.commitUnknown();
+            String reason = (outcome.status() == Status.UNKNOWN) ? outcome.reason()
+                    : "the primary reports it aborted";
+            throw new OutcomeUnknown(new CommitOutcomeUnknownException("COMMIT of transaction "
+                    + Long.toUnsignedString(written.id()) + " returned with a warning (SQLSTATE "
+                    + warning.getSQLState() + "), and whether it is committed as synchronous_commit promises is "
+                    + "unknown: " + reason + ". It was not run again", written.id(), warning));
         }
 
         /** Returns when the lost commit committed, else throws what the caller must see. */
@@ -261,8 +305,8 @@ public final class TransactionRunner {
                     retrier.commitUnknown();
                     throw new OutcomeUnknown(new CommitOutcomeUnknownException("The connection was lost during "
                             + "COMMIT of transaction " + Long.toUnsignedString(written.id()) + ", and its outcome is "
-                            + "unknown: " + outcome.reason() + ". It may or may not have committed, so it was not "
-                            + "run again", written.id(), lost.getCause()));
+                            + "unknown: " + outcome.reason() + ". It may have committed, so it was not run again",
+                            written.id(), lost.getCause()));
                 }
             }
         }
@@ -281,6 +325,40 @@ public final class TransactionRunner {
             return "PostgresTemplate transaction manager";
         }
 
+    }
+
+    /** Drops warnings left on a pooled connection, so that those after COMMIT are the commit's own; local. */
+    private static void forgetWarnings(Connection connection) {
+        try {
+            connection.clearWarnings();
+        }
+        catch (SQLException ex) {
+            // a connection that cannot be asked fails the commit itself
+        }
+    }
+
+    private static @Nullable SQLWarning warnings(Connection connection) {
+        try {
+            return connection.getWarnings();
+        }
+        catch (SQLException ex) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether a warning is the server's cancelled wait for synchronous replication. Its text is all that tells it
+     * (SQLSTATE 01000 is any warning) and is translated with {@code lc_messages}: this is the fallback when the
+     * transaction's settings were not recorded.
+     */
+    private static boolean mentionsSynchronousReplication(SQLWarning first) {
+        for (SQLWarning warning = first; warning != null; warning = warning.getNextWarning()) {
+            String text = String.valueOf(warning).toLowerCase(Locale.ROOT);
+            if (text.contains("synchronous replication") || text.contains("committed locally")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
