@@ -246,6 +246,30 @@ class SynchronousCommitOutcomeTests {
     }
 
     @Test
+    void aRoleThatCannotSeeTheStandbysPositionsIsToldSoAndGetsAnUnknownOutcome() {
+        admin.execute("create role nexs_plain_writer login");
+        admin.execute("grant insert, select on durable_rows to nexs_plain_writer");
+        Retrier retrier = retrier(true, CHECK_TIMEOUT);
+        PostgresTemplate postgres = postgres(2, retrier);
+        // the pool starts on its first connection, so it still takes another user
+        this.dataSource.setUsername("nexs_plain_writer");
+        AtomicInteger runs = new AtomicInteger();
+        CompletableFuture<Integer> result = CompletableFuture.supplyAsync(
+                () -> postgres.inTransaction(insert(postgres, 7, runs, "set local nexs_test.commit_sleep = '0.2'")));
+        long backend = admin.awaitWaiting("COMMIT", "PgSleep");
+        // the server's answer to COMMIT will never reach the client
+        proxy.blackHole(true);
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> rows(7) == 1);
+        proxy.cutConnections();
+        proxy.blackHole(false);
+
+        CommitOutcomeUnknownException failure = unknownOutcome(result);
+        assertThat(failure).hasMessageContaining("pg_read_all_stats");
+        assertThat(runs).hasValue(1);
+        await().atMost(WAIT).until(() -> !admin.isAlive(backend));
+    }
+
+    @Test
     void aStandbyListAsksForItsNumberOfStandbysAndAnUnclearOneForAll() {
         assertThat(CommitOutcomeCheck.standbysNeeded("\"standby1\"")).isOne();
         assertThat(CommitOutcomeCheck.standbysNeeded("a, b, c")).isOne();
