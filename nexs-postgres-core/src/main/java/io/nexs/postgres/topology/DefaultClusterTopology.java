@@ -222,16 +222,18 @@ public final class DefaultClusterTopology implements ClusterTopology {
             close();
             throw new IllegalStateException("Interrupted while warming up the PostgreSQL nodes", ex);
         }
+        List<TopologyEvent> published = new ArrayList<>();
         synchronized (this.lock) {
-            // the replicas may have been checked before the primary: tell their lag now
+            // the replicas may have been checked before the primary: tell their lag now, and decide again with it
             long now = System.nanoTime();
             for (NodeTracker node : all) {
                 if (node.role == NodeRole.REPLICA) {
                     node.lagNanos = this.positions.lagNanos(node.lsn, node.replayedCommitMicros, now);
-                    node.publish();
                 }
             }
+            decide(published, true);
         }
+        publish(published);
         boolean anyHealthy = all.stream().anyMatch((node) -> node.state == NodeState.HEALTHY);
         if (!anyHealthy && !failures.isEmpty() && all.get(0).pool().settings().failFast()) {
             NodeUnavailableException first = failures.get(0);
