@@ -9,6 +9,7 @@ import java.util.List;
 
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.PostgresOperations;
+import io.nexs.postgres.pool.ConnectionSettings;
 import io.nexs.postgres.test.ClusterSpec;
 import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresExtension;
@@ -104,6 +105,38 @@ class ReplicaFreshnessTests {
             assertThat(readsPerNode(provider.withReadPreference(ReadPreference.SECONDARY), cluster, 4))
                 .containsOnlyKeys("standby1", "standby2");
         }
+    }
+
+    @Test
+    void aUserWhoMayNotSeeTheControlFileNorTheReceiverStillGetsRolesTimelinesOfPrimariesAndLag(
+            @ClusterSpec(standbys = 2) PostgresCluster cluster) throws SQLException {
+        execute(cluster.primary(), "do $$ begin if not exists (select from pg_roles where rolname = 'plain_reader') "
+                + "then create role plain_reader login; end if; end $$");
+        execute(cluster.primary(), "revoke execute on function pg_control_checkpoint() from public");
+        cluster.awaitReplay(AWAIT);
+        List<NodeDefinition> definitions = cluster.nodes().stream().map(ReplicaFreshnessTests::asPlainReader).toList();
+        try (DefaultPostgresProvider provider = provider(Topologies.start(definitions,
+                settings(LoadBalancing.ROUND_ROBIN, MAX_LAG, Duration.ofSeconds(10))))) {
+            ClusterTopology topology = provider.topology();
+            assertThat(health(topology, "primary").timeline()).as("from the WAL file it writes").isOne();
+            assertThat(health(topology, "standby1")).satisfies((health) -> {
+                assertThat(health.role()).isEqualTo(NodeRole.REPLICA);
+                assertThat(health.timeline()).as("streams, from a timeline it may not see").isZero();
+                assertThat(health.stale()).isFalse();
+            });
+            await().atMost(AWAIT).untilAsserted(() -> {
+                assertThat(health(topology, "standby1").replayLag()).isNotNull();
+                assertThat(readsPerNode(provider, cluster, 4)).containsOnlyKeys("standby1", "standby2");
+            });
+        }
+    }
+
+    private static NodeDefinition asPlainReader(PostgresNode node) {
+        NodeDefinition definition = Topologies.definition(node);
+        ConnectionSettings connection = definition.connection();
+        return new NodeDefinition(definition.name(), new ConnectionSettings(connection.address(),
+                connection.jdbcUrl(), "plain_reader", null, connection.driverProperties()), definition.pool(),
+                definition.weight(), definition.tags());
     }
 
     @Test
