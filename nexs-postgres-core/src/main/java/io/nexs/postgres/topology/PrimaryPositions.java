@@ -13,8 +13,9 @@ package io.nexs.postgres.topology;
  * look fresh. For a replica behind everything the history holds, the lag is the primary's clock now (its last
  * {@code clock_timestamp()}, moved on by the monotonic time since) less the commit time of the last transaction
  * the replica replayed ({@code pg_last_xact_replay_timestamp()}, also the primary's clock), and never less than
- * what the history tells. Both times come from the primary's clock, so clock skew between servers, or with this
- * JVM, plays no part. That figure is an upper bound: the primary may have committed nothing since, and written
+ * what the history tells. Both times come from the primary's clock, so neither this JVM's clock nor the replica's
+ * plays a part; only a commit replayed from a former primary carries that server's clock, assumed to agree with
+ * the current primary's. That figure is an upper bound: the primary may have committed nothing since, and written
  * only WAL without commits. It is therefore not used when the history reaches back: a near-idle primary would make
  * a replica one background record behind look as old as the last commit. A replica that has replayed everything
  * the primary was last seen writing has no lag, whatever the times say, so an idle primary does not make replicas
