@@ -655,7 +655,8 @@ public class NexsPostgresProperties {
         private LoadBalancing loadBalancing = LoadBalancing.ROUND_ROBIN;
 
         /**
-         * Replication lag above which a replica serves no reads. Unset for no limit.
+         * Replication lag above which a replica serves no reads; while set, a replica whose lag is not measured
+         * yet serves none either. Unset for no limit.
          */
         private @Nullable Duration maxLag;
 

@@ -113,7 +113,8 @@ public final class ClusterNode {
                 now.timeline(),
                 (now.role() == NodeRole.REPLICA && now.lagNanos() >= 0) ? Duration.ofNanos(now.lagNanos()) : null,
                 lagBytes, (now.latencyNanos() >= 0) ? Duration.ofNanos(now.latencyNanos()) : null,
-                now.consecutiveFailures(), now.lastChecked(), now.lastError(), now.serverVersion());
+                now.consecutiveFailures(), now.lastChecked(), now.lastError(), now.serverVersion(),
+                now.readsWithheld());
     }
 
     @Override

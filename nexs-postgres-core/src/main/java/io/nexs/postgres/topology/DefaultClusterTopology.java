@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * along those routes and reports what changed as {@link TopologyEvent events}.
  *
  * <p>Every node is checked every {@code checkInterval} on a connection of its own, each check bounded by
- * {@code checkTimeout}: reachable, role ({@code pg_is_in_recovery()}), timeline, replay lag and latency. After
+ * {@code checkTimeout}: reachable, role ({@code pg_is_in_recovery()}), timeline, replay lag (see
+ * {@link PrimaryPositions}) and latency. After
  * {@code failureThreshold} failed checks in a row the node is unhealthy and (with failover enabled) its pool's
  * connections are aborted, so borrowers blocked on a dead or hung server fail at once; so are those of a primary
  * that writes leave for another node. While writes wait for a primary, while the primary fails its checks or takes
@@ -221,16 +222,18 @@ public final class DefaultClusterTopology implements ClusterTopology {
             close();
             throw new IllegalStateException("Interrupted while warming up the PostgreSQL nodes", ex);
         }
+        List<TopologyEvent> published = new ArrayList<>();
         synchronized (this.lock) {
-            // the replicas may have been checked before the primary: tell their lag now
+            // the replicas may have been checked before the primary: tell their lag now, and decide again with it
             long now = System.nanoTime();
             for (NodeTracker node : all) {
                 if (node.role == NodeRole.REPLICA) {
-                    node.lagNanos = this.positions.lagNanos(node.lsn, now);
-                    node.publish();
+                    node.lagNanos = this.positions.lagNanos(node.lsn, node.replayedCommitMicros, now);
                 }
             }
+            decide(published, true);
         }
+        publish(published);
         boolean anyHealthy = all.stream().anyMatch((node) -> node.state == NodeState.HEALTHY);
         if (!anyHealthy && !failures.isEmpty() && all.get(0).pool().settings().failFast()) {
             NodeUnavailableException first = failures.get(0);
@@ -553,9 +556,11 @@ public final class DefaultClusterTopology implements ClusterTopology {
                 long now = System.nanoTime();
                 if (node.role == NodeRole.PRIMARY
                         && (this.routes.primary == node || (this.routes.primary == null && !node.stale))) {
-                    this.positions.record(node.lsn, now);
+                    this.positions.record(node, node.lsn, check.clockMicros(), now);
                 }
-                node.lagNanos = (node.role == NodeRole.REPLICA) ? this.positions.lagNanos(node.lsn, now) : -1;
+                node.replayedCommitMicros = check.replayedCommitMicros();
+                node.lagNanos = (node.role == NodeRole.REPLICA)
+                        ? this.positions.lagNanos(node.lsn, node.replayedCommitMicros, now) : -1;
                 node.serverVersion = check.serverVersion();
                 node.recordLatency(check.roundTripNanos());
                 node.state = Election.verdict(previousState, true, node.successes, initial,
@@ -639,8 +644,19 @@ public final class DefaultClusterTopology implements ClusterTopology {
         List<NodeTracker> all = this.trackers;
         NodeTracker previous = this.routes.primary;
         Election.Outcome outcome = this.election.decide(candidates(all), this.memory);
-        this.memory = outcome.memory();
         NodeTracker primary = (outcome.primary() != null) ? find(outcome.primary()) : null;
+        if (!initial && primary != null && this.lastPrimary != null && primary != this.lastPrimary) {
+            // Lag measured against the old primary says nothing of the new one: with a lag limit, replicas
+            // serve no reads until their next check, which comes at once.
+            for (NodeTracker node : all) {
+                if (node.role == NodeRole.REPLICA) {
+                    node.lagNanos = -1;
+                    ClusterMonitor.wake(node);
+                }
+            }
+            outcome = this.election.decide(candidates(all), this.memory);
+        }
+        this.memory = outcome.memory();
         List<NodeTracker> primaries = outcome.primaries().stream().map(this::find).toList();
         if (outcome.splitBrain()) {
             SplitBrainEvent event = this.splitBrainAlarm.observe(primaries, primary);
@@ -654,6 +670,7 @@ public final class DefaultClusterTopology implements ClusterTopology {
         for (NodeTracker node : all) {
             node.stale = outcome.stale().contains(node.name());
             node.writable = node == primary;
+            node.readsWithheld = outcome.withheld().get(node.name());
             node.publish();
         }
         List<ClusterNode> replicas = outcome.readable().stream().map((name) -> find(name).node).toList();
@@ -890,7 +907,8 @@ public final class DefaultClusterTopology implements ClusterTopology {
 
     private static String describe(List<NodeTracker> nodes) {
         return nodes.stream().map((node) -> node.name() + " " + node.state.label() + " " + node.role.label()
-                + (node.stale ? " (stale timeline " + node.timeline + ")" : ""))
+                + (node.stale ? " (stale timeline " + node.timeline + ")" : "")
+                + ((node.readsWithheld != null && !node.stale) ? " (no reads: " + node.readsWithheld + ")" : ""))
             .collect(Collectors.joining(", "));
     }
 

@@ -2,7 +2,10 @@ package io.nexs.postgres.topology;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -18,8 +21,10 @@ import org.jspecify.annotations.Nullable;
  * <p>The rules: a node counts as primary when it is healthy and reports itself primary. A node that reports
  * primary on an older timeline than the newest primary ever seen is <em>stale</em>: it takes neither reads nor
  * writes until it comes back as a replica. Writes go to the one primary on the newest timeline, or to none when
- * several share it. With failover off, writes stay with the first primary seen. Replicas serve reads while healthy
- * and no further behind than the lag limit; a replica whose lag is not known yet serves.
+ * several share it. With failover off, writes stay with the first primary seen. Replicas serve reads while healthy,
+ * on the newest timeline a primary has been seen on (a replica still following an older one, say one that was not
+ * pointed at a newly promoted primary, is stale too) and, with a lag limit, while their lag is known and within it.
+ * A replica whose timeline cannot be told is not judged by it.
  */
 final class Election {
 
@@ -67,12 +72,15 @@ final class Election {
         for (Candidate node : nodes) {
             // an unhealthy node's last word does not count, a recovering one's does: it may come back as primary
             boolean claimsPrimary = node.role() == NodeRole.PRIMARY && node.state() != NodeState.UNHEALTHY;
-            boolean old = claimsPrimary && node.timeline() > 0 && node.timeline() < highestTimeline;
-            if (old) {
+            if (claimsPrimary && onOlderTimeline(node, highestTimeline)) {
                 stale.add(node.name());
             }
             else if (primaries.contains(node.name())) {
                 onNewest.add(node.name());
+            }
+            else if (node.role() == NodeRole.REPLICA && node.state() != NodeState.UNHEALTHY
+                    && onOlderTimeline(node, highestTimeline)) {
+                stale.add(node.name());
             }
         }
         String primary = (onNewest.size() == 1) ? onNewest.get(0) : null;
@@ -84,20 +92,47 @@ final class Election {
             primary = (pinned != null && onNewest.contains(pinned)) ? pinned : null;
         }
         List<String> readable = new ArrayList<>();
+        Map<String, String> withheld = new LinkedHashMap<>();
         for (Candidate node : nodes) {
-            if (node.state() == NodeState.HEALTHY && node.role() == NodeRole.REPLICA && withinLag(node)) {
+            if (node.state() != NodeState.HEALTHY || node.role() != NodeRole.REPLICA) {
+                continue;
+            }
+            String why = withheld(node, stale.contains(node.name()), highestTimeline);
+            if (why == null) {
                 readable.add(node.name());
+            }
+            else {
+                withheld.put(node.name(), why);
             }
         }
         String displaced = (before.primary() != null && !before.primary().equals(primary)) ? before.primary() : null;
         boolean fenceDisplaced = displaced != null && this.failoverEnabled && nodes.stream()
             .anyMatch((node) -> node.name().equals(displaced) && node.state() != NodeState.MAINTENANCE);
         return new Outcome(primary, List.copyOf(readable), List.copyOf(primaries), Set.copyOf(stale), displaced,
-                fenceDisplaced, new Memory(highestTimeline, pinned, primary));
+                fenceDisplaced, new Memory(highestTimeline, pinned, primary), Collections.unmodifiableMap(withheld));
     }
 
-    private boolean withinLag(Candidate node) {
-        return this.maxLag == null || node.lagNanos() < 0 || node.lagNanos() <= this.maxLag.toNanos();
+    private static boolean onOlderTimeline(Candidate node, long highestTimeline) {
+        return node.timeline() > 0 && node.timeline() < highestTimeline;
+    }
+
+    /** Why a healthy replica serves no reads, or {@code null} when it does. */
+    private @Nullable String withheld(Candidate node, boolean stale, long highestTimeline) {
+        if (stale) {
+            return "follows timeline " + node.timeline() + ", older than timeline " + highestTimeline
+                    + " of the newest primary";
+        }
+        if (this.maxLag == null) {
+            return null;
+        }
+        if (node.lagNanos() < 0) {
+            // not measured yet: start-up, a new primary, a replica that restarted; fresh is not assumed
+            return "replay lag not measured yet";
+        }
+        if (node.lagNanos() > this.maxLag.toNanos()) {
+            return "replay lag above max-lag (" + this.maxLag.toMillis() + " ms)";
+        }
+        return null;
     }
 
     /**
@@ -178,14 +213,16 @@ final class Election {
      * @param primary the node writes go to, or {@code null} while there is none or several claim it
      * @param readable the replicas that may serve reads, in configuration order
      * @param primaries the healthy nodes that report themselves primary; more than one is a split-brain
-     * @param stale the nodes fenced off for reporting primary on an old timeline
+     * @param stale the nodes on an older timeline than the newest primary: primaries fenced off, replicas serving
+     * no reads
      * @param displaced the node writes went to before and no longer do, or {@code null}
      * @param fenceDisplaced whether the displaced node's open sessions must be cut: it may still answer, and must
      * not carry on taking writes
      * @param memory what the next decision starts from
+     * @param withheld the healthy replicas that serve no reads, each with why, in configuration order
      */
     record Outcome(@Nullable String primary, List<String> readable, List<String> primaries, Set<String> stale,
-            @Nullable String displaced, boolean fenceDisplaced, Memory memory) {
+            @Nullable String displaced, boolean fenceDisplaced, Memory memory, Map<String, String> withheld) {
 
         /**
          * Whether more than one healthy node reports itself primary.

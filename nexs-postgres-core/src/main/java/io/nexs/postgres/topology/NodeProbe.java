@@ -21,15 +21,20 @@ final class NodeProbe {
     private static final Logger logger = LoggerFactory.getLogger(NodeProbe.class);
 
     /**
-     * One round trip that tells the role, the timeline (from the last checkpoint, and for a primary from the WAL
-     * file it writes, which changes at once on promotion) and the WAL position: written for a primary, replayed
-     * for a replica.
+     * One round trip that tells the role, the timeline (from the last checkpoint; for a primary also from the WAL
+     * file it writes, which changes at once on promotion; for a replica also from the WAL its receiver streams:
+     * null when none runs, 0 when the user may not see it), the WAL position (written for a primary, replayed for a
+     * replica), the commit time of the last transaction a replica replayed, and the server's clock, both in
+     * microseconds since the epoch.
      */
     static final String CHECK_SQL = """
             select pg_is_in_recovery(), current_setting('server_version'),
                    (pg_control_checkpoint()).timeline_id,
                    case when pg_is_in_recovery() then null else pg_walfile_name(pg_current_wal_lsn()) end,
-                   (case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end)::text""";
+                   (case when pg_is_in_recovery() then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end)::text,
+                   (select coalesce(received_tli, 0) from pg_stat_wal_receiver),
+                   (extract(epoch from pg_last_xact_replay_timestamp()) * 1000000)::bigint,
+                   (extract(epoch from clock_timestamp()) * 1000000)::bigint""";
 
     /** The same without {@code pg_control_checkpoint()}, for users not allowed to call it. */
     static final String CHECK_SQL_WITHOUT_CONTROL = CHECK_SQL.replace("(pg_control_checkpoint()).timeline_id", "0");
@@ -71,16 +76,25 @@ final class NodeProbe {
                 long checkpointTimeline = result.getLong(3);
                 long walTimeline = NodeCheck.timelineOfWalFile(result.getString(4));
                 long position = NodeCheck.parseLsn(result.getString(5));
+                long receivedTimeline = result.getLong(6);
+                boolean receiving = !result.wasNull();
+                long replayedCommit = result.getLong(7);
+                if (result.wasNull()) {
+                    replayedCommit = NodeCheck.NO_TIME;
+                }
+                long clock = result.getLong(8);
                 long roundTrip = System.nanoTime() - start;
-                return new NodeCheck(true, NodeRole.fromRecovery(inRecovery),
-                        Math.max(checkpointTimeline, walTimeline), position, roundTrip, version, null);
+                long timeline = inRecovery ? NodeCheck.replicaTimeline(checkpointTimeline, receivedTimeline, receiving)
+                        : Math.max(checkpointTimeline, walTimeline);
+                return new NodeCheck(true, NodeRole.fromRecovery(inRecovery), timeline, position, roundTrip, version,
+                        null, replayedCommit, clock);
             }
         }
         catch (SQLException ex) {
             close();
             if ("42501".equals(ex.getSQLState()) && this.checkSql == CHECK_SQL) {
-                logger.info("The user of node {} may not call pg_control_checkpoint(); timelines of replicas "
-                        + "are not checked", this.name);
+                logger.info("The user of node {} may not call pg_control_checkpoint(); the timeline of a replica "
+                        + "is then told only from the WAL it streams", this.name);
                 this.checkSql = CHECK_SQL_WITHOUT_CONTROL;
                 return check(timeout);
             }

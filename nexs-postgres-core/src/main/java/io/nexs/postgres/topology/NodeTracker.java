@@ -44,8 +44,11 @@ final class NodeTracker {
 
     volatile long lsn = -1;
 
-    /** How far replay trails the primary, from the topology's history of primary positions; -1 unknown. */
+    /** How far replay trails the primary, as {@link PrimaryPositions} tells it; -1 unknown. */
     volatile long lagNanos = -1;
+
+    /** For a replica, the commit time of the last transaction it replayed, as its last good check reported. */
+    volatile long replayedCommitMicros = NodeCheck.NO_TIME;
 
     volatile long latencyNanos = -1;
 
@@ -76,6 +79,9 @@ final class NodeTracker {
 
     volatile boolean writable;
 
+    /** Why the node, a healthy replica, serves no reads; {@code null} when it does or is no replica. */
+    volatile @Nullable String readsWithheld;
+
     NodeTracker(ClusterNode node) {
         this.node = node;
         this.probe = new NodeProbe(node.name(), node.pool());
@@ -100,7 +106,7 @@ final class NodeTracker {
     void publish() {
         this.node.publish(new NodeSnapshot(this.state, this.role, this.timeline, this.lsn, this.lagNanos,
                 this.latencyNanos, this.failures, this.lastChecked, this.lastError, this.serverVersion, this.stale,
-                this.writable));
+                this.writable, this.readsWithheld));
     }
 
     @Override

@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param readPreference which nodes serve reads when the caller does not say
  * @param loadBalancing how a read chooses among the allowed nodes
- * @param maxLag a replica further behind than this serves no reads; {@code null} for no limit
+ * @param maxLag a replica further behind than this, or whose lag is not measured yet, serves no reads; {@code null}
+ * for no limit
  * @param latencyWindow under {@link ReadPreference#NEAREST}, nodes this much slower than the fastest are left out
  * @param failoverEnabled whether writes follow a new primary; when off, writes stay with the first node seen as
  * primary and fail at once while it is unhealthy

@@ -97,7 +97,7 @@ class FencingTests {
     }
 
     @Test
-    void anOldPrimaryThatComesBackAsAReplicaRejoinsAsAReplica() {
+    void anOldPrimaryThatComesBackAsAReplicaRejoinsAsAReplica() throws SQLException {
         try (PostgresCluster cluster = PostgresCluster.builder().standbys(2).durable(false).start();
                 TcpProxy oldPrimaryAddress = TcpProxy.forNode(cluster.primary());
                 DefaultPostgresProvider provider = new DefaultPostgresProvider(
@@ -112,13 +112,15 @@ class FencingTests {
                 .primary()
                 .map((node) -> node.name().equals("standby1"))
                 .orElse(false));
-            // The old primary's address now leads to a server in recovery, as after the cluster manager rebuilt it
-            // as a replica of the new primary.
+            // The old primary's address now leads to a server in recovery that follows the new primary, as after the
+            // cluster manager rebuilt it as a replica of the new primary.
+            Topologies.follow(rebuilt, newPrimary);
             oldPrimaryAddress.retarget(rebuilt);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 ClusterNode old = provider.topology().node("primary");
                 assertThat(old.state()).isEqualTo(NodeState.HEALTHY);
                 assertThat(old.role()).isEqualTo(NodeRole.REPLICA);
+                assertThat(old.snapshot().stale()).as("follows the new timeline").isFalse();
             });
             assertThat(provider.withReadPreference(ReadPreference.SECONDARY).queryCount("select inet_server_port()"))
                 .as("reads reach the rejoined replica")

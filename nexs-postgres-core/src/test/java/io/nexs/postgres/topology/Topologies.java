@@ -1,5 +1,8 @@
 package io.nexs.postgres.topology;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +55,24 @@ public final class Topologies {
     /** A definition of a node reached through a proxy. */
     public static NodeDefinition definition(PostgresNode node, TcpProxy proxy) {
         return definition(node.name(), proxy.host(), proxy.port(), 1);
+    }
+
+    /**
+     * Points a standby at a newly promoted primary, as a cluster manager does after a failover: a slot of its own
+     * there and a new {@code primary_conninfo}, which the server takes on reload.
+     */
+    public static void follow(PostgresNode standby, PostgresNode primary) throws SQLException {
+        execute(primary, "select pg_create_physical_replication_slot('" + PostgresCluster.slotName(standby)
+                + "', true)");
+        execute(standby, "alter system set primary_conninfo = 'host=" + primary.host() + " port=" + primary.port()
+                + " user=" + primary.username() + " application_name=" + standby.name() + "'");
+        execute(standby, "select pg_reload_conf()");
+    }
+
+    private static void execute(PostgresNode node, String sql) throws SQLException {
+        try (Connection connection = node.connect(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
     }
 
     /** A started topology over every node of the cluster, primary first. */

@@ -64,7 +64,8 @@ public class NexsPostgresEndpoint {
                     health.role().label(), health.writable(), health.timeline(), millis(health.replayLag()),
                     health.replayLagBytes(), millis(health.latency()), health.consecutiveFailures(),
                     health.lastChecked(), health.lastError(), health.serverVersion(),
-                    (stats != null) ? new Pool(stats.active(), stats.idle(), stats.pending(), stats.max()) : null));
+                    (stats != null) ? new Pool(stats.active(), stats.idle(), stats.pending(), stats.max()) : null,
+                    health.stale(), health.readsWithheld()));
         }
         String primary = this.provider.topology().primary().map(ClusterNode::name).orElse(null);
         List<Failover> failovers = new ArrayList<>();
@@ -133,10 +134,13 @@ public class NexsPostgresEndpoint {
      * @param lastError why its last check failed, if it did
      * @param version its server version
      * @param pool its pool
+     * @param stale whether it is on an older timeline than the newest primary
+     * @param readsWithheld why it, a healthy replica, serves no reads, if it does not
      */
     public record Node(String name, String address, String state, String role, boolean writable, long timeline,
             @Nullable Double lagMs, @Nullable Long lagBytes, @Nullable Double latencyMs, int consecutiveFailures,
-            @Nullable Instant lastChecked, @Nullable String lastError, @Nullable String version, @Nullable Pool pool) {
+            @Nullable Instant lastChecked, @Nullable String lastError, @Nullable String version, @Nullable Pool pool,
+            boolean stale, @Nullable String readsWithheld) {
     }
 
     /**

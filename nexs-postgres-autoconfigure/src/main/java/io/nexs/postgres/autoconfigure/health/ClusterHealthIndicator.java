@@ -13,7 +13,8 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * Whether the cluster can take writes: {@code UP} with the primary's name while one node takes writes,
+ * Whether the cluster can take writes: {@code UP} with the primary's name (and the replicas serving reads) while
+ * one node takes writes,
  * {@code DOWN} when none does (failover in progress, or split-brain with no node on a newer timeline), which is
  * what takes the application out of service.
  */
@@ -32,12 +33,13 @@ class ClusterHealthIndicator implements HealthIndicator {
         Health.Builder builder = primary.isPresent() ? Health.up() : Health.down();
         builder.withDetail("primary", primary.map(ClusterNode::name).orElse("none"));
         builder.withDetail("replicas", nodes.stream()
-            .filter((node) -> node.role() == NodeRole.REPLICA && node.state() == NodeState.HEALTHY)
+            .filter((node) -> node.role() == NodeRole.REPLICA && node.state() == NodeState.HEALTHY
+                    && node.readsWithheld() == null)
             .map(NodeHealth::name)
             .toList());
         List<String> notServing = nodes.stream()
-            .filter((node) -> node.state() != NodeState.HEALTHY || node.stale())
-            .map((node) -> node.name() + " (" + (node.stale() ? "stale timeline" : node.state().label()) + ")")
+            .filter((node) -> node.state() != NodeState.HEALTHY || node.stale() || node.readsWithheld() != null)
+            .map((node) -> node.name() + " (" + notServing(node) + ")")
             .toList();
         if (!notServing.isEmpty()) {
             builder.withDetail("notServing", notServing);
@@ -49,6 +51,14 @@ class ClusterHealthIndicator implements HealthIndicator {
                 .toList());
         }
         return builder.build();
+    }
+
+    private static String notServing(NodeHealth node) {
+        if (node.stale()) {
+            return "stale timeline";
+        }
+        return (node.state() == NodeState.HEALTHY && node.readsWithheld() != null)
+                ? "no reads: " + node.readsWithheld() : node.state().label();
     }
 
 }

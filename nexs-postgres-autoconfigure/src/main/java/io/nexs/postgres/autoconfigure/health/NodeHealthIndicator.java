@@ -17,7 +17,8 @@ import org.springframework.boot.health.contributor.Status;
 /**
  * Health of one PostgreSQL node as the topology monitor last saw it: no round trip of its own, so a health probe
  * never waits on a slow server. {@code UP} while the node serves; a node that does not ({@code unhealthy},
- * {@code recovering}, in maintenance or on a stale timeline) reports {@link #DEGRADED} or {@link #MAINTENANCE},
+ * {@code recovering}, in maintenance, on a stale timeline, or a replica whose reads are withheld because its lag
+ * is above or not yet known under the lag limit) reports {@link #DEGRADED} or {@link #MAINTENANCE},
  * statuses that Spring Boot leaves out of the overall status unless configured otherwise, so a lost replica does
  * not take the application out of service. While no node takes writes, a failed node that is not known to be a
  * replica reports {@code DOWN}.
@@ -58,8 +59,14 @@ class NodeHealthIndicator implements HealthIndicator {
             .withDetail("role", health.role().label())
             .withDetail("writable", health.writable());
         if (health.stale()) {
-            builder.withDetail("stale", "reports primary on timeline " + health.timeline()
-                    + ", older than the current primary's: takes no work until rebuilt as a replica");
+            builder.withDetail("stale", (health.role() == NodeRole.REPLICA)
+                    ? "follows timeline " + health.timeline() + ", older than the newest primary's: serves no reads "
+                            + "until it follows the new primary"
+                    : "reports primary on timeline " + health.timeline()
+                            + ", older than the current primary's: takes no work until rebuilt as a replica");
+        }
+        if (health.readsWithheld() != null) {
+            builder.withDetail("readsWithheld", health.readsWithheld());
         }
         if (health.timeline() > 0) {
             builder.withDetail("timeline", health.timeline());
@@ -92,7 +99,7 @@ class NodeHealthIndicator implements HealthIndicator {
     }
 
     private Status status(NodeHealth health) {
-        if (health.state() == NodeState.HEALTHY && !health.stale()) {
+        if (health.state() == NodeState.HEALTHY && !health.stale() && health.readsWithheld() == null) {
             return Status.UP;
         }
         if (health.state() == NodeState.MAINTENANCE) {

@@ -100,6 +100,30 @@ class NexsPostgresHealthContributorAutoConfigurationTests {
     }
 
     @Test
+    void saysWhyAReplicaServesNoReads() {
+        try (PostgresCluster cluster = PostgresCluster.builder().standbys(1).start()) {
+            PostgresNode standby = cluster.standbys().get(0);
+            // without its primary among the nodes, how far the standby trails cannot be measured
+            this.contextRunner
+                .withPropertyValues("nexs.postgres.url=jdbc:postgresql://127.0.0.1:" + standby.port() + "/postgres",
+                        "nexs.postgres.replicas.max-lag=1s")
+                .run((context) -> {
+                    CompositeHealthContributor contributor = contributor(context);
+                    String standbyName = "127.0.0.1:" + standby.port();
+                    Health replica = health(contributor, standbyName);
+                    assertThat(replica.getStatus()).isEqualTo(NodeHealthIndicator.DEGRADED);
+                    assertThat(replica.getDetails()).containsEntry("state", "healthy")
+                        .containsEntry("role", "replica")
+                        .containsEntry("readsWithheld", "replay lag not measured yet")
+                        .doesNotContainKeys("lagMs", "stale");
+                    assertThat(health(contributor, "cluster").getDetails())
+                        .containsEntry("replicas", List.of())
+                        .containsEntry("notServing", List.of(standbyName + " (no reads: replay lag not measured yet)"));
+                });
+        }
+    }
+
+    @Test
     void reportsDownWhenNoNodeCanBeReached() {
         this.contextRunner
             .withPropertyValues("nexs.postgres.url=jdbc:postgresql://127.0.0.1:1/postgres",
