@@ -77,6 +77,11 @@ final class Overload {
 
     private static final String PASSWORD_VARIABLE = "NEXS_OVERLOAD_PASSWORD";
 
+    private static final String MONITOR_LOGGER = "io.nexs.postgres.topology.ClusterMonitor";
+
+    /** What the monitor logs when it sets a check aside because the JVM stood still. */
+    private static final String SET_ASIDE = "stood still";
+
     /** One cycle's outcome, from what the application counted. */
     record Outcome(int cycle, int burners, double pauseSeconds, Map<String, Long> counts) {
 
@@ -145,7 +150,11 @@ final class Overload {
             if (!application.waitFor(30, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the application did not end after it reported");
             }
-            Outcome outcome = new Outcome(cycle, burners.size(), pause, parse(result));
+            Map<String, Long> counts = parse(result);
+            counts.put("set_aside", Files.readAllLines(errors.toPath(), StandardCharsets.UTF_8).stream()
+                .filter((line) -> line.contains(SET_ASIDE))
+                .count());
+            Outcome outcome = new Outcome(cycle, burners.size(), pause, counts);
             if (outcome.falseFailover()) {
                 // what the application saw: its events and first error
                 Files.readAllLines(errors.toPath(), StandardCharsets.UTF_8)
@@ -166,7 +175,9 @@ final class Overload {
 
     private static Process start(PostgresNode primary, PostgresNode standby, File errors) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp",
+        // the monitor says when it sets a check aside; the rest of the topology stays quiet
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m",
+                "-Dorg.slf4j.simpleLogger.log." + MONITOR_LOGGER + "=info", "-cp",
                 System.getProperty("java.class.path"), Application.class.getName(), primary.username()));
         for (PostgresNode node : List.of(primary, standby)) {
             command.addAll(List.of(node.name(), node.host(), String.valueOf(node.port()), node.jdbcUrl()));
@@ -256,11 +267,13 @@ final class Overload {
     static void print(Outcome outcome) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "overload ours %d: %d CPU-bound sessions "
                 + "on %d cores, %d of %d pool connections held by %s, application frozen %.2f s; %,d writes "
-                + "acknowledged (longest gap %,d ms), %d failed, %d statements failed; %d failovers, %d state "
-                + "changes, %d nodes unhealthy, %d split-brains, %d times without the primary", outcome.cycle(),
+                + "acknowledged (longest gap %,d ms), %d failed, %d statements failed; %d checks set aside as "
+                + "overrun by the freeze; %d failovers, %d state changes, %d nodes unhealthy, %d split-brains, %d "
+                + "times without the primary", outcome.cycle(),
                 outcome.burners(), Runtime.getRuntime().availableProcessors(), POOL_SIZE, POOL_SIZE, HOLD,
                 outcome.pauseSeconds(), outcome.count("writes"), outcome.count("longest_gap_ms"),
-                outcome.count("write_errors"), outcome.count("statement_errors"), outcome.count("failovers"),
+                outcome.count("write_errors"), outcome.count("statement_errors"), outcome.count("set_aside"),
+                outcome.count("failovers"),
                 outcome.count("state_changes"), outcome.count("unhealthy"), outcome.count("split_brains"),
                 outcome.count("primary_lost")));
         if (outcome.falseFailover()) {
