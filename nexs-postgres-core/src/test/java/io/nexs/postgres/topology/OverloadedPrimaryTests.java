@@ -34,13 +34,14 @@ class OverloadedPrimaryTests {
     /** CPU-bound, without temporary files: the set-returning function in the select list streams its rows. */
     private static final String BURN = "select count(*) from (select generate_series(1, 1000000000)) s";
 
-    private static final String HOLD = "select pg_sleep(4)";
+    /** Waits for the test's own lock: the pool's connections stay busy until the test lets them go. */
+    private static final String HOLD = "select pg_advisory_xact_lock_shared(17)";
 
     private static final int POOL_SIZE = 3;
 
     @Test
     void aSaturatedPrimaryWithAnExhaustedPoolStaysHealthyAndTheWriteWaitingForAConnectionSucceeds() throws Exception {
-        try (PostgresCluster cluster = PostgresCluster.builder().start();
+        try (PostgresCluster cluster = PostgresCluster.builder().standbys(0).start();
                 DefaultPostgresProvider provider = FailoverTests.provider(
                         Topologies.start(cluster, TopologySettings.defaults()))) {
             PostgresNode primary = cluster.primary();
@@ -51,7 +52,9 @@ class OverloadedPrimaryTests {
             int burners = 2 * Runtime.getRuntime().availableProcessors() + 1;
             List<Connection> sessions = new ArrayList<>();
             ExecutorService threads = Executors.newCachedThreadPool();
-            try {
+            Connection gate = primary.connect();
+            try (Statement lock = gate.createStatement()) {
+                lock.execute("select pg_advisory_lock(17)");
                 for (int i = 0; i < burners; i++) {
                     Connection session = primary.connect();
                     sessions.add(session);
@@ -88,11 +91,18 @@ class OverloadedPrimaryTests {
                 assertThat(write).isNotDone();
 
                 // the holders let go: the write that waited for a connection goes through
+                lock.execute("select pg_advisory_unlock(17)");
                 assertThat(write.get(10, TimeUnit.SECONDS)).isOne();
                 assertThat(events).isEmpty();
                 assertThat(topology.node("primary").state()).isEqualTo(NodeState.HEALTHY);
             }
             finally {
+                try (PreparedStatement cancel = gate.prepareStatement(
+                        "select pg_cancel_backend(pid) from pg_stat_activity where query = ?")) {
+                    cancel.setString(1, BURN);
+                    cancel.execute();
+                }
+                gate.close();
                 for (Connection session : sessions) {
                     session.abort(Runnable::run);
                 }
