@@ -33,8 +33,9 @@ import org.jspecify.annotations.Nullable;
  * fresh cluster (primary + synchronous standby) is killed (SIGKILL) or hung (SIGSTOP) and the standby promoted
  * {@value Failover#PROMOTE_AFTER_MILLIS} ms later: detection, write recovery and acknowledged writes lost through a
  * {@code ClusterTopology} with the shipped defaults, against HikariCP on a PgJDBC multi-host URL with
- * {@code targetServerType=primary}. Its result line holds medians and maxima in seconds and a count, not
- * ratios.</li>
+ * {@code targetServerType=primary}; then an overload case, where nothing fails but the primary's CPU is saturated,
+ * the pool exhausted and the application's JVM frozen for {@value Overload#PAUSE_MILLIS} ms, which must cause no
+ * failover. Its result line holds medians and maxima in seconds and counts, not ratios.</li>
  * <li>{@code chaos}: {@value Chaos#WORKERS} workers run transactions that each write a key of their own through
  * {@code PostgresProvider.inTransaction} with retries and the commit-outcome check, while a killer ends a random
  * busy session of theirs ({@code pg_terminate_backend}) every {@value Chaos#MIN_KILL_PAUSE_MILLIS}-{@value
@@ -58,7 +59,7 @@ import org.jspecify.annotations.Nullable;
  * is the median of the ratios within each round ({@link PairedRatio}); the result line gives its quartiles as
  * {@code <key>_p25} and {@code <key>_p75}, so a reader sees how far one run can be trusted. {@code --quick} takes
  * about two minutes on two cores (one and a half for copy, one for chaos); the full run takes about six (mapping
- * and overhead), seven (failover), five (chaos) and three (copy) minutes. The failover benchmark starts a cluster
+ * and overhead), ten (failover), five (chaos) and three (copy) minutes. The failover benchmark starts a cluster
  * per cycle ({@code synchronous_commit=on}) instead of one server. Unknown names print this usage and exit with
  * status 2.
  */
@@ -75,7 +76,8 @@ public final class Benchmarks {
                          routed) vs raw HikariCP + PgJDBC and JdbcTemplate, with bytes allocated per lookup
               failover   a primary killed (SIGKILL) or hung (SIGSTOP) under a writer, its synchronous standby
                          promoted 1 s later: detection, write recovery and acknowledged writes lost, nexs-postgres
-                         vs HikariCP on a PgJDBC multi-host URL (targetServerType=primary)
+                         vs HikariCP on a PgJDBC multi-host URL (targetServerType=primary); then a busy
+                         primary (CPU saturated, pool exhausted, application frozen 1.5 s) must not fail over
               chaos      8 workers run retried transactions, each writing a key of its own, while a random busy
                          session of theirs is killed every 1-5 ms: duplicates, lost commits and failures that
                          were not what they said (10,000 operations or 2 minutes; full run 100,000 or 10 minutes)

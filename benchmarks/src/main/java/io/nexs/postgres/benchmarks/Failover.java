@@ -71,6 +71,9 @@ import org.jspecify.annotations.Nullable;
  * connection. Servers run with {@code fsync=off}: the faults are process faults, the operating system keeps what
  * was written, so only the synchronous standby decides whether an acknowledged write survives.
  *
+ * <p>Then {@link Overload} runs its cycles, in which nothing fails but a monitor could be fooled: the result line's
+ * {@code false_failovers} counts those that saw a failover, a state change or a failed write.
+ *
  * <p>Medians are over the cycles of a variant; a cycle without a write within the cap counts as infinitely long,
  * so a median is {@code timeout} once half the cycles or more timed out. The result line's {@code lost} is ours,
  * summed over all cycles; the table has the peer's.
@@ -89,17 +92,17 @@ final class Failover {
     /** Ids the writer may use in one cycle: 200 writes a second for more than the longest cycle. */
     private static final int MAX_IDS = 200_000;
 
-    private static final String CREATE_TABLE = "create table t (id bigint primary key, "
+    static final String CREATE_TABLE = "create table t (id bigint primary key, "
             + "port int not null default inet_server_port())";
 
-    private static final String INSERT = "insert into t(id) values (?)";
+    static final String INSERT = "insert into t(id) values (?)";
 
-    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration SETUP_TIMEOUT = Duration.ofSeconds(30);
 
     /** Targets printed after the table. */
     private static final double TARGET_DETECT_KILL_S = 1.0;
 
-    private static final double TARGET_DETECT_HANG_S = 3.0;
+    private static final double TARGET_DETECT_HANG_S = 2.0;
 
     private static final double TARGET_RECOVER_S = 0.2;
 
@@ -163,7 +166,7 @@ final class Failover {
     }
 
     /** What the writer writes through. */
-    private interface Client extends AutoCloseable {
+    interface Client extends AutoCloseable {
 
         void insert(long id) throws Exception;
 
@@ -195,6 +198,7 @@ final class Failover {
         Benchmarks.quiet("io.nexs.postgres.pool");
         Benchmarks.quiet("com.zaxxer.hikari");
         int cycles = quick ? 2 : 5;
+        int overloadCycles = quick ? 2 : 4;
         Duration cap = Duration.ofSeconds(quick ? 20 : 60);
         List<Outcome> outcomes = new ArrayList<>();
         boolean first = true;
@@ -206,15 +210,21 @@ final class Failover {
                     Duration phase = TopologySettings.defaults().checkInterval().multipliedBy(2 * cycle - 1)
                         .dividedBy(2L * cycles);
                     Outcome outcome = cycle(fault, side, cycle, phase, cap,
-                            first ? (node) -> header(quick, node, cycles, cap) : null);
+                            first ? (node) -> header(quick, node, cycles, overloadCycles, cap) : null);
                     first = false;
                     print(outcome);
                     outcomes.add(outcome);
                 }
             }
         }
+        List<Overload.Outcome> overloads = new ArrayList<>();
+        for (int cycle = 1; cycle <= overloadCycles; cycle++) {
+            Overload.Outcome outcome = Overload.cycle(cycle);
+            Overload.print(outcome);
+            overloads.add(outcome);
+        }
         System.out.println();
-        return report(outcomes, cap);
+        return report(outcomes, overloads, cap);
     }
 
     @FunctionalInterface
@@ -224,7 +234,8 @@ final class Failover {
 
     }
 
-    private static void header(boolean quick, PostgresNode node, int cycles, Duration cap) throws SQLException {
+    private static void header(boolean quick, PostgresNode node, int cycles, int overloadCycles, Duration cap)
+            throws SQLException {
         Machine.describe("failover", quick, node, "primary + 1 synchronous standby, synchronous_commit=on, "
                 + "fsync=off");
         TopologySettings defaults = TopologySettings.defaults();
@@ -240,6 +251,7 @@ final class Failover {
                 defaults.probeInterval().toMillis());
         System.out.println("peer: HikariDataSource (defaults: pool of 10, connectionTimeout 30 s) on "
                 + "jdbc:postgresql://h:p1,h:p2/postgres?targetServerType=primary (PgJDBC defaults: socketTimeout 0)");
+        Overload.describe(overloadCycles);
         System.out.println();
     }
 
@@ -422,6 +434,12 @@ final class Failover {
      * driver properties (connect and login timeout 10 s, no socket timeout) and pool settings.
      */
     private static NodeDefinition definition(PostgresNode node) {
+        return definition(node.name(), node.host(), node.port(), node.jdbcUrl(), node.username(), node.password());
+    }
+
+    /** The same from a node's coordinates, for a JVM that does not start the servers. */
+    static NodeDefinition definition(String name, String host, int port, String jdbcUrl, String username,
+            @Nullable String password) {
         Map<String, String> driver = new HashMap<>();
         driver.put("connectTimeout", "10");
         driver.put("loginTimeout", "10");
@@ -429,12 +447,12 @@ final class Failover {
         driver.put("ApplicationName", "failover-ours");
         driver.put("reWriteBatchedInserts", "true");
         driver.put("logServerErrorDetail", "false");
-        ConnectionSettings connection = new ConnectionSettings(new NodeAddress(node.host(), node.port()),
-                node.jdbcUrl(), node.username(), node.password(), driver);
+        ConnectionSettings connection = new ConnectionSettings(new NodeAddress(host, port), jdbcUrl, username,
+                password, driver);
         PoolSettings pool = new PoolSettings(10, 10, Duration.ofSeconds(30), Duration.ofMinutes(10),
                 Duration.ofMinutes(30), Duration.ofMinutes(2), Duration.ofSeconds(5), Duration.ZERO, true, true,
                 Duration.ofSeconds(30));
-        return new NodeDefinition(node.name(), connection, pool, 1, Set.of());
+        return new NodeDefinition(name, connection, pool, 1, Set.of());
     }
 
     /** Plain HikariCP on a multi-host URL: PgJDBC picks whichever host reports itself primary when connecting. */
@@ -486,7 +504,7 @@ final class Failover {
      * followed at once by the next, without catching up), recording when each insert was acknowledged. A daemon,
      * so one stuck on a hung server never keeps the JVM alive.
      */
-    private static final class Writer {
+    static final class Writer {
 
         private final long origin = System.nanoTime();
 
@@ -618,7 +636,7 @@ final class Failover {
         System.out.println(line);
     }
 
-    private static String report(List<Outcome> outcomes, Duration cap) {
+    private static String report(List<Outcome> outcomes, List<Overload.Outcome> overloads, Duration cap) {
         TextTable table = new TextTable("variant", "system", "detected (median, min-max)",
                 "recovered after promotion (median, min-max)", "after fault", "timeouts", "lost (total)");
         Map<String, double[]> detect = new HashMap<>();
@@ -661,10 +679,14 @@ final class Failover {
         target("write recovery after promotion, hang", median(recoverHang), TARGET_RECOVER_S);
         System.out.printf(Locale.ROOT, "target: acknowledged writes lost = 0: %s%n",
                 (lostOurs == 0) ? "met" : "MISSED (" + lostOurs + ")");
+        long falseFailovers = overloads.stream().filter(Overload.Outcome::falseFailover).count();
+        System.out.printf(Locale.ROOT, "target: overload cycles with a false failover = 0: %s%n",
+                (falseFailovers == 0) ? "met (0 of " + overloads.size() + ")"
+                        : "MISSED (" + falseFailovers + " of " + overloads.size() + ")");
         return "result: failover " + keys("detect_kill_s", detectKill) + " " + keys("detect_hang_s", detectHang) + " "
                 + keys("recover_s", recoverKill) + " " + keys("recover_hang_s", recoverHang) + " lost=" + lostOurs
                 + " peer_recover_s=" + value(median(recover.get("kill/peer"))) + " peer_recover_hang_s="
-                + value(median(recover.get("hang/peer")));
+                + value(median(recover.get("hang/peer"))) + " false_failovers=" + falseFailovers;
     }
 
     /** The median with the smallest and largest value, for a table cell. */

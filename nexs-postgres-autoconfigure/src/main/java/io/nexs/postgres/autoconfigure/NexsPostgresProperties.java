@@ -714,12 +714,12 @@ public class NexsPostgresProperties {
         /**
          * Time between two checks of a healthy node's role, replication lag and latency.
          */
-        private Duration healthCheckInterval = Duration.ofSeconds(1);
+        private Duration healthCheckInterval = Duration.ofMillis(500);
 
         /**
          * How long one check, connecting included, may take before it counts as failed. At least 100ms.
          */
-        private Duration healthCheckTimeout = Duration.ofSeconds(1);
+        private Duration healthCheckTimeout = Duration.ofMillis(700);
 
         /**
          * Failed checks in a row that make a node unhealthy, and good checks in a row that make it healthy again.

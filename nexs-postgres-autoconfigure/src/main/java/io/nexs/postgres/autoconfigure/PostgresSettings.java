@@ -261,14 +261,14 @@ public final class PostgresSettings {
         requireNotNegative(replicasPrefix + "latency-window", replicas.getLatencyWindow());
 
         String interval = failoverPrefix + "health-check-interval";
-        requirePositive(interval, failover.getHealthCheckInterval(), "1s");
+        requirePositive(interval, failover.getHealthCheckInterval(), "500ms");
         String timeout = failoverPrefix + "health-check-timeout";
-        requirePositive(timeout, failover.getHealthCheckTimeout(), "1s");
+        requirePositive(timeout, failover.getHealthCheckTimeout(), "700ms");
         if (failover.getHealthCheckTimeout().compareTo(MIN_CHECK_TIMEOUT) < 0) {
             throw new InvalidPostgresPropertyException(timeout, format(failover.getHealthCheckTimeout()),
                     "a check must connect and run a query, which takes more than "
                             + format(failover.getHealthCheckTimeout()) + " on most networks",
-                    "Set " + timeout + " to " + format(MIN_CHECK_TIMEOUT) + " or more (the default is 1s).");
+                    "Set " + timeout + " to " + format(MIN_CHECK_TIMEOUT) + " or more (the default is 700ms).");
         }
         if (failover.getFailureThreshold() < 1) {
             throw new InvalidPostgresPropertyException(failoverPrefix + "failure-threshold",

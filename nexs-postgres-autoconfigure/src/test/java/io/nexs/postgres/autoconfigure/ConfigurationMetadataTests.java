@@ -54,8 +54,8 @@ class ConfigurationMetadataTests {
         assertThat(properties.get("nexs.postgres.replicas.max-lag").getDefaultValue()).isNull();
         assertThat(properties.get("nexs.postgres.replicas.latency-window").getDefaultValue()).isEqualTo("15ms");
         assertThat(properties.get("nexs.postgres.failover.enabled").getDefaultValue()).isEqualTo(true);
-        assertThat(properties.get("nexs.postgres.failover.health-check-interval").getDefaultValue()).isEqualTo("1s");
-        assertThat(properties.get("nexs.postgres.failover.health-check-timeout").getDefaultValue()).isEqualTo("1s");
+        assertThat(properties.get("nexs.postgres.failover.health-check-interval").getDefaultValue()).isEqualTo("500ms");
+        assertThat(properties.get("nexs.postgres.failover.health-check-timeout").getDefaultValue()).isEqualTo("700ms");
         assertThat(properties.get("nexs.postgres.failover.failure-threshold").getDefaultValue()).isEqualTo(2);
         assertThat(properties.get("nexs.postgres.failover.write-wait-timeout").getDefaultValue()).isEqualTo("15s");
         assertThat(properties.get("nexs.postgres.failover.probe-interval").getDefaultValue()).isEqualTo("25ms");

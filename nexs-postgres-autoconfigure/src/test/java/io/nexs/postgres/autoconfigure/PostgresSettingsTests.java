@@ -215,8 +215,8 @@ class PostgresSettingsTests {
         assertThat(defaults.maxLag()).isNull();
         assertThat(defaults.latencyWindow()).isEqualTo(Duration.ofMillis(15));
         assertThat(defaults.failoverEnabled()).isTrue();
-        assertThat(defaults.checkInterval()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(defaults.checkTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaults.checkInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(defaults.checkTimeout()).isEqualTo(Duration.ofMillis(700));
         assertThat(defaults.failureThreshold()).isEqualTo(2);
         assertThat(defaults.writeWaitTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(defaults.probeInterval()).isEqualTo(Duration.ofMillis(25));
@@ -227,13 +227,13 @@ class PostgresSettingsTests {
         TopologySettings topology = PostgresSettings.cluster(bind("nexs.postgres.host=db",
                 "nexs.postgres.replicas.read-preference=nearest", "nexs.postgres.replicas.load-balancing=weighted",
                 "nexs.postgres.replicas.max-lag=5s", "nexs.postgres.replicas.latency-window=30ms",
-                "nexs.postgres.failover.enabled=false", "nexs.postgres.failover.health-check-interval=500ms",
+                "nexs.postgres.failover.enabled=false", "nexs.postgres.failover.health-check-interval=2s",
                 "nexs.postgres.failover.health-check-timeout=300ms", "nexs.postgres.failover.failure-threshold=3",
                 "nexs.postgres.failover.write-wait-timeout=0s", "nexs.postgres.failover.probe-interval=50ms"),
                 null, null)
             .topology();
         assertThat(topology).isEqualTo(new TopologySettings(ReadPreference.NEAREST, LoadBalancing.WEIGHTED,
-                Duration.ofSeconds(5), Duration.ofMillis(30), false, Duration.ofMillis(500), Duration.ofMillis(300),
+                Duration.ofSeconds(5), Duration.ofMillis(30), false, Duration.ofSeconds(2), Duration.ofMillis(300),
                 3, Duration.ZERO, Duration.ofMillis(50)));
     }
 

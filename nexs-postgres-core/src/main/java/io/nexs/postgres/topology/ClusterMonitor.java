@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The monitor loop: a thread per node that checks it at the pace the topology asks for and hands every outcome to
  * the topology, and a watchdog that notices when a check of the writable primary runs longer than a healthy server
- * takes. It decides nothing itself: the topology turns the checks into decisions.
+ * takes. It decides nothing itself: the topology turns the checks into decisions. A failed check that overran its
+ * timeout because this JVM stood still is not reported but run again at once ({@link PauseGuard}).
  */
 final class ClusterMonitor {
 
@@ -149,6 +150,7 @@ final class ClusterMonitor {
     }
 
     private void loop(NodeTracker node) {
+        PauseGuard pauses = new PauseGuard(this.checkTimeout);
         while (running(node)) {
             if (!awaitTurn(node) || !running(node)) {
                 break;
@@ -160,7 +162,15 @@ final class ClusterMonitor {
             }
             long probe = ++node.probesStarted;
             try {
-                this.listener.checked(node, node.probe.check(this.checkTimeout), probe);
+                long started = System.nanoTime();
+                NodeCheck check = node.probe.check(this.checkTimeout);
+                if (pauses.setAside(check.ok(), System.nanoTime() - started)) {
+                    logger.info("A check of PostgreSQL node {} failed after this JVM stood still for part of it (a "
+                            + "long pause or a starved CPU); checking again at once: {}", node.name(), check.error());
+                    wake(node);
+                    continue;
+                }
+                this.listener.checked(node, check, probe);
             }
             catch (RuntimeException ex) {
                 logger.error("The monitor of PostgreSQL node {} failed; it carries on", node.name(), ex);
@@ -199,6 +209,43 @@ final class ClusterMonitor {
             node.wakeRequested = false;
         }
         return true;
+    }
+
+    /**
+     * Tells a failed check that says something about the server from one that failed because this JVM stood still
+     * while it ran. A check's timeout is measured on this side: when the process is frozen (a long stop-the-world
+     * pause, a stopped or starved process), a timer may run out on waking although the server answered in time, or
+     * a connection attempt is given up before its answer is read. Such a check takes far longer than its timeout,
+     * which a server that merely does not answer never makes it do, so it is set aside and the node checked again at
+     * once with a fresh deadline. Only one failed check in a row is set aside, so a process that stays starved
+     * still finds a dead server, one check later.
+     */
+    static final class PauseGuard {
+
+        private final long limitNanos;
+
+        private boolean setAside;
+
+        /**
+         * Creates the guard of one node's checks.
+         * @param timeout the check timeout; a failed check that took half as long again is set aside
+         */
+        PauseGuard(Duration timeout) {
+            this.limitNanos = timeout.toNanos() + timeout.toNanos() / 2;
+        }
+
+        /**
+         * Whether a check's outcome is to be set aside rather than counted.
+         * @param ok whether the check passed
+         * @param tookNanos how long the check took, as this JVM's clock saw it
+         * @return {@code true} for a failed check that overran its timeout by half and follows a counted one
+         */
+        boolean setAside(boolean ok, long tookNanos) {
+            boolean setAside = !ok && tookNanos > this.limitNanos && !this.setAside;
+            this.setAside = setAside;
+            return setAside;
+        }
+
     }
 
 }
