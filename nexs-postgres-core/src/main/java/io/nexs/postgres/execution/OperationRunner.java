@@ -31,6 +31,7 @@ import io.nexs.postgres.query.ObjectRowMapper.RowReader;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.RowMappingException;
 import io.nexs.postgres.topology.ClusterNode;
+import io.nexs.postgres.topology.FailoverInProgressException;
 import io.nexs.postgres.topology.NodeRole;
 import io.nexs.postgres.topology.ReadPreference;
 import io.nexs.postgres.topology.RoutingDataSource;
@@ -38,6 +39,7 @@ import io.nexs.postgres.tx.CommitOutcomeCheck;
 import io.nexs.postgres.tx.CommitOutcomeCheck.Outcome;
 import io.nexs.postgres.tx.CommitOutcomeCheck.WrittenTransaction;
 import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.tx.RetrySettings;
 import io.nexs.postgres.tx.TransactionRunner;
 import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
@@ -692,7 +694,7 @@ public final class OperationRunner {
             boolean autoCommit = connection.getAutoCommit();
             // a query is settled only when it may write (insert ... returning, a function's side effects); the text
             // is looked at only when settling is on
-            settling = new Settling(autoCommit, !read || (autoCommit && this.retrier.settings().settleAutoCommitWrites()
+            settling = new Settling(autoCommit, !read || (autoCommit && settles()
                     && !readOnly(parameters.sql(), connection)));
             PreparedStatement sending = statement;
             R result = settle(connection, settling, true, () -> work.run(sending));
@@ -738,7 +740,7 @@ public final class OperationRunner {
      */
     private <R> R settle(Connection connection, Settling settling, boolean resendable, Sending<R> sending)
             throws SQLException {
-        if (!settling.autoCommit || !settling.mayWrite || !this.retrier.settings().settleAutoCommitWrites()) {
+        if (!settling.autoCommit || !settling.mayWrite || !settles()) {
             return sending.send();
         }
         WrittenTransaction written;
@@ -803,6 +805,12 @@ public final class OperationRunner {
         }
     }
 
+    /** Whether auto-commit writes are settled: asked for, and the commit check they rely on is on. */
+    private boolean settles() {
+        RetrySettings settings = this.retrier.settings();
+        return settings.settleAutoCommitWrites() && settings.verifyCommit();
+    }
+
     private static void rollback(Connection connection, Throwable failure) {
         try {
             connection.rollback();
@@ -853,8 +861,11 @@ public final class OperationRunner {
                 ? " The outcome check of transaction " + Long.toUnsignedString(settling.transactionId)
                         + " could not settle it: " + settling.reason + "."
                 : "";
+        // the routing's description names the failing node, which a cut connection no longer leads to
+        String context = (failure instanceof FailoverInProgressException) ? " (" + failure.getMessage() + ")" : "";
         return new OutcomeUnknownException(task + " lost its connection" + where(connection)
-                + " after its statement was sent under auto-commit: the server may or may not have applied it."
+                + " after its statement was sent under auto-commit" + context
+                + ": the server may or may not have applied it."
                 + outcome + " It was not retried, and must not be retried blindly: find out whether it took effect "
                 + "first, or make it idempotent", settling.transactionId, failure);
     }

@@ -14,6 +14,9 @@ import io.nexs.postgres.error.OutcomeUnknownException;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.test.TcpProxy;
+import io.nexs.postgres.topology.ClusterTopology;
+import io.nexs.postgres.topology.RoutingDataSource;
+import io.nexs.postgres.topology.Topologies;
 import io.nexs.postgres.tx.RetryTestSupport.Admin;
 import io.nexs.postgres.tx.RetryTestSupport.RefusingDataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import static io.nexs.postgres.TestTemplates.template;
 import static io.nexs.postgres.tx.RetryTestSupport.WAIT;
@@ -63,6 +68,11 @@ class AutoCommitOutcomeTests {
                 + "return null; end $$");
         admin.execute("create constraint trigger sleep_at_auto_commit after insert on auto_rows "
                 + "deferrable initially deferred for each row execute function sleep_at_auto_commit()");
+        admin.execute("create table routed_rows (id int not null)");
+        admin.execute("create function sleep_half_a_second() returns trigger language plpgsql as $$ begin "
+                + "perform pg_sleep(0.5); return null; end $$");
+        admin.execute("create constraint trigger sleep_half_a_second after insert on routed_rows "
+                + "deferrable initially deferred for each row execute function sleep_half_a_second()");
     }
 
     @BeforeEach
@@ -193,6 +203,36 @@ class AutoCommitOutcomeTests {
         postgres.exec("vacuum auto_rows");
         assertThat(postgres.exec("insert into auto_rows values (7)")).isOne();
         assertThat(rows(7)).isOne();
+    }
+
+    /**
+     * The routed {@code DataSource} that {@code JdbcTemplate}, {@code @Transactional} and JPA use hands out the
+     * node's connections as they are: Spring translates the lost connection by its SQLSTATE (class {@code 08}) to
+     * a non-transient {@link DataAccessResourceFailureException}, and nothing of nexs-postgres makes it transient.
+     */
+    @Test
+    void anAutoCommitJdbcTemplateUpdateAppliedWhoseAnswerIsLostIsNotTransient() throws Exception {
+        try (ClusterTopology topology = Topologies.start(List.of(Topologies.definition(node, proxy)),
+                Topologies.fast())) {
+            JdbcTemplate jdbc = new JdbcTemplate(RoutingDataSource.primary(topology));
+            CompletableFuture<Integer> result = CompletableFuture
+                .supplyAsync(() -> jdbc.update("insert into routed_rows values (9)"));
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> admin.number(
+                    "select count(*) from pg_stat_activity where wait_event = 'PgSleep' "
+                            + "and strpos(query, 'insert into routed_rows') > 0") == 1);
+            proxy.blackHole(true);
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(10))
+                .until(() -> admin.number("select count(*) from routed_rows where id = 9") == 1);
+            proxy.cutConnections();
+            proxy.blackHole(false);
+
+            assertThatExceptionOfType(ExecutionException.class)
+                .isThrownBy(() -> result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .havingCause()
+                .isInstanceOf(DataAccessResourceFailureException.class)
+                .isNotInstanceOf(TransientDataAccessException.class);
+            assertThat(admin.number("select count(*) from routed_rows where id = 9")).isOne();
+        }
     }
 
     @Test
