@@ -59,7 +59,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * existed). Every measuring thread also counts the bytes it allocates
  * ({@link com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes()}), so each contender's bytes per
  * lookup come from the same rounds as its throughput; the hook's are compared with the size of one
- * {@link HookContext}, the only allocation a hook may add.
+ * {@link HookContext}, the only allocation a hook may add. Then a one-row {@code exec} under auto-commit, plain and
+ * with {@code settle-auto-commit-writes} on, in alternated slots of their own ({@code settled_exec_vs_exec}).
  *
  * <p>A plain load harness rather than JMH: each lookup is a network round trip, so what matters is the
  * contenders sharing one noisy machine fairly. The same threads run all of them, switching together to the next
