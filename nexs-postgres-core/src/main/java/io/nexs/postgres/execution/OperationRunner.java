@@ -347,8 +347,9 @@ public final class OperationRunner {
             if (began) {
                 this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
             }
-            // Only a batch that never reached the server, or that provably did not take effect, runs again
-            throw (retried && (settling == null || !settling.notApplied)) ? Retrier.doNotRetry(failure) : failure;
+            // Not even a batch settled as not applied runs again: its parameter sets may be an iterable that is read
+            // only once. The caller, told it is transient, may send it again.
+            throw retried ? Retrier.doNotRetry(failure) : failure;
         }
         catch (RuntimeException ex) {
             if (began) {
