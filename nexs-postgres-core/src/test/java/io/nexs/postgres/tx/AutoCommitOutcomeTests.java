@@ -151,6 +151,25 @@ class AutoCommitOutcomeTests {
     }
 
     @Test
+    void aQueryThatWritesAndWhoseAnswerIsLostIsReportedUnknownButOneThatOnlyReadsStaysTransient() throws Exception {
+        Retrier retrier = retrier(false);
+        PostgresTemplate postgres = template(this.dataSource, retrier);
+        postgres.exec("set nexs_test.commit_sleep = '0.5'");
+        assertOutcomeUnknown(loseTheAnswer(10, "insert into auto_rows",
+                () -> postgres.queryAll("insert into auto_rows values (10) returning id", (rs, n) -> rs.getInt(1))));
+        assertThat(rows(10)).isOne();
+        assertThat(retrier.statistics().retries()).isZero();
+
+        // a query that only reads is transient, so the provider ran it again
+        CompletableFuture<Long> read = CompletableFuture
+            .supplyAsync(() -> postgres.queryCount("select count(*) from pg_sleep(1)"));
+        admin.awaitWaiting("pg_sleep(1)", "PgSleep");
+        assertThat(proxy.cutConnections()).isPositive();
+        assertThat(read.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isOne();
+        assertThat(retrier.statistics().retries()).isOne();
+    }
+
+    @Test
     void aSettledExecWhoseAnswerIsLostIsFoundAppliedAndReturns() throws Exception {
         Retrier retrier = retrier(true);
         PostgresTemplate postgres = template(this.dataSource, retrier);
