@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Transaction ids are only meaningful on the server and timeline that assigned them. After a failover the new
  * primary continues from the last id it replayed and hands out ids the old primary may already have used for
- * transactions that never reached it. So each side names its server by the server's own answer (address
- * and port as the server sees them, and the timeline it writes on), and when the answering
+ * transactions that never reached it; a server that crashed hands out again the ids of transactions whose WAL
+ * was lost with it. So each side names its server by the server's own answer (address and port as the server
+ * sees them, the timeline it writes on, and when it started), and when the answering
  * server is not the one the transaction ran on, {@code committed} proves nothing and the outcome is unknown;
  * {@code aborted}, or an id the server has not reached yet, still means the transaction is not part of its
  * history.
@@ -55,7 +56,8 @@ public final class CommitOutcomeCheck {
 
     /** Names the server; on a standby there is no WAL position to read the timeline from. */
     private static final String SERVER_COLUMNS = "host(inet_server_addr()), current_setting('port'), "
-            + "case when pg_is_in_recovery() then null else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end";
+            + "case when pg_is_in_recovery() then null else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end, "
+            + "pg_postmaster_start_time()::text";
 
     private static final String RECORD_SQL = "select pg_current_xact_id_if_assigned()::text, " + SERVER_COLUMNS;
 
@@ -118,7 +120,7 @@ public final class CommitOutcomeCheck {
         String walFile = result.getString(4);
         String timeline = (walFile != null) ? Long.toString(Long.parseLong(walFile, 16)) : STANDBY;
         return ((address != null) ? address : "local socket") + ":" + result.getString(3) + " (timeline " + timeline
-                + ")";
+                + ", started " + result.getString(5) + ")";
     }
 
     /**
