@@ -68,6 +68,8 @@ public final class Pipeline {
     /**
      * Sends every statement in one round trip.
      * @return the count of each statement, in order: rows affected, or rows returned by a query
+     * @throws io.nexs.postgres.error.OutcomeUnknownException when, outside a transaction, the connection was lost
+     * after the statement was sent: it may or may not have been applied, and it is not retried
      */
     public int[] execute() {
         return this.runner.pipeline(List.copyOf(this.statements));

@@ -140,6 +140,8 @@ public interface PostgresOperations {
      * @param sql the statement
      * @param args the parameters
      * @return the number of rows affected
+     * @throws io.nexs.postgres.error.OutcomeUnknownException when, outside a transaction, the connection was lost
+     * after the statement was sent: it may or may not have been applied, and it is not retried
      */
     int exec(String sql, Object... args);
 
@@ -151,6 +153,8 @@ public interface PostgresOperations {
      * @param sql the statement
      * @param parameterSets one element per execution
      * @return the count of each execution, in order
+     * @throws io.nexs.postgres.error.OutcomeUnknownException when, outside a transaction, the connection was lost
+     * after the statement was sent: it may or may not have been applied, and it is not retried
      */
     int[] batch(String sql, Iterable<?> parameterSets);
 
@@ -205,6 +209,8 @@ public interface PostgresOperations {
      * delivered when the transaction commits, and not at all if it rolls back.
      * @param channel the channel name
      * @param payload the payload, shorter than 8000 bytes
+     * @throws io.nexs.postgres.error.OutcomeUnknownException when, outside a transaction, the connection was lost
+     * after the statement was sent: it may or may not have been applied, and it is not retried
      */
     void notify(String channel, String payload);
 

@@ -42,8 +42,12 @@ import org.jspecify.annotations.Nullable;
  * Chaos#MAX_KILL_PAUSE_MILLIS} ms, as fast as the pool replaces them; afterwards the tables show whether every
  * outcome reported was true: keys written twice, committed keys missing, failed keys present.
  * {@value Chaos#QUICK_OPERATIONS} operations (at most {@value Chaos#QUICK_MINUTES} minutes) with {@code --quick},
- * {@value Chaos#FULL_OPERATIONS} (at most {@value Chaos#FULL_MINUTES} minutes) otherwise. Its result line holds
- * counts, not ratios.</li>
+ * {@value Chaos#FULL_OPERATIONS} (at most {@value Chaos#FULL_MINUTES} minutes) otherwise. Then
+ * {@link AutoCommitWrites}: auto-commit writes wrapped in an application's retry on
+ * {@code TransientDataAccessException}, while sessions are ended and the server is killed or hung in turn, with
+ * the default settings and with {@code settle-auto-commit-writes} on ({@value AutoCommitWrites#QUICK_SECONDS} s
+ * each with {@code --quick}, {@value AutoCommitWrites#FULL_SECONDS} s otherwise). Its result line holds counts, not
+ * ratios.</li>
  * <li>{@code copy}: {@value Copy#ROWS} rows of {@code (bigint, text, timestamptz, numeric(12,2))} into a fresh
  * table by {@code PostgresTemplate.copy().into(..)} (binary, one connection and per-chunk in parallel) against PgJDBC's
  * {@code CopyManager} fed a hand-built CSV stream, a batch insert with {@code reWriteBatchedInserts=true} and
@@ -80,7 +84,9 @@ public final class Benchmarks {
                          primary (CPU saturated, pool exhausted, application frozen 1.5 s) must not fail over
               chaos      8 workers run retried transactions, each writing a key of its own, while a random busy
                          session of theirs is killed every 1-5 ms: duplicates, lost commits and failures that
-                         were not what they said (10,000 operations or 2 minutes; full run 100,000 or 10 minutes)
+                         were not what they said (10,000 operations or 2 minutes; full run 100,000 or 10 minutes);
+                         then auto-commit writes under an application's retry on transient errors while sessions
+                         end and the server is killed or hung, plain and settled (20 s each; full run 90 s)
               copy       1,000,000 rows into a fresh table: nexs-postgres binary copy() on one connection and
                          in parallel chunks vs PgJDBC CopyManager (CSV), batch insert and psql copy, with the
                          peak heap of a 10,000,000-row load in a 100 MB JVM (1,000,000 with --quick)

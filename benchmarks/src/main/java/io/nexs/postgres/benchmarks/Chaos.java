@@ -88,6 +88,9 @@ import org.jspecify.annotations.Nullable;
  * {@value #QUICK_MINUTES} minutes allow on a busy machine; the full run {@value #FULL_OPERATIONS}, or as many as
  * {@value #FULL_MINUTES} minutes allow (230-340 operations a second on two
  * cores: five to seven minutes). The result line counts the operations that ran.
+ *
+ * <p>Then {@link AutoCommitWrites} checks the same promises for writes outside a transaction, under session ends,
+ * kills and hangs of the server; its keys follow on the same result line, prefixed {@code autocommit_}.
  */
 final class Chaos {
 
@@ -132,7 +135,7 @@ final class Chaos {
      * Ends a random busy session of the workers' application (not idle: running a statement, or in a
      * transaction) old enough to have done something, and says how many there were to choose from.
      */
-    private static final String KILL = "select sessions, pg_terminate_backend(pid) from (select pid, count(*) "
+    static final String KILL = "select sessions, pg_terminate_backend(pid) from (select pid, count(*) "
             + "over () as sessions from pg_stat_activity where application_name = '" + APPLICATION_NAME + "' "
             + "and pid <> pg_backend_pid() and state <> 'idle' and backend_start < clock_timestamp() - interval '"
             + MIN_SESSION_AGE_MILLIS + " milliseconds' order by random() limit 1) target";
@@ -172,6 +175,7 @@ final class Chaos {
         int operations = quick ? QUICK_OPERATIONS : FULL_OPERATIONS;
         int minutes = quick ? QUICK_MINUTES : FULL_MINUTES;
         Duration limit = Duration.ofMinutes(minutes);
+        String transactions;
         try (PostgresNode node = Benchmarks.startNode()) {
             Machine.describe("chaos", quick, node);
             createTables(node);
@@ -204,8 +208,10 @@ final class Chaos {
             // Nothing may still be able to commit while the table is read: a session the pool gave up on could
             // otherwise hold a transaction open.
             awaitNoSessions(node);
-            return report(run, verify(node, run), statistics, unhealthy.get());
+            transactions = report(run, verify(node, run), statistics, unhealthy.get());
         }
+        System.out.println();
+        return transactions + " " + AutoCommitWrites.run(quick);
     }
 
     private static void createTables(PostgresNode node) throws SQLException {
@@ -221,7 +227,7 @@ final class Chaos {
     }
 
     /** The provider as the auto-configuration builds it for one node, with the workers' application name. */
-    private static DefaultPostgresProvider provider(PostgresNode node, Retrier retrier, AtomicInteger unhealthy) {
+    static DefaultPostgresProvider provider(PostgresNode node, Retrier retrier, AtomicInteger unhealthy) {
         Map<String, String> driver = new HashMap<>();
         driver.put("connectTimeout", "10");
         driver.put("loginTimeout", "10");
@@ -246,7 +252,7 @@ final class Chaos {
                 PostgresTemplate.DEFAULT_FETCH_SIZE, HookManager.none(), retrier);
     }
 
-    private static void awaitNoSessions(PostgresNode node) throws SQLException, InterruptedException {
+    static void awaitNoSessions(PostgresNode node) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try (Connection connection = node.connect(); Statement statement = connection.createStatement()) {
             while (true) {
@@ -451,8 +457,11 @@ final class Chaos {
     }
 
     /** A plain connection under another application name, so the killer never ends its own session. */
-    private static Connection killerConnection(PostgresNode node) throws SQLException {
+    static Connection killerConnection(PostgresNode node) throws SQLException {
         Properties properties = new Properties();
+        // a hung server must not hold the killer: it reconnects once the server answers again
+        properties.setProperty("socketTimeout", "5");
+        properties.setProperty("connectTimeout", "5");
         properties.setProperty("user", node.username());
         if (node.password() != null) {
             properties.setProperty("password", node.password());
@@ -461,7 +470,7 @@ final class Chaos {
         return DriverManager.getConnection(node.jdbcUrl(), properties);
     }
 
-    private static void close(@Nullable Connection connection) {
+    static void close(@Nullable Connection connection) {
         if (connection != null) {
             try {
                 connection.close();
@@ -473,7 +482,7 @@ final class Chaos {
     }
 
     /** The exception's type, SQLSTATE and message, and its causes' types: enough to tell what to fix. */
-    private static String describe(Throwable ex) {
+    static String describe(Throwable ex) {
         StringBuilder text = new StringBuilder(ex.getClass().getName());
         String state = SqlStates.of(ex);
         if (state != null) {
@@ -552,7 +561,7 @@ final class Chaos {
         return new Verdict(keyed, present, duplicates, surplus, stray, torn, rows);
     }
 
-    private static int op(String key, int operations) {
+    static int op(String key, int operations) {
         if (!key.startsWith("op-")) {
             return -1;
         }

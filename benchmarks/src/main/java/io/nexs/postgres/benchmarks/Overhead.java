@@ -59,7 +59,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * existed). Every measuring thread also counts the bytes it allocates
  * ({@link com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes()}), so each contender's bytes per
  * lookup come from the same rounds as its throughput; the hook's are compared with the size of one
- * {@link HookContext}, the only allocation a hook may add.
+ * {@link HookContext}, the only allocation a hook may add. Then a one-row {@code exec} under auto-commit, plain and
+ * with {@code settle-auto-commit-writes} on, in alternated slots of their own ({@code settled_exec_vs_exec}).
  *
  * <p>A plain load harness rather than JMH: each lookup is a network round trip, so what matters is the
  * contenders sharing one noisy machine fairly. The same threads run all of them, switching together to the next
@@ -176,8 +177,18 @@ final class Overhead {
                             "nexs PostgresProvider.queryOne, routed, metrics (Prometheus) and tracing (Brave, 10% sampled)",
                             id -> routedObserved.queryOne(Customer.class, CustomerTable.SELECT_BY_ID, id)
                                 .orElseThrow()));
+            // Writes outside a transaction, plain and settled (settle-auto-commit-writes): what settling costs.
+            PostgresTemplate settled = new PostgresTemplate(dataSource, rowMappers,
+                    PostgresTemplate.DEFAULT_FETCH_SIZE, noHooks, new Retrier(
+                            RetrySettings.defaults().withSettleAutoCommitWrites(true), TransientErrors.defaults()));
+            List<Contender> writes = List.of(
+                    new Contender("exec", "nexs PostgresTemplate.exec, one-row update under auto-commit (defaults)",
+                            id -> updated(id, postgres.exec(UPDATE_BY_ID, id))),
+                    new Contender("exec_settled", "nexs PostgresTemplate.exec, settle-auto-commit-writes on",
+                            id -> updated(id, settled.exec(UPDATE_BY_ID, id))));
             try {
-                String result = measure(contenders, warmupMillis, slotMillis, measureMillis);
+                String result = measure(contenders, warmupMillis, slotMillis, measureMillis) + " "
+                        + measureWrites(writes, warmupMillis, slotMillis, measureMillis / 4);
                 if (hook.queries.sum() == 0) {
                     throw new IllegalStateException("the hook never ran");
                 }
@@ -195,6 +206,46 @@ final class Overhead {
                 oneHook.close();
             }
         }
+    }
+
+    /** A one-row write for the exec contenders. */
+    private static final String UPDATE_BY_ID = "update customer set score = score + 1 where id = ?";
+
+    /** The customer an exec contender reports: only its id is checked. */
+    private static Customer updated(long id, int rows) {
+        if (rows != 1) {
+            throw new IllegalStateException(rows + " rows updated for id " + id);
+        }
+        return new Customer(id, null, null, 0, null, false, null, null, null, 0);
+    }
+
+    /**
+     * What settling auto-commit writes costs: the two exec contenders in alternated slots, as the lookups are
+     * measured. On this server {@code synchronous_commit} is off, so a commit waits for no disk and the two round
+     * trips settling adds weigh as much as they can.
+     */
+    private static String measureWrites(List<Contender> writes, long warmupMillis, long slotMillis,
+            long measureMillis) throws Exception {
+        int n = writes.size();
+        int rounds = (int) (measureMillis / (slotMillis * n));
+        for (Contender contender : writes) {
+            round(contender.lookup(), warmupMillis);
+        }
+        Slots slots = slots(writes, rounds, slotMillis);
+        double[][] rates = new double[n][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < n; k++) {
+                int s = r * n + k;
+                rates[(r + k) % n][r] = slots.lookups()[s] * 1e9 / slots.nanos()[s];
+            }
+        }
+        int plain = index(writes, "exec");
+        int settledIndex = index(writes, "exec_settled");
+        PairedRatio settledVsPlain = PairedRatio.of(rates[settledIndex], rates[plain]);
+        System.out.printf(Locale.ROOT, "writes: %d rounds of one %d ms slot each; exec %,.0f/s, settled exec "
+                + "%,.0f/s (medians); settled/plain %s%n", rounds, slotMillis, PairedRatio.median(rates[plain]),
+                PairedRatio.median(rates[settledIndex]), settledVsPlain.cell());
+        return settledVsPlain.keys("settled_exec_vs_exec");
     }
 
     private static HookManager defaultHookManager() {

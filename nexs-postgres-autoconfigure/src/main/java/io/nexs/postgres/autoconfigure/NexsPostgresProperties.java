@@ -1164,6 +1164,13 @@ public class NexsPostgresProperties {
         private Duration verifyCommitTimeout = Duration.ofSeconds(10);
 
         /**
+         * Whether a write outside a transaction (exec, batch, pipeline, notify) runs as a short transaction whose
+         * COMMIT, when its connection is lost, is settled like a transaction's, so the caller learns applied or
+         * not applied instead of OutcomeUnknownException. Costs two round trips more per write. Needs verify-commit.
+         */
+        private boolean settleAutoCommitWrites = false;
+
+        /**
          * SQLSTATEs treated as transient besides the defaults (class 08, 40001, 40P01, 57P01-03, 53300): five
          * characters, or a two-character class.
          */
@@ -1236,6 +1243,14 @@ public class NexsPostgresProperties {
 
         public void setVerifyCommitTimeout(Duration verifyCommitTimeout) {
             this.verifyCommitTimeout = verifyCommitTimeout;
+        }
+
+        public boolean isSettleAutoCommitWrites() {
+            return this.settleAutoCommitWrites;
+        }
+
+        public void setSettleAutoCommitWrites(boolean settleAutoCommitWrites) {
+            this.settleAutoCommitWrites = settleAutoCommitWrites;
         }
 
         public List<String> getTransientSqlStates() {

@@ -452,9 +452,16 @@ public final class PostgresSettings {
         requirePositive(RETRY + "max-interval", retry.getMaxInterval(), "1s");
         requireNotNegative(RETRY + "jitter", retry.getJitter(), "25ms");
         requirePositive(RETRY + "verify-commit-timeout", retry.getVerifyCommitTimeout(), "10s");
+        if (retry.isSettleAutoCommitWrites() && !retry.isVerifyCommit()) {
+            throw new InvalidPostgresPropertyException(RETRY + "settle-auto-commit-writes", "true",
+                    "a write's lost COMMIT is settled by the commit check, which " + RETRY + "verify-commit=false "
+                            + "turns off", "Set " + RETRY + "verify-commit=true, or " + RETRY
+                            + "settle-auto-commit-writes=false.");
+        }
         return new RetrySettings(retry.isEnabled(), retry.getMaxAttempts(), retry.getInitialInterval(),
                 retry.getMultiplier(), retry.getMaxInterval(), retry.getJitter(), retry.isVerifyCommit(),
-                retry.getVerifyCommitTimeout());
+                retry.getVerifyCommitTimeout())
+            .withSettleAutoCommitWrites(retry.isSettleAutoCommitWrites());
     }
 
     /**

@@ -194,6 +194,9 @@ class HookAutoConfigurationTests {
                 assertThat(retrier.transientErrors().exceptionTypes())
                     .contains(PessimisticLockingFailureException.class);
             });
+        this.contextRunner.withPropertyValues("nexs.postgres.retry.settle-auto-commit-writes=true")
+            .run((context) -> assertThat(context.getBean(Retrier.class).settings())
+                .isEqualTo(RetrySettings.defaults().withSettleAutoCommitWrites(true)));
         this.contextRunner.withPropertyValues("nexs.postgres.retry.enabled=false").run((context) -> {
             Retrier retrier = context.getBean(Retrier.class);
             assertThat(retrier.isEnabled()).isFalse();

@@ -166,7 +166,11 @@ class InvalidConfigurationTests {
                 arguments("too parallel copy", new String[] { url, "nexs.postgres.copy.mode=per-chunk",
                     "nexs.postgres.copy.parallelism=100" }, "nexs.postgres.copy.parallelism", "between 1 and 64"),
                 arguments("empty copy chunk", new String[] { url, "nexs.postgres.copy.chunk-rows=0" },
-                        "nexs.postgres.copy.chunk-rows", "positive number of rows"));
+                        "nexs.postgres.copy.chunk-rows", "positive number of rows"),
+                arguments("settled auto-commit writes without the commit check",
+                        new String[] { url, "nexs.postgres.retry.settle-auto-commit-writes=true",
+                                "nexs.postgres.retry.verify-commit=false" },
+                        "nexs.postgres.retry.settle-auto-commit-writes", "nexs.postgres.retry.verify-commit=true"));
     }
 
     @ParameterizedTest(name = "{0}")

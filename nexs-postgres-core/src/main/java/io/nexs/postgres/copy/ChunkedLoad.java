@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.nexs.postgres.tx.CommitOutcomeUnknownException;
+import io.nexs.postgres.error.OutcomeUnknownException;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.copy.CopyIn;
 
@@ -208,7 +208,7 @@ final class ChunkedLoad {
             // a lost commit the check could not settle may have committed: the caller must not load it again
             // blindly
             CopyChunk failed = new CopyChunk(chunk.index, chunk.firstRow, chunk.rows, attempts[0],
-                    (ex instanceof CommitOutcomeUnknownException) ? CopyChunk.Status.UNKNOWN
+                    (ex instanceof OutcomeUnknownException) ? CopyChunk.Status.UNKNOWN
                             : CopyChunk.Status.NOT_LOADED);
             this.sendFailed = true;
             record(failed);

@@ -87,8 +87,8 @@ public final class ClusterRouting implements NodeRouting {
             return translated;
         }
         return new FailoverInProgressException(task + " lost its connection to PostgreSQL node " + node.name()
-                + ", which is " + state.label() + " (" + node.role().label() + "): failover in progress, the work "
-                + "may be retried once a primary takes writes", translated);
+                + ", which is " + state.label() + " (" + node.role().label() + "): failover in progress; work that "
+                + "did not take effect may be retried once a primary takes writes", translated);
     }
 
 }

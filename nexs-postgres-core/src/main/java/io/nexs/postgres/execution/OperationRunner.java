@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,9 @@ import java.util.stream.StreamSupport;
 
 import javax.sql.DataSource;
 
+import io.nexs.postgres.error.OutcomeUnknownException;
 import io.nexs.postgres.error.SqlErrors;
+import io.nexs.postgres.error.SqlStates;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.HookManager;
 import io.nexs.postgres.hook.Operation;
@@ -28,17 +31,24 @@ import io.nexs.postgres.query.ObjectRowMapper.RowReader;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.RowMappingException;
 import io.nexs.postgres.topology.ClusterNode;
+import io.nexs.postgres.topology.FailoverInProgressException;
 import io.nexs.postgres.topology.NodeRole;
 import io.nexs.postgres.topology.ReadPreference;
 import io.nexs.postgres.topology.RoutingDataSource;
 import io.nexs.postgres.tx.CommitOutcomeCheck;
+import io.nexs.postgres.tx.CommitOutcomeCheck.Outcome;
+import io.nexs.postgres.tx.CommitOutcomeCheck.WrittenTransaction;
 import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.tx.RetrySettings;
 import io.nexs.postgres.tx.TransactionRunner;
 import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.dao.InvalidDataAccessApiUsageException;
 import org.springframework.dao.IncorrectResultSizeDataAccessException;
+import org.springframework.dao.InvalidDataAccessApiUsageException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.dao.TransientDataAccessResourceException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.support.JdbcUtils;
@@ -54,6 +64,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * <p>Internal: not part of the API, and it may change in any release. Thread-safe.
  */
 public final class OperationRunner {
+
+    /** The SQLSTATE of a statement that refuses to run inside a transaction block. */
+    private static final String NOT_IN_TRANSACTION_BLOCK = "25001";
 
     private final DataSource dataSource;
 
@@ -76,6 +89,8 @@ public final class OperationRunner {
     private final Retrier retrier;
 
     private final TransactionRunner transactions;
+
+    private final CommitOutcomeCheck commitCheck;
 
     /**
      * Creates the path.
@@ -100,8 +115,9 @@ public final class OperationRunner {
         this.hooks = Objects.requireNonNull(hooks, "hooks");
         this.retrier = Objects.requireNonNull(retrier, "retrier");
         this.errors = new SqlErrors();
-        CommitOutcomeCheck commitCheck = new CommitOutcomeCheck(this.writes, retrier.settings().verifyCommitTimeout());
-        this.transactions = new TransactionRunner(dataSource, this.errors, hooks, retrier, commitCheck, this::exec);
+        this.commitCheck = new CommitOutcomeCheck(this.writes, retrier.settings().verifyCommitTimeout());
+        this.transactions = new TransactionRunner(dataSource, this.errors, hooks, retrier, this.commitCheck,
+                this::exec);
     }
 
     /**
@@ -281,6 +297,7 @@ public final class OperationRunner {
         String firstSql = null;
         HookContext hook = null;
         boolean began = false;
+        Settling settling = null;
         // Kept only to take the values out of an error message; the driver holds them until execution anyway.
         List<@Nullable Object[]> sent = new ArrayList<>();
         try {
@@ -308,7 +325,16 @@ public final class OperationRunner {
                 current.bind(statement);
                 statement.addBatch();
             }
-            int[] counts = (statement != null) ? statement.executeBatch() : new int[0];
+            int[] counts;
+            if (statement == null) {
+                counts = new int[0];
+            }
+            else {
+                settling = new Settling(connection.getAutoCommit(), true);
+                PreparedStatement batch = statement;
+                // the driver empties a batch once it was sent: it cannot be sent again on its own
+                counts = settle(connection, settling, false, batch::executeBatch);
+            }
             if (began) {
                 this.hooks.after(hook, rowsOf(counts), null);
             }
@@ -317,9 +343,12 @@ public final class OperationRunner {
         catch (SQLException ex) {
             RuntimeException failure = failure("batch", (current != null) ? current.sql() : sql, ex, sent.toArray(),
                     statement);
+            failure = afterSent("batch", failure, settling, connection);
             if (began) {
                 this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
             }
+            // Not even a batch settled as not applied runs again: its parameter sets may be an iterable that is read
+            // only once. The caller, told it is transient, may send it again.
             throw retried ? Retrier.doNotRetry(failure) : failure;
         }
         catch (RuntimeException ex) {
@@ -507,7 +536,12 @@ public final class OperationRunner {
 
     private Connection connection(boolean read) {
         if (this.reads == this.dataSource && this.writes == this.dataSource) {
-            return DataSourceUtils.getConnection(this.dataSource);
+            try {
+                return DataSourceUtils.getConnection(this.dataSource);
+            }
+            catch (CannotGetJdbcConnectionException ex) {
+                throw notConnected(read, ex);
+            }
         }
         // Join only a transaction of this data source; a SUPPORTS scope or another resource's transaction binds
         // nothing here, and its read-only flag still sends the call to a reader.
@@ -521,8 +555,21 @@ public final class OperationRunner {
             return direct.getConnection();
         }
         catch (SQLException ex) {
-            throw failure(read ? "read connection" : "write connection", null, ex, null, null);
+            throw notConnected(read, failure(read ? "read connection" : "write connection", null, ex, null, null));
         }
+    }
+
+    /**
+     * A connection that could not be had because the server was not reached (refused, lost during start-up, or
+     * none free in the pool in time) means nothing was sent: transient, whatever the SQLSTATE's translation says.
+     */
+    private static RuntimeException notConnected(boolean read, RuntimeException failure) {
+        if (failure instanceof TransientDataAccessException || !(TransientErrors.isConnectionLoss(failure)
+                || failure.getCause() instanceof SQLTransientConnectionException)) {
+            return failure;
+        }
+        return new TransientDataAccessResourceException("No " + (read ? "read" : "write") + " connection could be "
+                + "had, so nothing was sent: the work may be retried", failure);
     }
 
     /**
@@ -632,7 +679,7 @@ public final class OperationRunner {
         Connection connection = connection(read, hook);
         PreparedStatement statement = null;
         boolean began = false;
-        boolean sent = false;
+        Settling settling = null;
         try {
             if (hook != null) {
                 before(hook, connection, attempt);
@@ -645,8 +692,13 @@ public final class OperationRunner {
                 statement.setMaxRows(2);
             }
             parameters.bind(statement);
-            sent = true;
-            R result = work.run(statement);
+            boolean autoCommit = connection.getAutoCommit();
+            // a query is settled only when it may write (insert ... returning, a function's side effects); the text
+            // is looked at only when settling is on
+            settling = new Settling(autoCommit, !read || (autoCommit && settles()
+                    && !readOnly(parameters.sql(), connection)));
+            PreparedStatement sending = statement;
+            R result = settle(connection, settling, true, () -> work.run(sending));
             if (began) {
                 this.hooks.after(hook, rowsOf(result), null);
             }
@@ -654,15 +706,19 @@ public final class OperationRunner {
         }
         catch (SQLException ex) {
             RuntimeException failure = failure(task, parameters.sql(), ex, parameters.values(), statement);
+            boolean sent = settling != null;
+            if (sent && read) {
+                settling.mayWrite = !readOnly(parameters.sql(), connection);
+            }
+            failure = afterSent(task, failure, settling, connection);
             if (began) {
                 this.hooks.after(hook, HookContext.UNKNOWN_ROWS, failure);
             }
             // A statement whose connection was lost after it was sent may have been applied: it is sent again only
-            // when it cannot have written (see readOnly). An error the server answered with means it rolled the
-            // statement back.
-            throw (retried && sent && TransientErrors.isConnectionLoss(failure)
-                    && !(read && readOnly(parameters.sql(), connection)))
-                    ? Retrier.doNotRetry(failure) : failure;
+            // when it cannot have written (see readOnly), or when its settled outcome proves it was not applied. An
+            // error the server answered with means it rolled the statement back.
+            throw (retried && sent && TransientErrors.isConnectionLoss(failure) && settling.mayWrite
+                    && !settling.notApplied) ? Retrier.doNotRetry(failure) : failure;
         }
         catch (RuntimeException | Error ex) {
             if (began) {
@@ -674,6 +730,150 @@ public final class OperationRunner {
             JdbcUtils.closeStatement(statement);
             DataSourceUtils.releaseConnection(connection, this.dataSource);
         }
+    }
+
+    /**
+     * Sends a statement. Under auto-commit, with {@code nexs.postgres.retry.settle-auto-commit-writes} on, a
+     * statement that may write runs as a short explicit transaction instead (PgJDBC sends the {@code BEGIN} with the
+     * statement), its transaction id is recorded, and then it commits, so that a lost {@code COMMIT} is settled by
+     * {@link CommitOutcomeCheck} like a transaction's: returns when it committed, throws with the outcome in
+     * {@code settling} otherwise.
+     */
+    private <R> R settle(Connection connection, Settling settling, boolean resendable, Sending<R> sending)
+            throws SQLException {
+        if (!settling.autoCommit || !settling.mayWrite || !settles()) {
+            return sending.send();
+        }
+        WrittenTransaction written;
+        R result;
+        connection.setAutoCommit(false);
+        try {
+            try {
+                result = sending.send();
+                written = CommitOutcomeCheck.record(connection);
+            }
+            catch (SQLException | RuntimeException ex) {
+                // COMMIT was not sent, so nothing was applied: a lost connection rolls the transaction back too
+                settling.notApplied = true;
+                rollback(connection, ex);
+                if (resendable && ex instanceof SQLException sql
+                        && NOT_IN_TRANSACTION_BLOCK.equals(sql.getSQLState())) {
+                    // VACUUM, CREATE INDEX CONCURRENTLY and the like refuse a transaction: send it as it was
+                    connection.setAutoCommit(true);
+                    settling.notApplied = false;
+                    settling.settled = false;
+                    return sending.send();
+                }
+                throw ex;
+            }
+            settling.settled = true;
+            try {
+                connection.commit();
+                return result;
+            }
+            catch (SQLException ex) {
+                if (!SqlStates.isConnectionLoss(ex.getSQLState())) {
+                    // the server answered COMMIT with an error, a deferred constraint for one: it rolled back
+                    settling.notApplied = true;
+                    throw ex;
+                }
+                if (written == null) {
+                    // it wrote nothing, so nothing can be applied twice
+                    settling.notApplied = true;
+                    throw ex;
+                }
+                Outcome outcome = this.commitCheck.check(written);
+                switch (outcome.status()) {
+                    case COMMITTED -> {
+                        this.retrier.commitVerified();
+                        return result;
+                    }
+                    case ABORTED -> {
+                        settling.notApplied = true;
+                        throw ex;
+                    }
+                    default -> {
+                        this.retrier.commitUnknown();
+                        settling.transactionId = written.id();
+                        settling.reason = outcome.reason();
+                        throw ex;
+                    }
+                }
+            }
+        }
+        finally {
+            restoreAutoCommit(connection);
+        }
+    }
+
+    /** Whether auto-commit writes are settled: asked for, and the commit check they rely on is on. */
+    private boolean settles() {
+        RetrySettings settings = this.retrier.settings();
+        return settings.settleAutoCommitWrites() && settings.verifyCommit();
+    }
+
+    private static void rollback(Connection connection, Throwable failure) {
+        try {
+            connection.rollback();
+        }
+        catch (SQLException ex) {
+            // a lost connection: the server rolls back on its own
+            if (!SqlStates.isConnectionLoss(ex.getSQLState())) {
+                failure.addSuppressed(ex);
+            }
+        }
+    }
+
+    private static void restoreAutoCommit(Connection connection) {
+        try {
+            if (!connection.isClosed() && !connection.getAutoCommit()) {
+                connection.setAutoCommit(true);
+            }
+        }
+        catch (SQLException ex) {
+            // a broken connection, which the pool evicts; a live one gets auto-commit back from the pool anyway
+        }
+    }
+
+    /**
+     * What the caller is told of a statement that failed after it was sent. Under auto-commit a lost connection
+     * leaves unknown whether a statement that may write was applied: that is an {@link OutcomeUnknownException},
+     * never a transient failure that a retry keyed on Spring's {@code TransientDataAccessException} would send
+     * again. A write settled as not applied is transient whatever the SQLSTATE's translation says.
+     */
+    private RuntimeException afterSent(String task, RuntimeException failure, @Nullable Settling settling,
+            Connection connection) {
+        if (settling == null || !settling.autoCommit || !TransientErrors.isConnectionLoss(failure)) {
+            return failure;
+        }
+        if (settling.notApplied) {
+            if (failure instanceof TransientDataAccessException) {
+                return failure;
+            }
+            return new TransientDataAccessResourceException(task + " lost its connection" + where(connection)
+                    + (settling.settled ? " during the COMMIT of its auto-commit write, which the server reports "
+                            + "as not applied" : " before its auto-commit write was committed, so it was not "
+                            + "applied") + ": it may be retried", failure);
+        }
+        if (!settling.mayWrite) {
+            return failure;
+        }
+        String outcome = (settling.reason != null)
+                ? " The outcome check of transaction " + Long.toUnsignedString(settling.transactionId)
+                        + " could not settle it: " + settling.reason + "."
+                : "";
+        // the routing's description names the failing node, which a cut connection no longer leads to
+        String context = (failure instanceof FailoverInProgressException) ? " (" + failure.getMessage() + ")" : "";
+        return new OutcomeUnknownException(task + " lost its connection" + where(connection)
+                + " after its statement was sent under auto-commit" + context
+                + ": the server may or may not have applied it."
+                + outcome + " It was not retried, and must not be retried blindly: find out whether it took effect "
+                + "first, or make it idempotent", settling.transactionId, failure);
+    }
+
+    private String where(Connection connection) {
+        ClusterNode node = node(connection);
+        return (node != null) ? " to PostgreSQL node " + node.name() : "";
     }
 
     /**
@@ -733,6 +933,39 @@ public final class OperationRunner {
          */
 
         R run(PreparedStatement statement) throws SQLException;
+
+    }
+
+    @FunctionalInterface
+    private interface Sending<R> {
+
+        R send() throws SQLException;
+
+    }
+
+    /** What is known of a statement's fate once it was sent. */
+    private static final class Settling {
+
+        /** Whether the connection was in auto-commit mode: a transaction's statement is settled by its commit. */
+        final boolean autoCommit;
+
+        /** Whether the statement may have written. */
+        boolean mayWrite;
+
+        /** Whether it ran as a short transaction whose commit was sent. */
+        boolean settled;
+
+        /** Whether it is known not to have been applied. */
+        boolean notApplied;
+
+        long transactionId = -1;
+
+        @Nullable String reason;
+
+        Settling(boolean autoCommit, boolean mayWrite) {
+            this.autoCommit = autoCommit;
+            this.mayWrite = mayWrite;
+        }
 
     }
 

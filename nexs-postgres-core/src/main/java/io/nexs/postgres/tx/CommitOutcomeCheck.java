@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Transaction ids are only meaningful on the server and timeline that assigned them. After a failover the new
  * primary continues from the last id it replayed and hands out ids the old primary may already have used for
- * transactions that never reached it. So each side names its server by the server's own answer (address
- * and port as the server sees them, and the timeline it writes on), and when the answering
+ * transactions that never reached it; a server that crashed hands out again the ids of transactions whose WAL
+ * was lost with it. So each side names its server by the server's own answer (address and port as the server
+ * sees them, the timeline it writes on, and when it started), and when the answering
  * server is not the one the transaction ran on, {@code committed} proves nothing and the outcome is unknown;
  * {@code aborted}, or an id the server has not reached yet, still means the transaction is not part of its
  * history.
@@ -74,6 +75,7 @@ public final class CommitOutcomeCheck {
      */
     private static final String SERVER_COLUMNS = "host(inet_server_addr()), current_setting('port'), "
             + "case when pg_is_in_recovery() then null else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end, "
+            + "pg_postmaster_start_time()::text, "
             + "case when current_setting('max_wal_senders')::int > 0 "
             + "then current_setting('synchronous_standby_names') else '' end";
 
@@ -131,7 +133,7 @@ public final class CommitOutcomeCheck {
             result.next();
             String id = result.getString(1);
             return (id != null) ? new WrittenTransaction(Long.parseUnsignedLong(id), server(result),
-                    result.getString(6), result.getString(5)) : null;
+                    result.getString(7), result.getString(6)) : null;
         }
     }
 
@@ -139,7 +141,7 @@ public final class CommitOutcomeCheck {
         try (Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery(SERVER_SQL)) {
             result.next();
-            String standbys = result.getString(5);
+            String standbys = result.getString(6);
             return new Server(server(result), (standbys != null) ? standbys : "");
         }
     }
@@ -149,7 +151,7 @@ public final class CommitOutcomeCheck {
         String walFile = result.getString(4);
         String timeline = (walFile != null) ? Long.toString(Long.parseLong(walFile, 16)) : STANDBY;
         return ((address != null) ? address : "local socket") + ":" + result.getString(3) + " (timeline " + timeline
-                + ")";
+                + ", started " + result.getString(5) + ")";
     }
 
     /**

@@ -1,22 +1,22 @@
 package io.nexs.postgres.tx;
 
+import io.nexs.postgres.error.OutcomeUnknownException;
 import org.jspecify.annotations.Nullable;
-
-import org.springframework.dao.NonTransientDataAccessException;
 
 /**
  * The connection was lost while {@code COMMIT} was in flight, and nexs-postgres could not find out whether the
  * transaction committed: the primary that could tell did not answer in time, or writes moved to another node
  * in between. The transaction may have been applied or not; it is never retried, because running it again could
- * apply it twice. The caller must check, for example by looking up the row the transaction wrote.
+ * apply it twice. The caller must check, for example by looking up the row the transaction wrote. One case of
+ * {@link OutcomeUnknownException}, which an application catches to handle every write of unknown outcome alike.
  *
  * <p>It also reports a commit known only on the primary where {@code synchronous_commit} promised it on synchronous
  * standbys too (the commit was lost, or returned with a warning, and the standbys were not seen to have it): the
  * transaction may be lost with the primary.
  */
-public class CommitOutcomeUnknownException extends NonTransientDataAccessException {
+public class CommitOutcomeUnknownException extends OutcomeUnknownException {
 
-    private final long transactionId;
+    private static final long serialVersionUID = 1L;
 
     /**
      * Creates the exception.
@@ -26,16 +26,7 @@ public class CommitOutcomeUnknownException extends NonTransientDataAccessExcepti
      * @param cause the failure of the commit
      */
     public CommitOutcomeUnknownException(String message, long transactionId, @Nullable Throwable cause) {
-        super(message, cause);
-        this.transactionId = transactionId;
-    }
-
-    /**
-     * The transaction's id, to look up with {@code pg_xact_status} later.
-     * @return the 64-bit id, or {@code -1} when none was recorded
-     */
-    public long getTransactionId() {
-        return this.transactionId;
+        super(message, transactionId, cause);
     }
 
 }

@@ -18,12 +18,19 @@ import java.util.Objects;
  * @param verifyCommit whether a commit that lost its connection is checked with {@code pg_xact_status}; without
  * the check such a commit ends in {@link CommitOutcomeUnknownException}
  * @param verifyCommitTimeout how long the check may try to reach the primary
+ * @param settleAutoCommitWrites whether a write outside a transaction runs as a short transaction whose lost
+ * {@code COMMIT} is settled like a transaction's, so that the caller learns "applied" or "not applied" rather than
+ * {@link io.nexs.postgres.error.OutcomeUnknownException}; it costs two round trips more per write
  */
 public record RetrySettings(boolean enabled, int maxAttempts, Duration initialInterval, double multiplier,
-        Duration maxInterval, Duration jitter, boolean verifyCommit, Duration verifyCommitTimeout) {
+        Duration maxInterval, Duration jitter, boolean verifyCommit, Duration verifyCommitTimeout,
+        boolean settleAutoCommitWrites) {
+
+    /** Off: settling costs two round trips per write (see the README). */
+    private static final boolean DEFAULTS_SETTLE = false;
 
     private static final RetrySettings DEFAULTS = new RetrySettings(true, 3, Duration.ofMillis(50), 2.0,
-            Duration.ofSeconds(1), Duration.ofMillis(25), true, Duration.ofSeconds(10));
+            Duration.ofSeconds(1), Duration.ofMillis(25), true, Duration.ofSeconds(10), DEFAULTS_SETTLE);
 
     /**
      * Checks the settings.
@@ -35,6 +42,7 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      * @param jitter the random part of a pause
      * @param verifyCommit whether to check lost commits
      * @param verifyCommitTimeout how long the check may take
+     * @param settleAutoCommitWrites whether to settle lost auto-commit writes
      */
     public RetrySettings {
         Objects.requireNonNull(initialInterval, "initialInterval");
@@ -62,6 +70,23 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
     }
 
     /**
+     * Settings that do not settle auto-commit writes.
+     * @param enabled whether anything is retried
+     * @param maxAttempts the most executions
+     * @param initialInterval the first pause
+     * @param multiplier the growth of pauses
+     * @param maxInterval the longest pause
+     * @param jitter the random part of a pause
+     * @param verifyCommit whether to check lost commits
+     * @param verifyCommitTimeout how long the check may take
+     */
+    public RetrySettings(boolean enabled, int maxAttempts, Duration initialInterval, double multiplier,
+            Duration maxInterval, Duration jitter, boolean verifyCommit, Duration verifyCommitTimeout) {
+        this(enabled, maxAttempts, initialInterval, multiplier, maxInterval, jitter, verifyCommit,
+                verifyCommitTimeout, DEFAULTS_SETTLE);
+    }
+
+    /**
      * Three attempts, pauses from 50 ms doubling up to 1 s with 25 ms of jitter, lost commits checked for up to
      * 10 s.
      * @return the defaults
@@ -86,7 +111,7 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      */
     public RetrySettings withMaxAttempts(int maxAttempts) {
         return new RetrySettings(this.enabled, maxAttempts, this.initialInterval, this.multiplier, this.maxInterval,
-                this.jitter, this.verifyCommit, this.verifyCommitTimeout);
+                this.jitter, this.verifyCommit, this.verifyCommitTimeout, this.settleAutoCommitWrites);
     }
 
     /**
@@ -100,7 +125,7 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
     public RetrySettings withBackOff(Duration initialInterval, double multiplier, Duration maxInterval,
             Duration jitter) {
         return new RetrySettings(this.enabled, this.maxAttempts, initialInterval, multiplier, maxInterval, jitter,
-                this.verifyCommit, this.verifyCommitTimeout);
+                this.verifyCommit, this.verifyCommitTimeout, this.settleAutoCommitWrites);
     }
 
     /**
@@ -110,7 +135,17 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      */
     public RetrySettings withVerifyCommit(boolean verifyCommit) {
         return new RetrySettings(this.enabled, this.maxAttempts, this.initialInterval, this.multiplier,
-                this.maxInterval, this.jitter, verifyCommit, this.verifyCommitTimeout);
+                this.maxInterval, this.jitter, verifyCommit, this.verifyCommitTimeout, this.settleAutoCommitWrites);
+    }
+
+    /**
+     * A copy that settles lost auto-commit writes or not.
+     * @param settleAutoCommitWrites whether to settle them
+     * @return the copy
+     */
+    public RetrySettings withSettleAutoCommitWrites(boolean settleAutoCommitWrites) {
+        return new RetrySettings(this.enabled, this.maxAttempts, this.initialInterval, this.multiplier,
+                this.maxInterval, this.jitter, this.verifyCommit, this.verifyCommitTimeout, settleAutoCommitWrites);
     }
 
 }

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import io.nexs.postgres.error.OutcomeUnknownException;
 import io.nexs.postgres.error.SqlStates;
 import io.nexs.postgres.hook.OperationVetoedException;
 import io.nexs.postgres.topology.FailoverInProgressException;
@@ -23,8 +24,8 @@ import org.jspecify.annotations.Nullable;
  * ({@code 40P01}), server shutdown and crash recovery ({@code 57P01}, {@code 57P02}, {@code 57P03}), too many
  * connections ({@code 53300}), {@link FailoverInProgressException}, and a pool that had no connection in time
  * ({@link SQLTransientConnectionException}, as HikariCP throws). Everything else fails at once.
- * {@link CommitOutcomeUnknownException} and {@link OperationVetoedException} are never transient, whatever their
- * causes.
+ * {@link OutcomeUnknownException} (a lost write or commit, {@link CommitOutcomeUnknownException} among them) and
+ * {@link OperationVetoedException} are never transient, whatever their causes.
  * <pre>{@code
  * // also retry lock timeouts
  * TransientErrors errors = TransientErrors.defaults().withSqlStates("55P03");
@@ -40,7 +41,7 @@ public final class TransientErrors {
             List.of("08", "40001", "40P01", "57P01", "57P02", "57P03", "53300"),
             List.of(FailoverInProgressException.class, SQLTransientConnectionException.class));
 
-    private static final List<Class<? extends Throwable>> NEVER = List.of(CommitOutcomeUnknownException.class,
+    private static final List<Class<? extends Throwable>> NEVER = List.of(OutcomeUnknownException.class,
             OperationVetoedException.class);
 
     private final Set<String> sqlStates;
