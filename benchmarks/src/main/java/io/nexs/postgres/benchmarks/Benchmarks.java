@@ -48,6 +48,12 @@ import org.jspecify.annotations.Nullable;
  * {@code CopyManager} fed a hand-built CSV stream, a batch insert with {@code reWriteBatchedInserts=true} and
  * {@code psql \copy} from a CSV file (the limit, when a {@code psql} client is installed); medians of rotating
  * rounds, and the peak heap of a load in a JVM capped at {@value Copy#HEAP_CAP_MB} MB.</li>
+ * <li>{@code consistency}: a writer inserting every {@value Consistency#WRITE_INTERVAL_MICROS} µs and
+ * {@value Consistency#READERS} readers looking up the row written last through the routed {@code DataSource}, on a
+ * primary and two asynchronous replicas, one applying commits {@value Consistency#APPLY_DELAY_MILLIS} ms late:
+ * stale reads under eventual and read-your-writes consistency, the read throughput of the two (rounds alternating)
+ * and the 99th percentile of the time read-your-writes reads wait for their connection. Its result line holds
+ * counts, a ratio and milliseconds.</li>
  * </ul>
  *
  * <p>Every benchmark starts its own server ({@code fsync=off}, {@code synchronous_commit=off}) from the binaries
@@ -82,6 +88,9 @@ public final class Benchmarks {
               copy       1,000,000 rows into a fresh table: nexs-postgres binary copy() on one connection and
                          in parallel chunks vs PgJDBC CopyManager (CSV), batch insert and psql copy, with the
                          peak heap of a 10,000,000-row load in a 100 MB JVM (1,000,000 with --quick)
+              consistency a writer and 4 readers reading back the row written last on a primary and two
+                         replicas, one applying commits 1 s late: stale reads under eventual and
+                         read-your-writes, read throughput ratio and the wait of read-your-writes reads
 
             options:
               --quick    a short run: about 2 minutes on 2 cores
@@ -120,6 +129,7 @@ public final class Benchmarks {
                 case "failover" -> Failover.run(quick);
                 case "chaos" -> Chaos.run(quick);
                 case "copy" -> Copy.run(quick);
+                case "consistency" -> Consistency.run(quick);
                 default -> {
                     usage(System.err, "unknown benchmark: " + name);
                     throw new AssertionError();
