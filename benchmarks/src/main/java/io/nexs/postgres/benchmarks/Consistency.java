@@ -124,6 +124,8 @@ final class Consistency {
         RoutingDataSource reads = RoutingDataSource.reads(topology, ReadPreference.SECONDARY_PREFERRED);
         Outcome eventual = new Outcome();
         Outcome readYourWrites = new Outcome();
+        Outcome eventualWrites = new Outcome();
+        Outcome rywWrites = new Outcome();
         double[] eventualRates = new double[rounds];
         double[] rywRates = new double[rounds];
         long[] nextId = { 1 };
@@ -134,7 +136,8 @@ final class Consistency {
             for (int half = 0; half < 2; half++) {
                 boolean ryw = (half == 0) == rywFirst;
                 Outcome into = warmUp ? new Outcome() : (ryw ? readYourWrites : eventual);
-                double rate = round(provider, reads, ryw, round, nextId, into);
+                Outcome writes = warmUp ? new Outcome() : (ryw ? rywWrites : eventualWrites);
+                double rate = round(provider, reads, ryw, round, nextId, into, writes);
                 if (!warmUp) {
                     (ryw ? rywRates : eventualRates)[r] = rate;
                 }
@@ -153,6 +156,9 @@ final class Consistency {
         table.print();
         System.out.println();
         System.out.println("read-your-writes / eventual reads/s, paired by round: " + ratio.cell());
+        System.out.printf(Locale.ROOT, "writer's insert, median (p99): eventual %.2f ms (%.2f), read-your-writes %.2f ms "
+                + "(%.2f), which takes the primary's position after each commit%n", eventualWrites.waitPercentile(0.5),
+                eventualWrites.waitPercentile(0.99), rywWrites.waitPercentile(0.5), rywWrites.waitPercentile(0.99));
         System.out.println("targets: stale_reads_eventual > 0 (the case is real), stale_reads_ryw = 0, "
                 + "ryw_vs_eventual >= 0.9");
         System.out.println();
@@ -164,7 +170,7 @@ final class Consistency {
 
     /** One round of one mode: the writer and the readers run for its length; returns the readers' reads/s. */
     private static double round(DefaultPostgresProvider provider, RoutingDataSource reads, boolean ryw,
-            Duration length, long[] nextId, Outcome into) throws InterruptedException {
+            Duration length, long[] nextId, Outcome into, Outcome writes) throws InterruptedException {
         AtomicReference<@Nullable Written> latest = new AtomicReference<>();
         AtomicBoolean running = new AtomicBoolean(true);
         // the first row of the round, so that readers never start from a row of the other mode
@@ -173,7 +179,9 @@ final class Consistency {
             long next = System.nanoTime();
             while (running.get()) {
                 next += TimeUnit.MICROSECONDS.toNanos(WRITE_INTERVAL_MICROS);
+                long start = System.nanoTime();
                 latest.set(write(provider, ryw, nextId[0]++));
+                writes.record(System.nanoTime() - start, false);
                 long pause = next - System.nanoTime();
                 if (pause > 0) {
                     LockSupport.parkNanos(pause);
@@ -259,7 +267,7 @@ final class Consistency {
     private record Written(long id, @Nullable ConsistencyToken token) {
     }
 
-    /** What readers saw: reads, stale reads and the time each took to get its connection. */
+    /** What readers saw: reads, stale reads and the time each took to get its connection; or the writer's inserts. */
     private static final class Outcome {
 
         long reads;

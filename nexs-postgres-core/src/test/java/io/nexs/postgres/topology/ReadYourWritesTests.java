@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -156,6 +157,16 @@ class ReadYourWritesTests {
         Long eventually = ConsistencyScope.eventual(() -> reads
             .execute((status) -> jdbc.queryForObject("select count(*) from notes", Long.class)));
         assertThat(eventually).isZero();
+    }
+
+    @Test
+    void transactionsBatchesAndPipelinesOfTheProviderAreReadBack() {
+        this.readYourWrites.inTransaction((status) -> this.readYourWrites.exec("insert into notes values (1)"));
+        assertThat(this.readYourWrites.queryCount("select count(*) from notes")).isOne();
+        this.readYourWrites.batch("insert into notes values (?)", List.of(new Object[] { 2 }, new Object[] { 3 }));
+        assertThat(this.readYourWrites.queryCount("select count(*) from notes")).isEqualTo(3);
+        this.readYourWrites.pipeline().add("insert into notes values (4)").execute();
+        assertThat(this.readYourWrites.queryCount("select count(*) from notes")).isEqualTo(4);
     }
 
     @Test
