@@ -40,7 +40,14 @@ public final class NexsPostgresWebMvcAutoConfiguration {
         return new ConsistencyTokenInterceptor(PostgresSettings.consistencyHeader(properties));
     }
 
+    /**
+     * Registers the interceptor for every handler, unless the application defined its own, which it then registers
+     * where it wants.
+     * @param interceptor the interceptor of this configuration
+     * @return the configurer
+     */
     @Bean
+    @ConditionalOnBean(name = "nexsPostgresConsistencyTokenInterceptor")
     WebMvcConfigurer nexsPostgresConsistencyTokenWebMvcConfigurer(ConsistencyTokenInterceptor interceptor) {
         return new WebMvcConfigurer() {
             @Override

@@ -66,8 +66,12 @@ class NexsPostgresWebMvcAutoConfigurationTests {
     void backsOffForAnInterceptorOfTheApplication() {
         this.contextRunner.withPropertyValues("nexs.postgres.replicas.consistency=read-your-writes")
             .withBean("ownInterceptor", ConsistencyTokenInterceptor.class, () -> new ConsistencyTokenInterceptor("T"))
-            .run((context) -> assertThat(context).getBean(ConsistencyTokenInterceptor.class)
-                .hasToString("ConsistencyTokenInterceptor[T]"));
+            .run((context) -> {
+                assertThat(context).getBean(ConsistencyTokenInterceptor.class)
+                    .hasToString("ConsistencyTokenInterceptor[T]");
+                // the application registers its own where it wants
+                assertThat(context).doesNotHaveBean(WebMvcConfigurer.class);
+            });
     }
 
     @Test
