@@ -64,8 +64,8 @@ public interface ClusterTopology extends AutoCloseable {
      * so that the read sees the writes committed before it. A replica qualifies when its last check showed it past
      * the position, or when asked directly it says so; when none does, the read waits up to the settings'
      * {@link TopologySettings#readYourWritesWait() read-your-writes wait} for one, then goes to the primary (or,
-     * under {@link ReadPreference#SECONDARY}, fails). This implementation does not know replicas' positions and
-     * reads such a read from the primary, which has every write.
+     * under {@link ReadPreference#SECONDARY}, fails). The default method knows nothing of replicas' positions: it
+     * sends such a read to the primary, which has every write, and fails it under {@code SECONDARY}.
      * @param preference which nodes may serve the read
      * @param after the position the read must have seen, or {@code null} for any
      * @return the connection, marked read-only, to be closed by the caller
