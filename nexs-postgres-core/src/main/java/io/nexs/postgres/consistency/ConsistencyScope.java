@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * the primary's WAL position after it; a read under {@link ReadConsistency#READ_YOUR_WRITES} then goes only to a
  * replica that has replayed that far, or to the primary.
  *
- * <p>Every thread has a scope of its own that lasts as long as the thread, so a write followed by a read on the
+ * <p>Under read-your-writes every thread that writes keeps a scope of its own, as long as the thread lives, so a
+ * write followed by a read on the
  * same thread (a request that creates an order and reads it back, a {@code @Transactional(readOnly = true)} method
  * after a write) works with no code. An application opens a narrower scope to choose the level for some calls, or
  * to carry a {@link ConsistencyToken} from one request, thread or service to the next:
@@ -33,7 +34,7 @@ public final class ConsistencyScope implements AutoCloseable {
 
     private final @Nullable ConsistencyScope previous;
 
-    /** The WAL position reads must have seen, 0 for none; compared unsigned. */
+    /** The WAL position reads must have seen, 0 for none. */
     private long position;
 
     /** A write committed, or may have, whose position is not known: the next read asks the primary for it. */
@@ -95,6 +96,7 @@ public final class ConsistencyScope implements AutoCloseable {
         try (ConsistencyScope scope = open(level, null)) {
             if (current != null && level == ReadConsistency.READ_YOUR_WRITES) {
                 scope.position = current.position;
+                scope.unsettled = current.unsettled;
             }
             return work.get();
         }
@@ -148,7 +150,7 @@ public final class ConsistencyScope implements AutoCloseable {
     }
 
     private void advance(long position) {
-        if (position != 0 && Long.compareUnsigned(position, this.position) > 0) {
+        if (position > this.position) {
             this.position = position;
             Consumer<ConsistencyToken> listener = this.listener;
             if (listener != null) {

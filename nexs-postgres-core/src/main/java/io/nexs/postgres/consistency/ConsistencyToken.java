@@ -14,7 +14,7 @@ import java.util.Locale;
  * </pre>
  * Tokens compare by position; a later one covers an earlier one.
  *
- * @param position the WAL position, as PostgreSQL's {@code pg_lsn} in an unsigned 64-bit number
+ * @param position the WAL position, PostgreSQL's {@code pg_lsn} as a number, above 0 and below 2^63
  */
 public record ConsistencyToken(long position) implements Comparable<ConsistencyToken> {
 
@@ -26,8 +26,10 @@ public record ConsistencyToken(long position) implements Comparable<ConsistencyT
      * @param position the WAL position
      */
     public ConsistencyToken {
-        if (position == 0) {
-            throw new IllegalArgumentException("A consistency token's WAL position cannot be 0/0");
+        if (position <= 0) {
+            // PostgreSQL's positions stay far below 2^63, and routing compares them as signed numbers
+            throw new IllegalArgumentException("A consistency token's WAL position must be above 0/0 and below "
+                    + "80000000/0");
         }
     }
 
@@ -60,7 +62,7 @@ public record ConsistencyToken(long position) implements Comparable<ConsistencyT
                 low = (low << 4) | digit;
             }
         }
-        if (high == 0 && low == 0) {
+        if ((high == 0 && low == 0) || high > 0x7FFFFFFFL) {
             throw notAToken();
         }
         return new ConsistencyToken((high << 32) | low);
@@ -90,7 +92,7 @@ public record ConsistencyToken(long position) implements Comparable<ConsistencyT
 
     @Override
     public int compareTo(ConsistencyToken other) {
-        return Long.compareUnsigned(this.position, other.position);
+        return Long.compare(this.position, other.position);
     }
 
     /**

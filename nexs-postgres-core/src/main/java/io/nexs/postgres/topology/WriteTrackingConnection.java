@@ -21,10 +21,16 @@ import org.slf4j.LoggerFactory;
  * A connection to the primary that, once work it did has committed, asks the primary for its WAL position and
  * advances the thread's {@link ConsistencyScope}, so that later reads of the scope wait for a replica that has it.
  *
- * <p>PostgreSQL does not tell a client where its commit ended, so the position is taken after the commit with
- * {@code pg_current_wal_insert_lsn()}: one round trip on the same connection, at or past the end of the commit
- * record whatever {@code synchronous_commit} says (the write position would not be under
- * {@code synchronous_commit = off}). It is taken once per stretch of work: when auto-commit is switched back on
+ * <p>PostgreSQL does not tell a client where its commit ended, so the position is taken after the commit, in one
+ * round trip on the same connection. Under {@code synchronous_commit} {@code on} (or {@code local},
+ * {@code remote_write}, {@code remote_apply}) the commit returned once its record was flushed, so the flush
+ * position ({@code pg_current_wal_flush_lsn()}) is past it, and replicas can reach it: it is what the primary
+ * streams. Under {@code off} the record may not be flushed yet and the insert position
+ * ({@code pg_current_wal_insert_lsn()}) is taken; replicas reach it once the WAL writer flushes. The insert
+ * position is not used always because it may hold WAL that nothing flushes for a while (the hint-bit page images
+ * that reads log when data checksums are on), which a replica cannot replay before then. A transaction that sets
+ * {@code synchronous_commit = off} for itself alone ({@code SET LOCAL}) is seen through the session's setting, and
+ * may be read stale until its record is flushed. It is taken once per stretch of work: when auto-commit is switched back on
  * after a transaction committed, or when the connection is closed after statements ran in auto-commit. A
  * connection that only read, or was never used, costs nothing; one that read in auto-commit or in a read-write
  * transaction costs the round trip, since a statement's text does not prove it did not write.
@@ -37,8 +43,9 @@ final class WriteTrackingConnection implements InvocationHandler {
 
     private static final Logger logger = LoggerFactory.getLogger(WriteTrackingConnection.class);
 
-    /** Past the end of every record inserted so far; as a number, to skip parsing the text form. */
-    static final String POSITION_SQL = "select (pg_current_wal_insert_lsn() - '0/0')::bigint";
+    /** Past the end of the commit just made (see above); as a number, to skip parsing the text form. */
+    static final String POSITION_SQL = "select ((case when current_setting('synchronous_commit') = 'off' "
+            + "then pg_current_wal_insert_lsn() else pg_current_wal_flush_lsn() end) - '0/0')::bigint";
 
     /** Calls that neither run SQL nor end a transaction. */
     private static final Set<String> PASSIVE = Set.of("isClosed", "isValid", "getAutoCommit", "isReadOnly",

@@ -20,15 +20,15 @@ class ConsistencyScopeTests {
         assertThat(token.position()).isEqualTo(0x16B374D848L);
         assertThat(token).hasToString("16/B374D848");
         assertThat(ConsistencyToken.parse("0/1")).isEqualTo(new ConsistencyToken(1));
-        assertThat(ConsistencyToken.parse("ffffffff/ffffffff").position()).isEqualTo(-1L);
-        assertThat(ConsistencyToken.parse("ffffffff/ffffffff").covers(ConsistencyToken.parse("1/0"))).isTrue();
+        assertThat(ConsistencyToken.parse("7fffffff/ffffffff").position()).isEqualTo(Long.MAX_VALUE);
+        assertThat(ConsistencyToken.parse("7fffffff/ffffffff").covers(ConsistencyToken.parse("1/0"))).isTrue();
         assertThat(ConsistencyToken.parse("1/0").max(ConsistencyToken.parse("0/FFFFFFFF"))).hasToString("1/0");
     }
 
     @Test
     void textThatIsNotAWalPositionIsRejectedWithoutBeingQuoted() {
         for (String text : List.of("", "/", "1/", "/1", "0/0", "1/-1", "+1/1", "123456789/1", "1/123456789",
-                "x/1", "1 /1", "16B374D848")) {
+                "x/1", "1 /1", "16B374D848", "80000000/0", "ffffffff/ffffffff")) {
             assertThatIllegalArgumentException().isThrownBy(() -> ConsistencyToken.parse(text))
                 .withMessage("A consistency token is a WAL position such as 16/B374D848");
         }
