@@ -30,10 +30,12 @@ import org.slf4j.LoggerFactory;
  * position is not used always because it may hold WAL that nothing flushes for a while (the hint-bit page images
  * that reads log when data checksums are on), which a replica cannot replay before then. A transaction that sets
  * {@code synchronous_commit = off} for itself alone ({@code SET LOCAL}) is seen through the session's setting, and
- * may be read stale until its record is flushed. It is taken once per stretch of work: when auto-commit is switched back on
- * after a transaction committed, or when the connection is closed after statements ran in auto-commit. A
- * connection that only read, or was never used, costs nothing; one that read in auto-commit or in a read-write
- * transaction costs the round trip, since a statement's text does not prove it did not write.
+ * may be read stale until its record is flushed.
+ *
+ * <p>The position is taken once per stretch of work: when auto-commit is switched back on after a transaction
+ * committed, or when the connection is closed after statements ran in auto-commit. A connection marked read-only,
+ * or never used, costs nothing; one that only read in auto-commit or in a read-write transaction costs the round
+ * trip too, since a statement's text does not prove it did not write.
  *
  * <p>When the position cannot be taken (the connection was lost after the commit, or the commit's own answer was
  * lost and its outcome is settled elsewhere), the scope is told that a write of unknown position happened, and its
