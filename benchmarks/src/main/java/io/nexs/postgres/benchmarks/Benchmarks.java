@@ -53,6 +53,12 @@ import org.jspecify.annotations.Nullable;
  * {@code CopyManager} fed a hand-built CSV stream, a batch insert with {@code reWriteBatchedInserts=true} and
  * {@code psql \copy} from a CSV file (the limit, when a {@code psql} client is installed); medians of rotating
  * rounds, and the peak heap of a load in a JVM capped at {@value Copy#HEAP_CAP_MB} MB.</li>
+ * <li>{@code consistency}: a writer inserting every {@value Consistency#WRITE_INTERVAL_MICROS} µs and
+ * {@value Consistency#READERS} readers looking up the row written last through the routed {@code DataSource}, on a
+ * primary and two asynchronous replicas, one applying commits {@value Consistency#APPLY_DELAY_MILLIS} ms late:
+ * stale reads under eventual and read-your-writes consistency, the read throughput of the two (rounds alternating)
+ * and the 99th percentile of the time read-your-writes reads wait for their connection. Its result line holds
+ * counts, a ratio and milliseconds.</li>
  * </ul>
  *
  * <p>Every benchmark starts its own server ({@code fsync=off}, {@code synchronous_commit=off}) from the binaries
@@ -62,9 +68,10 @@ import org.jspecify.annotations.Nullable;
  * machine. The contenders of {@code mapping}, {@code overhead} and {@code copy} take turns in rounds, and each ratio
  * is the median of the ratios within each round ({@link PairedRatio}); the result line gives its quartiles as
  * {@code <key>_p25} and {@code <key>_p75}, so a reader sees how far one run can be trusted. {@code --quick} takes
- * about two minutes on two cores (one and a half for copy, one for chaos); the full run takes about six (mapping
- * and overhead), ten (failover), five (chaos) and three (copy) minutes. The failover benchmark starts a cluster
- * per cycle ({@code synchronous_commit=on}) instead of one server. Unknown names print this usage and exit with
+ * about two minutes on two cores (one and a half for copy, one for chaos, half a minute for consistency); the full
+ * run takes about six (mapping and overhead), ten (failover), five (chaos), three (copy) and two (consistency)
+ * minutes. The failover benchmark starts a cluster per cycle and the consistency benchmark one cluster
+ * ({@code synchronous_commit=on} both) instead of one server. Unknown names print this usage and exit with
  * status 2.
  */
 public final class Benchmarks {
@@ -90,6 +97,9 @@ public final class Benchmarks {
               copy       1,000,000 rows into a fresh table: nexs-postgres binary copy() on one connection and
                          in parallel chunks vs PgJDBC CopyManager (CSV), batch insert and psql copy, with the
                          peak heap of a 10,000,000-row load in a 100 MB JVM (1,000,000 with --quick)
+              consistency a writer and 4 readers reading back the row written last on a primary and two
+                         replicas, one applying commits 1 s late: stale reads under eventual and
+                         read-your-writes, read throughput ratio and the wait of read-your-writes reads
 
             options:
               --quick    a short run: about 2 minutes on 2 cores
@@ -128,6 +138,7 @@ public final class Benchmarks {
                 case "failover" -> Failover.run(quick);
                 case "chaos" -> Chaos.run(quick);
                 case "copy" -> Copy.run(quick);
+                case "consistency" -> Consistency.run(quick);
                 default -> {
                     usage(System.err, "unknown benchmark: " + name);
                     throw new AssertionError();

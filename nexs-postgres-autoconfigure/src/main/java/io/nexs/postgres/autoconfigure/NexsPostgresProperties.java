@@ -7,9 +7,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import io.nexs.postgres.consistency.ReadConsistency;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.topology.LoadBalancing;
 import io.nexs.postgres.topology.ReadPreference;
+import io.nexs.postgres.topology.TopologySettings;
 import io.nexs.postgres.copy.CopyMode;
 import io.nexs.postgres.copy.CopyOptions;
 import org.jspecify.annotations.Nullable;
@@ -666,6 +668,25 @@ public class NexsPostgresProperties {
          */
         private Duration latencyWindow = Duration.ofMillis(15);
 
+        /**
+         * How fresh a read from a replica must be when the code does not choose: eventual (any replica within
+         * max-lag) or read-your-writes (a replica that has replayed what the reading thread, or the request
+         * bearing a consistency token, wrote; else the primary).
+         */
+        private ReadConsistency consistency = ReadConsistency.EVENTUAL;
+
+        /**
+         * Under read-your-writes, how long a read waits for a replica that has replayed its writes before it goes
+         * to the primary (or fails, under the secondary read preference). Zero asks once and goes to the primary.
+         */
+        private Duration readYourWritesWait = TopologySettings.DEFAULT_READ_YOUR_WRITES_WAIT;
+
+        /**
+         * Under read-your-writes in a Spring MVC application, the HTTP header that carries the consistency token:
+         * read from each request, and set on the response to the position of the request's writes.
+         */
+        private String consistencyHeader = "Nexs-Consistency-Token";
+
         public ReadPreference getReadPreference() {
             return this.readPreference;
         }
@@ -696,6 +717,30 @@ public class NexsPostgresProperties {
 
         public void setLatencyWindow(Duration latencyWindow) {
             this.latencyWindow = latencyWindow;
+        }
+
+        public ReadConsistency getConsistency() {
+            return this.consistency;
+        }
+
+        public void setConsistency(ReadConsistency consistency) {
+            this.consistency = consistency;
+        }
+
+        public Duration getReadYourWritesWait() {
+            return this.readYourWritesWait;
+        }
+
+        public void setReadYourWritesWait(Duration readYourWritesWait) {
+            this.readYourWritesWait = readYourWritesWait;
+        }
+
+        public String getConsistencyHeader() {
+            return this.consistencyHeader;
+        }
+
+        public void setConsistencyHeader(String consistencyHeader) {
+            this.consistencyHeader = consistencyHeader;
         }
 
     }

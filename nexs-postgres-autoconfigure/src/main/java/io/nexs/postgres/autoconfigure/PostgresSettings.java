@@ -259,6 +259,9 @@ public final class PostgresSettings {
                             + "positive duration such as 5s, or leave it out for no limit.");
         }
         requireNotNegative(replicasPrefix + "latency-window", replicas.getLatencyWindow());
+        requireSet(replicasPrefix + "consistency", replicas.getConsistency(), "eventual or read-your-writes");
+        requireNotNegative(replicasPrefix + "read-your-writes-wait", replicas.getReadYourWritesWait(), "200ms");
+        consistencyHeader(properties);
 
         String interval = failoverPrefix + "health-check-interval";
         requirePositive(interval, failover.getHealthCheckInterval(), "500ms");
@@ -288,7 +291,29 @@ public final class PostgresSettings {
         return new TopologySettings(replicas.getReadPreference(), replicas.getLoadBalancing(), maxLag,
                 replicas.getLatencyWindow(), failover.isEnabled(), failover.getHealthCheckInterval(),
                 failover.getHealthCheckTimeout(), failover.getFailureThreshold(), failover.getWriteWaitTimeout(),
-                failover.getProbeInterval());
+                failover.getProbeInterval(), replicas.getConsistency(), replicas.getReadYourWritesWait());
+    }
+
+    /**
+     * The HTTP header that carries consistency tokens, checked.
+     * @param properties the properties
+     * @return the header's name
+     * @throws InvalidPostgresPropertyException when it is not a valid header name
+     */
+    public static String consistencyHeader(NexsPostgresProperties properties) {
+        String property = PREFIX + "replicas.consistency-header";
+        String header = properties.getReplicas().getConsistencyHeader();
+        if (header == null || header.isEmpty() || !header.chars().allMatch(PostgresSettings::isHeaderNameChar)) {
+            throw new InvalidPostgresPropertyException(property, header,
+                    "an HTTP header name is one or more letters, digits and !#$%&'*+-.^_`|~",
+                    "Set " + property + " to a header name such as Nexs-Consistency-Token (the default).");
+        }
+        return header;
+    }
+
+    private static boolean isHeaderNameChar(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 
     private static void requireSet(String property, @Nullable Object value, String choices) {

@@ -18,6 +18,8 @@ import java.util.stream.Stream;
 
 import io.nexs.postgres.PostgresOperations;
 import io.nexs.postgres.TransactionOptions;
+import io.nexs.postgres.consistency.ConsistencyScope;
+import io.nexs.postgres.consistency.ConsistencyToken;
 import io.nexs.postgres.copy.CopyMode;
 import io.nexs.postgres.copy.CopyOptions;
 import io.nexs.postgres.copy.CopyResult;
@@ -130,6 +132,20 @@ class ReadmeExamplesTests {
         void onFailover(FailoverEvent event) {
             log.warn("writes moved from {} to {} after {}", event.previousPrimary(), event.newPrimary(),
                     event.writesUnavailable());
+        }
+
+        // Read your writes
+
+        void placeThenConfirm(long orderId) {
+            ConsistencyToken token = ConsistencyScope.readYourWrites(() -> {
+                postgres.exec("update orders set status = 'PAID' where id = ?", orderId);
+                return ConsistencyScope.currentToken().orElseThrow();
+            });
+            // another thread, or another service that received the token's text in a message header
+            try (ConsistencyScope scope = ConsistencyScope.open(ConsistencyToken.parse(token.toString()))) {
+                postgres.queryOne(Status.class, "select status from orders where id = ?", orderId);
+            }
+            ConsistencyScope.eventual(() -> postgres.queryCount("select count(*) from orders"));
         }
 
         // Querying

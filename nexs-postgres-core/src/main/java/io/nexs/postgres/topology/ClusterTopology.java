@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import io.nexs.postgres.consistency.ConsistencyToken;
 import io.nexs.postgres.pool.PoolListener;
 import org.jspecify.annotations.Nullable;
 
@@ -57,6 +58,33 @@ public interface ClusterTopology extends AutoCloseable {
      * @throws FailoverInProgressException when the read falls back to the primary and none appears in time
      */
     Connection readConnection(ReadPreference preference) throws SQLException;
+
+    /**
+     * Borrows a connection for reading from a node that has replayed the primary's WAL at least up to a position,
+     * so that the read sees the writes committed before it. A replica qualifies when its last check showed it past
+     * the position, or when asked directly it says so; when none does, the read waits up to the settings'
+     * {@link TopologySettings#readYourWritesWait() read-your-writes wait} for one, then goes to the primary (or,
+     * under {@link ReadPreference#SECONDARY}, fails). The default method knows nothing of replicas' positions: it
+     * sends such a read to the primary, which has every write, and fails it under {@code SECONDARY}.
+     * @param preference which nodes may serve the read
+     * @param after the position the read must have seen, or {@code null} for any
+     * @return the connection, marked read-only, to be closed by the caller
+     * @throws SQLException when the pool has no connection in time
+     * @throws ReplicaUnavailableException for {@link ReadPreference#SECONDARY} when no replica has the position in
+     * time
+     * @throws FailoverInProgressException when the read falls back to the primary and none appears in time
+     */
+    default Connection readConnection(ReadPreference preference, @Nullable ConsistencyToken after)
+            throws SQLException {
+        if (after == null || preference == ReadPreference.PRIMARY) {
+            return readConnection(preference);
+        }
+        if (preference == ReadPreference.SECONDARY) {
+            throw new ReplicaUnavailableException("No replica is known to have replayed WAL position " + after
+                    + " for a read-your-writes read with read preference secondary");
+        }
+        return readConnection(ReadPreference.PRIMARY);
+    }
 
     /**
      * The node a pooled connection belongs to.

@@ -12,9 +12,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
+import io.nexs.postgres.consistency.ConsistencyToken;
 import io.nexs.postgres.pool.NodePool;
 import io.nexs.postgres.pool.NodePoolCustomizer;
 import io.nexs.postgres.pool.PoolListener;
@@ -67,6 +69,9 @@ public final class DefaultClusterTopology implements ClusterTopology {
     private volatile Routes routes = Routes.NONE;
 
     private final TopologyEvents events = new TopologyEvents();
+
+    /** How far replicas are known to have replayed, for read-your-writes reads. */
+    private final ReplayPositions replayPositions = new ReplayPositions();
 
     /** Guarded by {@link #lock}: what the last decision left for the next. */
     private Election.Memory memory = Election.Memory.NONE;
@@ -321,6 +326,97 @@ public final class DefaultClusterTopology implements ClusterTopology {
                 throw ex;
             }
             return connection;
+        }
+    }
+
+    /** The first pause of a read waiting for a replica to replay its scope's writes; it doubles up to the most. */
+    private static final long FIRST_REPLAY_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+
+    private static final long MAX_REPLAY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+    /**
+     * Reads under read-your-writes: a replica known to be past the position, else the furthest one asked
+     * directly, again with growing pauses until the wait runs out, then the primary.
+     */
+    @Override
+    public Connection readConnection(ReadPreference preference, @Nullable ConsistencyToken after)
+            throws SQLException {
+        if (after == null || preference == ReadPreference.PRIMARY) {
+            return readConnection(preference);
+        }
+        long position = after.position();
+        long start = System.nanoTime();
+        long deadline = start + this.settings.readYourWritesWait().toNanos();
+        long pause = FIRST_REPLAY_PAUSE_NANOS;
+        while (true) {
+            Routes current = this.routes;
+            ClusterNode primary = (current.primary != null) ? current.primary.node : null;
+            List<ClusterNode> allowed = (preference == ReadPreference.NEAREST) ? nearest(current) : current.replicas;
+            if (preference == ReadPreference.SECONDARY && allowed.isEmpty()) {
+                throw new ReplicaUnavailableException("No replica can serve a read with read preference "
+                        + "secondary: " + describe(this.trackers));
+            }
+            List<ClusterNode> fresh = allowed.stream()
+                .filter((node) -> node == primary || this.replayPositions.hasReplayed(node, position))
+                .toList();
+            ClusterNode node = fresh.isEmpty() ? this.replayPositions.furthest(allowed) : this.selector.select(fresh);
+            if (node == primary && node != null) {
+                return readConnection(ReadPreference.PRIMARY);
+            }
+            if (node != null) {
+                Connection connection = borrowReader(node, start);
+                if (connection != null) {
+                    boolean replayed = !fresh.isEmpty();
+                    try {
+                        replayed = replayed || this.replayPositions.ask(node, connection) >= position;
+                        if (replayed) {
+                            connection.setReadOnly(true);
+                            return connection;
+                        }
+                    }
+                    catch (SQLException ex) {
+                        // the replica failed: the monitor hears of it on its own; look again
+                    }
+                    closeQuietly(connection);
+                }
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0 || this.closed) {
+                if (preference == ReadPreference.SECONDARY) {
+                    throw new ReplicaUnavailableException("No replica replayed WAL position " + after + " within "
+                            + this.settings.readYourWritesWait().toMillis() + " ms, for a read-your-writes read "
+                            + "with read preference secondary: " + describe(this.trackers));
+                }
+                return readConnection(ReadPreference.PRIMARY);
+            }
+            LockSupport.parkNanos(Math.min(pause, remaining));
+            if (Thread.currentThread().isInterrupted()) {
+                throw new SQLException("Interrupted while waiting for a replica to replay WAL position " + after);
+            }
+            pause = Math.min(pause * 2, MAX_REPLAY_PAUSE_NANOS);
+        }
+    }
+
+    /** A connection of a replica, or {@code null} when a borrowing slice ran out before the pool's timeout. */
+    private @Nullable Connection borrowReader(ClusterNode node, long start) throws SQLException {
+        long borrowDeadline = start + node.pool().settings().connectionTimeout().toNanos();
+        try {
+            return node.pool().borrow(slice(borrowDeadline));
+        }
+        catch (SQLException ex) {
+            if (this.closed || Thread.currentThread().isInterrupted() || System.nanoTime() - borrowDeadline >= 0) {
+                throw ex;
+            }
+            return null;
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        }
+        catch (SQLException ex) {
+            logger.debug("Could not return a connection", ex);
         }
     }
 
@@ -825,6 +921,7 @@ public final class DefaultClusterTopology implements ClusterTopology {
         }
         publish(published);
         this.monitor.stop(node);
+        this.replayPositions.forget(node.node);
         node.pool().close();
         logger.info("Removed PostgreSQL node {}", name);
     }

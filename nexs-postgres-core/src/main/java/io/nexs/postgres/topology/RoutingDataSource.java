@@ -1,11 +1,16 @@
 package io.nexs.postgres.topology;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
 import java.util.Objects;
 import java.util.function.Supplier;
 
+import io.nexs.postgres.consistency.ConsistencyScope;
+import io.nexs.postgres.consistency.ConsistencyToken;
+import io.nexs.postgres.consistency.ReadConsistency;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.datasource.AbstractDataSource;
@@ -14,6 +19,11 @@ import org.springframework.jdbc.datasource.AbstractDataSource;
  * A {@link javax.sql.DataSource} whose connections come from the node a {@link ClusterTopology} chooses: the
  * writable primary, or a reader under a {@link ReadPreference}. Each call routes anew; a connection stays on its
  * node until it is closed.
+ *
+ * <p>Under {@link ReadConsistency#READ_YOUR_WRITES} (configured, or chosen by the thread's
+ * {@link ConsistencyScope}) a connection to the primary advances the scope to the primary's WAL position once its
+ * work has committed, and a read goes to a node that has replayed the scope's position (see
+ * {@link ClusterTopology#readConnection(ReadPreference, ConsistencyToken)}).
  */
 public final class RoutingDataSource extends AbstractDataSource {
 
@@ -74,11 +84,40 @@ public final class RoutingDataSource extends AbstractDataSource {
 
     @Override
     public Connection getConnection() throws SQLException {
+        ReadConsistency configured = this.topology.settings().consistency();
         if (this.preference == null) {
-            return this.topology.primaryConnection();
+            Connection connection = this.topology.primaryConnection();
+            if (!ConsistencyScope.tracksWrites(configured)) {
+                return connection;
+            }
+            try {
+                return WriteTrackingConnection.wrap(connection, this.topology.settings().checkTimeout());
+            }
+            catch (SQLException | RuntimeException ex) {
+                connection.close();
+                throw ex;
+            }
         }
         ReadPreference override = OVERRIDE.get();
-        return this.topology.readConnection((override != null) ? override : this.preference);
+        ReadPreference preference = (override != null) ? override : this.preference;
+        if (ConsistencyScope.level(configured) != ReadConsistency.READ_YOUR_WRITES) {
+            return this.topology.readConnection(preference);
+        }
+        if (ConsistencyScope.isUnsettled()) {
+            settle();
+        }
+        long position = ConsistencyScope.requiredPosition(configured);
+        return this.topology.readConnection(preference, (position != 0) ? new ConsistencyToken(position) : null);
+    }
+
+    /** Learns the primary's position now, which is past a write whose own position could not be taken. */
+    private void settle() throws SQLException {
+        try (Connection connection = this.topology.primaryConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery(WriteTrackingConnection.POSITION_SQL)) {
+            rs.next();
+            ConsistencyScope.recordWrite(rs.getLong(1));
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.nexs.postgres.topology;
 import java.time.Duration;
 import java.util.Objects;
 
+import io.nexs.postgres.consistency.ReadConsistency;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,10 +22,17 @@ import org.jspecify.annotations.Nullable;
  * it healthy again
  * @param writeWaitTimeout how long a write waits for a primary before failing
  * @param probeInterval time between two checks of a node while writes wait for a primary or after a failed check
+ * @param consistency how fresh reads must be when the caller's scope does not say
+ * @param readYourWritesWait under {@link ReadConsistency#READ_YOUR_WRITES}, how long a read waits for a replica
+ * that has replayed the scope's writes before it goes to the primary
  */
 public record TopologySettings(ReadPreference readPreference, LoadBalancing loadBalancing, @Nullable Duration maxLag,
         Duration latencyWindow, boolean failoverEnabled, Duration checkInterval, Duration checkTimeout,
-        int failureThreshold, Duration writeWaitTimeout, Duration probeInterval) {
+        int failureThreshold, Duration writeWaitTimeout, Duration probeInterval, ReadConsistency consistency,
+        Duration readYourWritesWait) {
+
+    /** Default wait of a read-your-writes read for a replica that has its writes. */
+    public static final Duration DEFAULT_READ_YOUR_WRITES_WAIT = Duration.ofMillis(200);
 
     /** Default read preference: replicas, the primary when none is available. */
     public static final ReadPreference DEFAULT_READ_PREFERENCE = ReadPreference.SECONDARY_PREFERRED;
@@ -41,8 +49,15 @@ public record TopologySettings(ReadPreference readPreference, LoadBalancing load
      * @param failureThreshold failures in a row before a node is unhealthy
      * @param writeWaitTimeout how long a write waits for a primary
      * @param probeInterval time between checks while writes wait
+     * @param consistency default read consistency
+     * @param readYourWritesWait how long a read-your-writes read waits for a fresh replica
      */
     public TopologySettings {
+        Objects.requireNonNull(consistency, "consistency");
+        Objects.requireNonNull(readYourWritesWait, "readYourWritesWait");
+        if (readYourWritesWait.isNegative()) {
+            throw new IllegalArgumentException("readYourWritesWait must not be negative");
+        }
         Objects.requireNonNull(readPreference, "readPreference");
         Objects.requireNonNull(loadBalancing, "loadBalancing");
         Objects.requireNonNull(latencyWindow, "latencyWindow");
@@ -60,11 +75,45 @@ public record TopologySettings(ReadPreference readPreference, LoadBalancing load
     }
 
     /**
+     * Settings with eventual consistency, reads waiting {@link #DEFAULT_READ_YOUR_WRITES_WAIT} when a scope asks
+     * for read-your-writes.
+     * @param readPreference default read preference
+     * @param loadBalancing load balancing among allowed nodes
+     * @param maxLag lag limit of replicas, or {@code null}
+     * @param latencyWindow latency window of nearest reads
+     * @param failoverEnabled whether writes follow a new primary
+     * @param checkInterval time between checks
+     * @param checkTimeout time limit of a check
+     * @param failureThreshold failures in a row before a node is unhealthy
+     * @param writeWaitTimeout how long a write waits for a primary
+     * @param probeInterval time between checks while writes wait
+     */
+    public TopologySettings(ReadPreference readPreference, LoadBalancing loadBalancing, @Nullable Duration maxLag,
+            Duration latencyWindow, boolean failoverEnabled, Duration checkInterval, Duration checkTimeout,
+            int failureThreshold, Duration writeWaitTimeout, Duration probeInterval) {
+        this(readPreference, loadBalancing, maxLag, latencyWindow, failoverEnabled, checkInterval, checkTimeout,
+                failureThreshold, writeWaitTimeout, probeInterval, ReadConsistency.EVENTUAL,
+                DEFAULT_READ_YOUR_WRITES_WAIT);
+    }
+
+    /**
+     * The same settings with another default read consistency.
+     * @param consistency how fresh reads must be when the caller's scope does not say
+     * @param readYourWritesWait how long a read-your-writes read waits for a replica that has its writes
+     * @return the settings
+     */
+    public TopologySettings withConsistency(ReadConsistency consistency, Duration readYourWritesWait) {
+        return new TopologySettings(this.readPreference, this.loadBalancing, this.maxLag, this.latencyWindow,
+                this.failoverEnabled, this.checkInterval, this.checkTimeout, this.failureThreshold,
+                this.writeWaitTimeout, this.probeInterval, consistency, readYourWritesWait);
+    }
+
+    /**
      * The defaults: secondary-preferred round-robin reads, no lag limit, checks every 500 ms with a 700 ms limit, two
      * failures in a row (the second 25 ms after the first) to mark a node unhealthy, writes waiting up to 15 seconds
      * for a primary. A hung server is thus found within 0.5 + 0.7 + 0.025 + 0.7 s, under two seconds, and a stopped
      * one within about half a second; a server whose CPU is saturated still answers a check, one short query on a
-     * connection of its own, in a few tens of milliseconds, well within 700 ms.
+     * connection of its own, in a few tens of milliseconds, well within 700 ms. Reads are eventually consistent.
      * @return the default settings
      */
     public static TopologySettings defaults() {

@@ -22,9 +22,10 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * {@code nexs.postgres.host} and {@code nexs.postgres.nodes} is set, start a throwaway PostgreSQL primary with one
  * streaming replica and hand both to nexs-postgres as {@link PostgresConnectionDetails}, one node each, the same
  * way Testcontainers' {@code @ServiceConnection} hands over a database. Writes go to the primary, read-only
- * transactions to the replica. The replica is synchronous and applies each commit before the commit returns
- * ({@code synchronous_commit = remote_apply}), so a read right after a write sees it. The servers and their data
- * go away when the application stops.
+ * transactions to the replica. The replica is synchronous: a commit returns once the replica has it on disk, not
+ * once it has applied it; a read right after a write still sees it, through read-your-writes
+ * ({@code nexs.postgres.replicas.consistency} in {@code application.yml}). The servers and their data go away when
+ * the application stops.
  *
  * <p>With Spring AOT ({@code -Dspring.aot.enabled=true}) the condition is evaluated when the build runs
  * {@code process-aot}, not when the application starts: a jar built with no connection set has these beans
@@ -55,7 +56,6 @@ class EmbeddedPostgresConfiguration {
             .standbys(1)
             .synchronous(true)
             .durable(false)
-            .setting("synchronous_commit", "remote_apply")
             .password(UUID.randomUUID().toString())
             .closeOnJvmExit(false)
             .start();

@@ -5,6 +5,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +18,7 @@ import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.topology.ClusterNode;
 import io.nexs.postgres.topology.NodeRole;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -30,10 +34,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
- * Boots the sample on a random port, on its embedded PostgreSQL, and uses it over HTTP as a client would.
+ * Boots the sample on a random port, on its embedded PostgreSQL, and uses it over HTTP as a client would: sending
+ * back the consistency token of the last response, so that it reads its own writes.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class SampleApplicationTests {
+
+    private static final String CONSISTENCY_HEADER = "Nexs-Consistency-Token";
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -53,6 +60,9 @@ class SampleApplicationTests {
 
     @Autowired
     private JdbcTemplate jdbcTemplate;
+
+    /** The last consistency token the application sent, sent back with every request as a client would. */
+    private @Nullable String consistencyToken;
 
     @Test
     void runsOnTheEmbeddedPrimaryAndReplicaWhenNoServerIsConfigured() {
@@ -91,6 +101,33 @@ class SampleApplicationTests {
         assertThat(list.statusCode()).isEqualTo(200);
         List<Object> orders = this.json.parseList(list.body());
         assertThat(orders).anySatisfy((entry) -> assertThat(((Map<?, ?>) entry).get("id")).isEqualTo(id));
+    }
+
+    @Test
+    void aGetAfterAPostFindsTheOrderEvenWhileTheReplicaDoesNotReplay() throws Exception {
+        PostgresNode standby = this.embeddedPostgres.standbys().get(0);
+        replay(standby, "pause");
+        try {
+            HttpResponse<String> created = postOrder("{\"customer\":\"Barbara\",\"total\":3.10}");
+            assertThat(created.statusCode()).isEqualTo(201);
+            assertThat(created.headers().firstValue(CONSISTENCY_HEADER)).isPresent();
+            Object id = this.json.parseMap(created.body()).get("id");
+            HttpResponse<String> read = get("/api/orders/" + id);
+            assertThat(read.statusCode()).isEqualTo(200);
+            assertThat(this.json.parseMap(read.body())).containsEntry("customer", "Barbara");
+            // a client that drops the token reads from the replica, which has not replayed the order
+            this.consistencyToken = null;
+            assertThat(get("/api/orders/" + id).statusCode()).isEqualTo(404);
+        }
+        finally {
+            replay(standby, "resume");
+        }
+    }
+
+    private static void replay(PostgresNode standby, String action) throws SQLException {
+        try (Connection connection = standby.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("select pg_wal_replay_" + action + "()");
+        }
     }
 
     @Test
@@ -229,7 +266,12 @@ class SampleApplicationTests {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (this.consistencyToken != null) {
+            request.header(CONSISTENCY_HEADER, this.consistencyToken);
+        }
+        HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        response.headers().firstValue(CONSISTENCY_HEADER).ifPresent((token) -> this.consistencyToken = token);
+        return response;
     }
 
     private URI uri(String path) {

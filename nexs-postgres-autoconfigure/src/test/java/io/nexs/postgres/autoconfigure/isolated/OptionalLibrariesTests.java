@@ -61,7 +61,8 @@ class OptionalLibrariesTests {
             PACKAGE + "metrics.NexsPostgresMetricsAutoConfiguration", Set.of("micrometer"),
             PACKAGE + "metrics.NexsPostgresObservationAutoConfiguration", Set.of("micrometer"),
             PACKAGE + "endpoint.NexsPostgresEndpointAutoConfiguration", Set.of("actuator"),
-            PACKAGE + "safety.NexsPostgresSafetyAutoConfiguration", Set.of());
+            PACKAGE + "safety.NexsPostgresSafetyAutoConfiguration", Set.of(),
+            PACKAGE + "web.NexsPostgresWebMvcAutoConfiguration", Set.of("webmvc"));
 
     private static PostgresNode node;
 
@@ -149,6 +150,8 @@ class OptionalLibrariesTests {
         properties.put("management.endpoints.web.exposure.include", "*");
         properties.put("logging.level.root", "warn");
         properties.put("spring.jmx.enabled", "false");
+        // the Spring MVC auto-configuration applies only then
+        properties.put("nexs.postgres.replicas.consistency", "read-your-writes");
         List<String> markers = LIBRARIES.values().stream().map(Library::marker).toList();
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
         // Spring Boot's logging system writes system properties (the application name in the log pattern, among
@@ -202,6 +205,8 @@ class OptionalLibrariesTests {
         libraries.put("jackson", actuator.and("tools.jackson.databind.json.JsonMapper", "/tools/jackson/",
                 "spring-boot-jackson"));
         libraries.put("flyway", new Library("org.flywaydb.core.Flyway", "flyway-", "spring-boot-flyway"));
+        libraries.put("webmvc", new Library("org.springframework.web.servlet.HandlerInterceptor", "spring-webmvc",
+                "tomcat-embed-"));
         return libraries;
     }
 

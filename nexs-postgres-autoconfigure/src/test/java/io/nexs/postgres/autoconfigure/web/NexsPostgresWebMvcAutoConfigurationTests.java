@@ -1,0 +1,104 @@
+package io.nexs.postgres.autoconfigure.web;
+
+import io.nexs.postgres.autoconfigure.NexsPostgresAutoConfiguration;
+import io.nexs.postgres.consistency.ConsistencyScope;
+import io.nexs.postgres.consistency.ReadConsistency;
+import io.nexs.postgres.test.PostgresExtension;
+import io.nexs.postgres.test.PostgresNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Spring MVC helper of read-your-writes: configured only under read-your-writes with Spring MVC present, and
+ * what its interceptor does with the header. The sample application's tests run it in a real web server.
+ */
+@ExtendWith(PostgresExtension.class)
+class NexsPostgresWebMvcAutoConfigurationTests {
+
+    private static PostgresNode node;
+
+    private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(NexsPostgresAutoConfiguration.class,
+                NexsPostgresWebMvcAutoConfiguration.class))
+        .withPropertyValues("nexs.postgres.url=" + node.jdbcUrl(), "nexs.postgres.username=" + node.username(),
+                "nexs.postgres.pool.max-size=2", "nexs.postgres.pool.min-idle=1");
+
+    @BeforeAll
+    static void startNode(PostgresNode started) {
+        node = started;
+    }
+
+    @Test
+    void backsOffUnderEventualConsistency() {
+        this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ConsistencyTokenInterceptor.class)
+            .doesNotHaveBean(WebMvcConfigurer.class));
+    }
+
+    @Test
+    void registersTheInterceptorUnderReadYourWritesHoweverItIsSpelt() {
+        this.contextRunner.withPropertyValues("nexs.postgres.replicas.consistency=READ_YOUR_WRITES",
+                "nexs.postgres.replicas.consistency-header=X-Token")
+            .run((context) -> assertThat(context).hasSingleBean(WebMvcConfigurer.class)
+                .getBean(ConsistencyTokenInterceptor.class)
+                .hasToString("ConsistencyTokenInterceptor[X-Token]"));
+    }
+
+    @Test
+    void backsOffWithoutSpringMvc() {
+        this.contextRunner.withPropertyValues("nexs.postgres.replicas.consistency=read-your-writes")
+            .withClassLoader(new FilteredClassLoader(HandlerInterceptor.class))
+            .run((context) -> assertThat(context).hasNotFailed()
+                .doesNotHaveBean(ConsistencyTokenInterceptor.class));
+    }
+
+    @Test
+    void backsOffForAnInterceptorOfTheApplication() {
+        this.contextRunner.withPropertyValues("nexs.postgres.replicas.consistency=read-your-writes")
+            .withBean("ownInterceptor", ConsistencyTokenInterceptor.class, () -> new ConsistencyTokenInterceptor("T"))
+            .run((context) -> {
+                assertThat(context).getBean(ConsistencyTokenInterceptor.class)
+                    .hasToString("ConsistencyTokenInterceptor[T]");
+                // the application registers its own where it wants
+                assertThat(context).doesNotHaveBean(WebMvcConfigurer.class);
+            });
+    }
+
+    @Test
+    void theRequestReadsFromTheTokenItBroughtAndTheResponseCarriesItsWrites() {
+        ConsistencyTokenInterceptor interceptor = new ConsistencyTokenInterceptor("Nexs-Consistency-Token");
+        MockHttpServletRequest request = new MockHttpServletRequest("GET", "/orders/7");
+        request.addHeader("Nexs-Consistency-Token", "0/3000148");
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        interceptor.preHandle(request, response, new Object());
+        assertThat(ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES)).isEqualTo(0x3000148);
+        assertThat(response.getHeader("Nexs-Consistency-Token")).isEqualTo("0/3000148");
+        ConsistencyScope.recordWrite(0x3000200);
+        assertThat(response.getHeader("Nexs-Consistency-Token")).isEqualTo("0/3000200");
+        interceptor.afterCompletion(request, response, new Object(), null);
+        assertThat(ConsistencyScope.currentToken()).isEmpty();
+    }
+
+    @Test
+    void aHeaderThatIsNotATokenIsIgnored() {
+        ConsistencyTokenInterceptor interceptor = new ConsistencyTokenInterceptor("Nexs-Consistency-Token");
+        MockHttpServletRequest request = new MockHttpServletRequest("GET", "/orders/7");
+        request.addHeader("Nexs-Consistency-Token", "<script>");
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        interceptor.preHandle(request, response, new Object());
+        assertThat(ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES)).isZero();
+        assertThat(response.getHeader("Nexs-Consistency-Token")).isNull();
+        interceptor.afterCompletion(request, response, new Object(), null);
+    }
+
+}

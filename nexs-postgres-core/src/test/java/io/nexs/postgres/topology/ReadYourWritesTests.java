@@ -1,0 +1,197 @@
+package io.nexs.postgres.topology;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import io.nexs.postgres.DefaultPostgresProvider;
+import io.nexs.postgres.consistency.ConsistencyScope;
+import io.nexs.postgres.consistency.ConsistencyToken;
+import io.nexs.postgres.consistency.ReadConsistency;
+import io.nexs.postgres.query.RowMappers;
+import io.nexs.postgres.query.UnmappedColumns;
+import io.nexs.postgres.test.PostgresCluster;
+import io.nexs.postgres.test.PostgresNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Read-your-writes against a real primary and a standby whose replay is paused, so that a read that may go to the
+ * standby would miss every write made since.
+ */
+class ReadYourWritesTests {
+
+    private static final Duration WAIT = Duration.ofMillis(100);
+
+    private static PostgresCluster cluster;
+
+    private static PostgresNode standby;
+
+    private DefaultPostgresProvider eventual;
+
+    private DefaultPostgresProvider readYourWrites;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = PostgresCluster.builder().standbys(1).start();
+        standby = cluster.standbys().get(0);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        cluster.close();
+    }
+
+    @BeforeEach
+    void startProviders() throws SQLException {
+        this.eventual = provider(ReadConsistency.EVENTUAL);
+        this.readYourWrites = provider(ReadConsistency.READ_YOUR_WRITES);
+        this.eventual.exec("create table if not exists notes (id int primary key)");
+        this.eventual.exec("truncate notes");
+        cluster.awaitReplay(standby, Duration.ofSeconds(10));
+        replay("pause");
+    }
+
+    @AfterEach
+    void stopProviders() throws SQLException {
+        replay("resume");
+        this.eventual.close();
+        this.readYourWrites.close();
+    }
+
+    private static DefaultPostgresProvider provider(ReadConsistency consistency) {
+        TopologySettings settings = Topologies.fast().withConsistency(consistency, WAIT);
+        return new DefaultPostgresProvider(Topologies.start(cluster, settings),
+                new RowMappers(UnmappedColumns.IGNORE, null), 100);
+    }
+
+    private static void replay(String what) throws SQLException {
+        try (Connection connection = standby.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("select pg_wal_replay_" + what + "()");
+        }
+    }
+
+    @Test
+    void anEventualReadAfterAWriteMissesItOnTheLaggingReplica() {
+        this.eventual.exec("insert into notes values (1)");
+        assertThat(this.eventual.queryCount("select count(*) from notes where id = 1")).isZero();
+    }
+
+    @Test
+    void aReadAfterAWriteOnTheSameThreadSeesItThroughThePrimaryWhenNoReplicaHasIt() {
+        this.readYourWrites.exec("insert into notes values (1)");
+        long start = System.nanoTime();
+        assertThat(this.readYourWrites.queryCount("select count(*) from notes where id = 1")).isOne();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(WAIT);
+        assertThat(this.readYourWrites.queryOne(Boolean.class, "select pg_is_in_recovery()")).contains(false);
+    }
+
+    @Test
+    void aReadWaitsForTheReplicaThatReplaysTheWriteInTime() throws Exception {
+        TopologySettings settings = Topologies.fast().withConsistency(ReadConsistency.READ_YOUR_WRITES,
+                Duration.ofSeconds(10));
+        try (DefaultPostgresProvider patient = new DefaultPostgresProvider(Topologies.start(cluster, settings),
+                new RowMappers(UnmappedColumns.IGNORE, null), 100)) {
+            patient.exec("insert into notes values (1)");
+            ConsistencyToken token = ConsistencyScope.currentToken().orElseThrow();
+            CompletableFuture<Optional<Boolean>> read = CompletableFuture.supplyAsync(() -> {
+                try (ConsistencyScope scope = ConsistencyScope.open(token)) {
+                    return patient.queryOne(Boolean.class, "select pg_is_in_recovery() from notes where id = 1");
+                }
+            });
+            replay("resume");
+            // the standby, not the primary after the wait ran out
+            assertThat(read.get()).contains(true);
+        }
+    }
+
+    @Test
+    void aTokenCarriesTheWriteToAnotherThread() throws Exception {
+        ConsistencyToken token = ConsistencyScope.readYourWrites(() -> {
+            this.eventual.exec("insert into notes values (1)");
+            return ConsistencyScope.currentToken().orElseThrow();
+        });
+        ConsistencyToken parsed = ConsistencyToken.parse(token.toString());
+        assertThat(parsed).isEqualTo(token);
+        CompletableFuture<Long> withToken = CompletableFuture.supplyAsync(() -> {
+            try (ConsistencyScope scope = ConsistencyScope.open(parsed)) {
+                return this.eventual.queryCount("select count(*) from notes where id = 1");
+            }
+        });
+        CompletableFuture<Long> withoutToken = CompletableFuture
+            .supplyAsync(() -> this.eventual.queryCount("select count(*) from notes where id = 1"));
+        assertThat(withToken.get()).isOne();
+        assertThat(withoutToken.get()).isZero();
+    }
+
+    @Test
+    void springTransactionsAndAutoCommitStatementsOnTheRoutedDataSourceAreReadBack() {
+        JdbcTemplate jdbc = new JdbcTemplate(this.readYourWrites.dataSource());
+        TransactionTemplate writes = new TransactionTemplate(
+                new DataSourceTransactionManager(this.readYourWrites.dataSource()));
+        TransactionTemplate reads = new TransactionTemplate(
+                new DataSourceTransactionManager(this.readYourWrites.dataSource()));
+        reads.setReadOnly(true);
+        writes.executeWithoutResult((status) -> jdbc.update("insert into notes values (1)"));
+        Long afterTransaction = reads.execute((status) -> jdbc.queryForObject("select count(*) from notes", Long.class));
+        assertThat(afterTransaction).isOne();
+        jdbc.update("insert into notes values (2)");
+        Long afterStatement = reads.execute((status) -> jdbc.queryForObject("select count(*) from notes", Long.class));
+        assertThat(afterStatement).isEqualTo(2);
+        // the same read-only transaction under eventual consistency goes to the paused standby
+        Long eventually = ConsistencyScope.eventual(() -> reads
+            .execute((status) -> jdbc.queryForObject("select count(*) from notes", Long.class)));
+        assertThat(eventually).isZero();
+    }
+
+    @Test
+    void transactionsBatchesAndPipelinesOfTheProviderAreReadBack() {
+        this.readYourWrites.inTransaction((status) -> this.readYourWrites.exec("insert into notes values (1)"));
+        assertThat(this.readYourWrites.queryCount("select count(*) from notes")).isOne();
+        this.readYourWrites.batch("insert into notes values (?)", List.of(new Object[] { 2 }, new Object[] { 3 }));
+        assertThat(this.readYourWrites.queryCount("select count(*) from notes")).isEqualTo(3);
+        this.readYourWrites.pipeline().add("insert into notes values (4)").execute();
+        assertThat(this.readYourWrites.queryCount("select count(*) from notes")).isEqualTo(4);
+    }
+
+    @Test
+    void readsGoBackToTheReplicaOnceItHasReplayedTheWrite() throws SQLException {
+        this.readYourWrites.exec("insert into notes values (1)");
+        replay("resume");
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> this.readYourWrites.queryOne(Boolean.class, "select pg_is_in_recovery()"),
+                    (inRecovery) -> inRecovery.orElse(false));
+    }
+
+    @Test
+    void secondaryReadsFailRatherThanReadTheirWritesFromThePrimary() {
+        this.readYourWrites.exec("insert into notes values (1)");
+        assertThatExceptionOfType(ReplicaUnavailableException.class)
+            .isThrownBy(() -> this.readYourWrites.withReadPreference(ReadPreference.SECONDARY)
+                .queryCount("select count(*) from notes"))
+            .withMessageContaining("replayed WAL position");
+    }
+
+    @Test
+    void aThreadThatWroteNothingReadsFromTheReplicaWithoutWaiting() {
+        Optional<Boolean> inRecovery = CompletableFuture
+            .supplyAsync(() -> this.readYourWrites.queryOne(Boolean.class, "select pg_is_in_recovery()")).join();
+        assertThat(inRecovery).contains(true);
+    }
+
+}
