@@ -83,6 +83,26 @@ public class NexsPostgresProperties {
     private Duration socketTimeout = Duration.ZERO;
 
     /**
+     * Longest a statement may run before the server cancels it (statement_timeout; the caller gets
+     * QueryTimeoutException, SQLSTATE 57014). Applies to every pooled connection, COPY included. Unset keeps the
+     * server's setting; 0 turns the limit off.
+     */
+    private @Nullable Duration statementTimeout;
+
+    /**
+     * Longest a statement waits for a lock before it fails (lock_timeout; the caller gets
+     * CannotAcquireLockException, SQLSTATE 55P03). Unset keeps the server's setting; 0 waits forever.
+     */
+    private @Nullable Duration lockTimeout;
+
+    /**
+     * Longest a session may stay idle inside an open transaction before the server ends the session and rolls the
+     * transaction back, releasing its locks (idle_in_transaction_session_timeout, SQLSTATE 25P03). Unset keeps the
+     * server's setting; 0 turns the limit off.
+     */
+    private @Nullable Duration idleInTransactionSessionTimeout;
+
+    /**
      * TLS mode of the connection, as libpq names it. Unset leaves PgJDBC's default (prefer) or the URL's
      * sslmode parameter.
      */
@@ -201,6 +221,30 @@ public class NexsPostgresProperties {
 
     public void setSocketTimeout(Duration socketTimeout) {
         this.socketTimeout = socketTimeout;
+    }
+
+    public @Nullable Duration getStatementTimeout() {
+        return this.statementTimeout;
+    }
+
+    public void setStatementTimeout(@Nullable Duration statementTimeout) {
+        this.statementTimeout = statementTimeout;
+    }
+
+    public @Nullable Duration getLockTimeout() {
+        return this.lockTimeout;
+    }
+
+    public void setLockTimeout(@Nullable Duration lockTimeout) {
+        this.lockTimeout = lockTimeout;
+    }
+
+    public @Nullable Duration getIdleInTransactionSessionTimeout() {
+        return this.idleInTransactionSessionTimeout;
+    }
+
+    public void setIdleInTransactionSessionTimeout(@Nullable Duration idleInTransactionSessionTimeout) {
+        this.idleInTransactionSessionTimeout = idleInTransactionSessionTimeout;
     }
 
     public @Nullable SslMode getSslMode() {
