@@ -1207,6 +1207,13 @@ public class NexsPostgresProperties {
         private Duration verifyCommitTimeout = Duration.ofSeconds(10);
 
         /**
+         * The most one call may take over all its attempts and pauses, waits for a primary and for a connection
+         * included: no pause begins and no attempt starts past it, and the caller gets the last failure. 0 for no
+         * limit.
+         */
+        private Duration timeout = Duration.ofSeconds(30);
+
+        /**
          * SQLSTATEs treated as transient besides the defaults (class 08, 40001, 40P01, 57P01-03, 53300): five
          * characters, or a two-character class.
          */
@@ -1279,6 +1286,14 @@ public class NexsPostgresProperties {
 
         public void setVerifyCommitTimeout(Duration verifyCommitTimeout) {
             this.verifyCommitTimeout = verifyCommitTimeout;
+        }
+
+        public Duration getTimeout() {
+            return this.timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
         }
 
         public List<String> getTransientSqlStates() {

@@ -489,9 +489,11 @@ public final class PostgresSettings {
         requirePositive(RETRY + "max-interval", retry.getMaxInterval(), "1s");
         requireNotNegative(RETRY + "jitter", retry.getJitter(), "25ms");
         requirePositive(RETRY + "verify-commit-timeout", retry.getVerifyCommitTimeout(), "10s");
+        requireNotNegative(RETRY + "timeout", retry.getTimeout(), "30s");
         return new RetrySettings(retry.isEnabled(), retry.getMaxAttempts(), retry.getInitialInterval(),
                 retry.getMultiplier(), retry.getMaxInterval(), retry.getJitter(), retry.isVerifyCommit(),
-                retry.getVerifyCommitTimeout());
+                retry.getVerifyCommitTimeout())
+            .withTimeout(retry.getTimeout());
     }
 
     /**

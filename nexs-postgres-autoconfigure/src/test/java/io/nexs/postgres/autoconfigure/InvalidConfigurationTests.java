@@ -142,6 +142,8 @@ class InvalidConfigurationTests {
                 arguments("statement timeout beyond the server's range",
                         new String[] { url, "nexs.postgres.statement-timeout=30d" }, "nexs.postgres.statement-timeout",
                         "shorter duration"),
+                arguments("negative retry timeout", new String[] { url, "nexs.postgres.retry.timeout=-1s" },
+                        "nexs.postgres.retry.timeout", "zero or a positive duration such as 30s"),
                 arguments("missing certificate file",
                         new String[] { url, "nexs.postgres.ssl-root-cert=/no/such/root.crt" },
                         "nexs.postgres.ssl-root-cert", "readable file"),

@@ -18,12 +18,20 @@ import java.util.Objects;
  * @param verifyCommit whether a commit that lost its connection is checked with {@code pg_xact_status}; without
  * the check such a commit ends in {@link CommitOutcomeUnknownException}
  * @param verifyCommitTimeout how long the check may try to reach the primary
+ * @param timeout the most one call may take over all its attempts and pauses, as Spring's
+ * {@link org.springframework.core.retry.RetryPolicy.Builder#timeout(Duration)}: no pause begins, and no attempt
+ * starts, past it, and waits inside an attempt (for a primary, for a connection) end at it; {@link Duration#ZERO}
+ * for no limit
  */
 public record RetrySettings(boolean enabled, int maxAttempts, Duration initialInterval, double multiplier,
-        Duration maxInterval, Duration jitter, boolean verifyCommit, Duration verifyCommitTimeout) {
+        Duration maxInterval, Duration jitter, boolean verifyCommit, Duration verifyCommitTimeout,
+        Duration timeout) {
+
+    /** The default {@link #timeout()}: two full waits for a primary at the default write-wait timeout. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private static final RetrySettings DEFAULTS = new RetrySettings(true, 3, Duration.ofMillis(50), 2.0,
-            Duration.ofSeconds(1), Duration.ofMillis(25), true, Duration.ofSeconds(10));
+            Duration.ofSeconds(1), Duration.ofMillis(25), true, Duration.ofSeconds(10), DEFAULT_TIMEOUT);
 
     /**
      * Checks the settings.
@@ -35,12 +43,14 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      * @param jitter the random part of a pause
      * @param verifyCommit whether to check lost commits
      * @param verifyCommitTimeout how long the check may take
+     * @param timeout the most one call may take, {@link Duration#ZERO} for no limit
      */
     public RetrySettings {
         Objects.requireNonNull(initialInterval, "initialInterval");
         Objects.requireNonNull(maxInterval, "maxInterval");
         Objects.requireNonNull(jitter, "jitter");
         Objects.requireNonNull(verifyCommitTimeout, "verifyCommitTimeout");
+        Objects.requireNonNull(timeout, "timeout");
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1, not " + maxAttempts);
         }
@@ -59,11 +69,31 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
         if (verifyCommitTimeout.isNegative() || verifyCommitTimeout.isZero()) {
             throw new IllegalArgumentException("verifyCommitTimeout must be positive, not " + verifyCommitTimeout);
         }
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative, not " + timeout);
+        }
     }
 
     /**
-     * Three attempts, pauses from 50 ms doubling up to 1 s with 25 ms of jitter, lost commits checked for up to
-     * 10 s.
+     * Settings with the {@linkplain #DEFAULT_TIMEOUT default timeout} of a call.
+     * @param enabled whether anything is retried
+     * @param maxAttempts the most executions
+     * @param initialInterval the first pause
+     * @param multiplier the growth of pauses
+     * @param maxInterval the longest pause
+     * @param jitter the random part of a pause
+     * @param verifyCommit whether to check lost commits
+     * @param verifyCommitTimeout how long the check may take
+     */
+    public RetrySettings(boolean enabled, int maxAttempts, Duration initialInterval, double multiplier,
+            Duration maxInterval, Duration jitter, boolean verifyCommit, Duration verifyCommitTimeout) {
+        this(enabled, maxAttempts, initialInterval, multiplier, maxInterval, jitter, verifyCommit,
+                verifyCommitTimeout, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Three attempts, pauses from 50 ms doubling up to 1 s with 25 ms of jitter, at most 30 s for one call, lost
+     * commits checked for up to 10 s.
      * @return the defaults
      */
     public static RetrySettings defaults() {
@@ -76,7 +106,7 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      */
     public static RetrySettings disabled() {
         return new RetrySettings(false, 1, DEFAULTS.initialInterval, DEFAULTS.multiplier, DEFAULTS.maxInterval,
-                DEFAULTS.jitter, true, DEFAULTS.verifyCommitTimeout);
+                DEFAULTS.jitter, true, DEFAULTS.verifyCommitTimeout, DEFAULTS.timeout);
     }
 
     /**
@@ -86,7 +116,7 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      */
     public RetrySettings withMaxAttempts(int maxAttempts) {
         return new RetrySettings(this.enabled, maxAttempts, this.initialInterval, this.multiplier, this.maxInterval,
-                this.jitter, this.verifyCommit, this.verifyCommitTimeout);
+                this.jitter, this.verifyCommit, this.verifyCommitTimeout, this.timeout);
     }
 
     /**
@@ -100,7 +130,7 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
     public RetrySettings withBackOff(Duration initialInterval, double multiplier, Duration maxInterval,
             Duration jitter) {
         return new RetrySettings(this.enabled, this.maxAttempts, initialInterval, multiplier, maxInterval, jitter,
-                this.verifyCommit, this.verifyCommitTimeout);
+                this.verifyCommit, this.verifyCommitTimeout, this.timeout);
     }
 
     /**
@@ -110,7 +140,18 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      */
     public RetrySettings withVerifyCommit(boolean verifyCommit) {
         return new RetrySettings(this.enabled, this.maxAttempts, this.initialInterval, this.multiplier,
-                this.maxInterval, this.jitter, verifyCommit, this.verifyCommitTimeout);
+                this.maxInterval, this.jitter, verifyCommit, this.verifyCommitTimeout, this.timeout);
+    }
+
+    /**
+     * A copy with another limit on the time of one call.
+     * @param timeout the most one call may take over all its attempts and pauses, {@link Duration#ZERO} for no
+     * limit
+     * @return the copy
+     */
+    public RetrySettings withTimeout(Duration timeout) {
+        return new RetrySettings(this.enabled, this.maxAttempts, this.initialInterval, this.multiplier,
+                this.maxInterval, this.jitter, this.verifyCommit, this.verifyCommitTimeout, timeout);
     }
 
 }
