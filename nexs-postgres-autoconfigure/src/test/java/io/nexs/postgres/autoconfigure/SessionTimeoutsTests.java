@@ -3,6 +3,7 @@ package io.nexs.postgres.autoconfigure;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -52,6 +53,11 @@ class SessionTimeoutsTests {
         try (Connection connection = node.connect(); Statement statement = connection.createStatement()) {
             statement.execute("create table if not exists timed (id int primary key, note text)");
             statement.execute("insert into timed values (1, 'first') on conflict do nothing");
+            statement.execute("create table if not exists slow_loads (id int)");
+            statement.execute("create or replace function slow_row() returns trigger language plpgsql as "
+                    + "$$ begin perform pg_sleep(0.5); return new; end $$");
+            statement.execute("create or replace trigger slow_row before insert on slow_loads for each row "
+                    + "execute function slow_row()");
         }
     }
 
@@ -178,6 +184,21 @@ class SessionTimeoutsTests {
                     assertThat(postgres.queryCount("select count(*) from timed where id = 3")).isZero();
                 }
             });
+    }
+
+    @Test
+    void aCopyKeepsTheLimitAndATransactionMayRaiseItForItsOwnLoad() {
+        this.contextRunner.withPropertyValues("nexs.postgres.statement-timeout=200ms").run((context) -> {
+            PostgresProvider postgres = context.getBean(PostgresProvider.class);
+            assertThatExceptionOfType(QueryTimeoutException.class)
+                .isThrownBy(() -> postgres.copy().into("slow_loads").columns("id").rows(List.of(List.of(1))));
+            long loaded = postgres.inTransaction((tx) -> {
+                postgres.exec("set local statement_timeout = '10s'");
+                return postgres.copy().into("slow_loads").columns("id").rows(List.of(List.of(2))).rows();
+            });
+            assertThat(loaded).isOne();
+            assertThat(postgres.queryOne(String.class, "show statement_timeout")).contains("200ms");
+        });
     }
 
     private static void sleep(Duration duration) {
