@@ -4,11 +4,17 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
 import io.nexs.postgres.PostgresProvider;
 import io.nexs.postgres.error.SqlStates;
+import io.nexs.postgres.notify.Notification;
+import io.nexs.postgres.notify.NotificationListenerContainer;
+import io.nexs.postgres.notify.Subscription;
 import io.nexs.postgres.test.PostgresExtension;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.tx.Retrier;
@@ -33,7 +39,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The server's time limits set through {@code nexs.postgres.*}: every pooled session of the provider and of the
- * routed {@code DataSource} starts with them, and a call over a limit fails in the way the README promises.
+ * routed {@code DataSource} starts with them, a call over a limit fails in the way the README promises, and the
+ * LISTEN session, idle most of its life, is not cut by them.
  */
 @ExtendWith(PostgresExtension.class)
 class SessionTimeoutsTests {
@@ -199,6 +206,29 @@ class SessionTimeoutsTests {
             assertThat(loaded).isOne();
             assertThat(postgres.queryOne(String.class, "show statement_timeout")).contains("200ms");
         });
+    }
+
+    @Test
+    void theListenSessionIdlesPastTheLimitsAndKeepsListening() {
+        this.contextRunner
+            .withPropertyValues("nexs.postgres.statement-timeout=100ms",
+                    "nexs.postgres.idle-in-transaction-session-timeout=100ms")
+            .run((context) -> {
+                PostgresProvider postgres = context.getBean(PostgresProvider.class);
+                NotificationListenerContainer container = context.getBean(NotificationListenerContainer.class);
+                BlockingQueue<Notification> received = new ArrayBlockingQueue<>(4);
+                String listener = "select pid from pg_stat_activity where backend_type = 'client backend' "
+                        + "and query ilike 'listen%'";
+                try (Subscription subscription = container.listen("timed_events", received::add)) {
+                    long pid = postgres.queryOne(Long.class, listener).orElseThrow();
+                    // the subject of the test: the LISTEN session stays idle for longer than both limits
+                    sleep(Duration.ofMillis(500));
+                    postgres.notify("timed_events", "still here");
+                    assertThat(received.poll(10, TimeUnit.SECONDS)).isNotNull()
+                        .satisfies((notification) -> assertThat(notification.payload()).isEqualTo("still here"));
+                    assertThat(postgres.queryOne(Long.class, listener)).contains(pid);
+                }
+            });
     }
 
     private static void sleep(Duration duration) {
