@@ -38,6 +38,8 @@ public final class Retrier {
     /** Earlier failures kept as suppressed exceptions of the last one. */
     private static final int MAX_SUPPRESSED = 4;
 
+    private static final Duration ONE_MILLISECOND = Duration.ofMillis(1);
+
     private static final Retrier DISABLED = new Retrier(RetrySettings.disabled(), TransientErrors.defaults());
 
     private final RetrySettings settings;
@@ -76,7 +78,8 @@ public final class Retrier {
             .multiplier(this.settings.multiplier())
             .maxDelay(this.settings.maxInterval())
             .jitter(this.settings.jitter())
-            .timeout(timeout)
+            // RetryTemplate counts whole milliseconds, and reads zero as no limit at all
+            .timeout((timeout.isZero() || timeout.toMillis() > 0) ? timeout : ONE_MILLISECOND)
             .predicate(this::shouldRetry)
             .build();
         return new RetryTemplate(policy);
@@ -147,7 +150,7 @@ public final class Retrier {
         Duration timeout = this.settings.timeout();
         boolean shortened = outerLeft != null && (timeout.isZero() || outerLeft.compareTo(timeout) < 0);
         if (shortened) {
-            timeout = outerLeft.isZero() ? Duration.ofNanos(1) : outerLeft;
+            timeout = outerLeft.isZero() ? ONE_MILLISECOND : outerLeft;
         }
         RetryTemplate template = shortened ? template(timeout) : this.template;
         try {
@@ -163,7 +166,8 @@ public final class Retrier {
             if (shouldRetry(last)) {
                 // still transient: the attempts, the time or the thread's patience ran out
                 this.exhausted.increment();
-                if (counted.attempt < this.settings.maxAttempts() && !Thread.currentThread().isInterrupted()) {
+                if (!timeout.isZero() && counted.attempt < this.settings.maxAttempts()
+                        && !Thread.currentThread().isInterrupted()) {
                     failure.addSuppressed(deadlineReached(name, counted.attempt, System.nanoTime() - start, timeout));
                 }
             }
