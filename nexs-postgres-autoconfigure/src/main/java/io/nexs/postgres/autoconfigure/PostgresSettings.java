@@ -165,6 +165,17 @@ public final class PostgresSettings {
         putMillis(settings, "lock_timeout", PREFIX + "lock-timeout", properties.getLockTimeout());
         putMillis(settings, "idle_in_transaction_session_timeout", PREFIX + "idle-in-transaction-session-timeout",
                 properties.getIdleInTransactionSessionTimeout());
+        Duration statementTimeout = properties.getStatementTimeout();
+        Duration socketTimeout = properties.getSocketTimeout();
+        if (statementTimeout != null && !statementTimeout.isZero() && socketTimeout != null && !socketTimeout.isZero()
+                && socketTimeout.compareTo(statementTimeout) <= 0) {
+            // the client would drop the connection while the server still runs the statement: a write's outcome
+            // would be unknown where the server would have cancelled it cleanly
+            throw new InvalidPostgresPropertyException(PREFIX + "socket-timeout", format(socketTimeout),
+                    "a read would give up before the server cancels a statement at statement-timeout ("
+                            + format(statementTimeout) + ")",
+                    "Set " + PREFIX + "socket-timeout well above " + PREFIX + "statement-timeout, or to 0.");
+        }
         return settings;
     }
 

@@ -155,7 +155,8 @@ class RetryDeadlineTests {
 
     @Test
     void aNegativeTimeoutIsRefused() {
-        assertThatIllegalArgumentException().isThrownBy(() -> RetrySettings.defaults().withTimeout(Duration.ofSeconds(-1)))
+        assertThatIllegalArgumentException()
+            .isThrownBy(() -> RetrySettings.defaults().withTimeout(Duration.ofSeconds(-1)))
             .withMessageContaining("timeout");
     }
 
