@@ -85,6 +85,26 @@ public class NexsPostgresProperties {
     private Duration socketTimeout = Duration.ZERO;
 
     /**
+     * Longest a statement may run before the server cancels it (statement_timeout; the caller gets
+     * QueryTimeoutException, SQLSTATE 57014). Applies to every pooled connection, COPY included. Unset keeps the
+     * server's setting; 0 turns the limit off.
+     */
+    private @Nullable Duration statementTimeout;
+
+    /**
+     * Longest a statement waits for a lock before it fails (lock_timeout; the caller gets
+     * CannotAcquireLockException, SQLSTATE 55P03). Unset keeps the server's setting; 0 waits forever.
+     */
+    private @Nullable Duration lockTimeout;
+
+    /**
+     * Longest a session may stay idle inside an open transaction before the server ends the session and rolls the
+     * transaction back, releasing its locks (idle_in_transaction_session_timeout, SQLSTATE 25P03). Unset keeps the
+     * server's setting; 0 turns the limit off.
+     */
+    private @Nullable Duration idleInTransactionSessionTimeout;
+
+    /**
      * TLS mode of the connection, as libpq names it. Unset leaves PgJDBC's default (prefer) or the URL's
      * sslmode parameter.
      */
@@ -203,6 +223,30 @@ public class NexsPostgresProperties {
 
     public void setSocketTimeout(Duration socketTimeout) {
         this.socketTimeout = socketTimeout;
+    }
+
+    public @Nullable Duration getStatementTimeout() {
+        return this.statementTimeout;
+    }
+
+    public void setStatementTimeout(@Nullable Duration statementTimeout) {
+        this.statementTimeout = statementTimeout;
+    }
+
+    public @Nullable Duration getLockTimeout() {
+        return this.lockTimeout;
+    }
+
+    public void setLockTimeout(@Nullable Duration lockTimeout) {
+        this.lockTimeout = lockTimeout;
+    }
+
+    public @Nullable Duration getIdleInTransactionSessionTimeout() {
+        return this.idleInTransactionSessionTimeout;
+    }
+
+    public void setIdleInTransactionSessionTimeout(@Nullable Duration idleInTransactionSessionTimeout) {
+        this.idleInTransactionSessionTimeout = idleInTransactionSessionTimeout;
     }
 
     public @Nullable SslMode getSslMode() {
@@ -1216,6 +1260,13 @@ public class NexsPostgresProperties {
         private boolean settleAutoCommitWrites = false;
 
         /**
+         * The most one call may take over all its attempts and pauses, waits for a primary and for a connection
+         * included: no pause begins and no attempt starts past it, and the caller gets the last failure. 0 for no
+         * limit.
+         */
+        private Duration timeout = Duration.ofSeconds(30);
+
+        /**
          * SQLSTATEs treated as transient besides the defaults (class 08, 40001, 40P01, 57P01-03, 53300): five
          * characters, or a two-character class.
          */
@@ -1296,6 +1347,14 @@ public class NexsPostgresProperties {
 
         public void setSettleAutoCommitWrites(boolean settleAutoCommitWrites) {
             this.settleAutoCommitWrites = settleAutoCommitWrites;
+        }
+
+        public Duration getTimeout() {
+            return this.timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
         }
 
         public List<String> getTransientSqlStates() {

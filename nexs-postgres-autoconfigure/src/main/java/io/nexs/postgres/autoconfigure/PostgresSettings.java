@@ -66,6 +66,9 @@ public final class PostgresSettings {
 
     private static final Duration MIN_CHECK_TIMEOUT = Duration.ofMillis(100);
 
+    /** The largest time limit the server accepts: its settings in milliseconds are 32-bit integers. */
+    private static final Duration MAX_SERVER_MILLIS = Duration.ofMillis(Integer.MAX_VALUE);
+
     private static final String DEFAULT_APPLICATION_NAME = "nexs-postgres";
 
     private PostgresSettings() {
@@ -112,12 +115,13 @@ public final class PostgresSettings {
             password = details.getPassword();
         }
         Map<String, String> driverProperties = driverProperties(properties, springApplicationName);
+        Map<String, String> sessionSettings = sessionSettings(properties);
         Pool globalPool = properties.getPool();
         PoolSettings pool = pool(globalPool, null, POOL_PREFIX);
         List<NodeDefinition> nodes = new ArrayList<>(servers.size());
         for (Server server : servers) {
             ConnectionSettings connection = new ConnectionSettings(server.address(), server.jdbcUrl(), username,
-                    password, driverProperties);
+                    password, driverProperties, sessionSettings);
             PoolOverrides overrides = server.pool();
             PoolSettings nodePool = (overrides == null || overrides.isEmpty()) ? pool
                     : pool(globalPool, overrides, server.property() + ".pool.");
@@ -149,6 +153,50 @@ public final class PostgresSettings {
         // reach logs through exception messages. The SQLSTATE and constraint name stay.
         driver.put("logServerErrorDetail", "false");
         return driver;
+    }
+
+    /**
+     * The server settings every pooled session starts with: the time limits that are set, in milliseconds (the
+     * unit of each of them). Unset ones are left out, so the server's own, or the role's, apply.
+     */
+    private static Map<String, String> sessionSettings(NexsPostgresProperties properties) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        putMillis(settings, "statement_timeout", PREFIX + "statement-timeout", properties.getStatementTimeout());
+        putMillis(settings, "lock_timeout", PREFIX + "lock-timeout", properties.getLockTimeout());
+        putMillis(settings, "idle_in_transaction_session_timeout", PREFIX + "idle-in-transaction-session-timeout",
+                properties.getIdleInTransactionSessionTimeout());
+        Duration statementTimeout = properties.getStatementTimeout();
+        Duration socketTimeout = properties.getSocketTimeout();
+        if (statementTimeout != null && !statementTimeout.isZero() && socketTimeout != null && !socketTimeout.isZero()
+                && socketTimeout.compareTo(statementTimeout) <= 0) {
+            // the client would drop the connection while the server still runs the statement: a write's outcome
+            // would be unknown where the server would have cancelled it cleanly
+            throw new InvalidPostgresPropertyException(PREFIX + "socket-timeout", format(socketTimeout),
+                    "a read would give up before the server cancels a statement at statement-timeout ("
+                            + format(statementTimeout) + ")",
+                    "Set " + PREFIX + "socket-timeout well above " + PREFIX + "statement-timeout, or to 0.");
+        }
+        return settings;
+    }
+
+    private static void putMillis(Map<String, String> settings, String name, String property,
+            @Nullable Duration value) {
+        if (value == null) {
+            return;
+        }
+        if (value.isNegative()) {
+            throw new InvalidPostgresPropertyException(property, format(value), "a time limit cannot be negative",
+                    "Set " + property + " to a positive duration such as 30s, to 0 to turn the limit off, or "
+                            + "remove it to keep the server's setting.");
+        }
+        if (value.compareTo(MAX_SERVER_MILLIS) > 0) {
+            throw new InvalidPostgresPropertyException(property, format(value),
+                    "PostgreSQL takes at most " + MAX_SERVER_MILLIS.toMillis() + "ms (about 24 days)",
+                    "Set " + property + " to a shorter duration, or to 0 to turn the limit off.");
+        }
+        long millis = value.toMillis();
+        // a limit below one millisecond would read as 0, no limit at all
+        settings.put(name, String.valueOf((millis == 0 && !value.isZero()) ? 1 : millis));
     }
 
     private static void putFile(Map<String, String> driver, String key, String property, @Nullable Path file) {
@@ -483,10 +531,12 @@ public final class PostgresSettings {
                             + "turns off", "Set " + RETRY + "verify-commit=true, or " + RETRY
                             + "settle-auto-commit-writes=false.");
         }
+        requireNotNegative(RETRY + "timeout", retry.getTimeout(), "30s");
         return new RetrySettings(retry.isEnabled(), retry.getMaxAttempts(), retry.getInitialInterval(),
                 retry.getMultiplier(), retry.getMaxInterval(), retry.getJitter(), retry.isVerifyCommit(),
                 retry.getVerifyCommitTimeout())
-            .withSettleAutoCommitWrites(retry.isSettleAutoCommitWrites());
+            .withSettleAutoCommitWrites(retry.isSettleAutoCommitWrites())
+            .withTimeout(retry.getTimeout());
     }
 
     /**

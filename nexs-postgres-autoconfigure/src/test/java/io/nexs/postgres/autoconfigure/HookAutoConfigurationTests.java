@@ -182,6 +182,7 @@ class HookAutoConfigurationTests {
                     "nexs.postgres.retry.multiplier=1.5", "nexs.postgres.retry.max-interval=200ms",
                     "nexs.postgres.retry.jitter=0", "nexs.postgres.retry.verify-commit=false",
                     "nexs.postgres.retry.verify-commit-timeout=3s", "nexs.postgres.retry.transient-sql-states= 55P03",
+                    "nexs.postgres.retry.timeout=5s",
                     "nexs.postgres.retry.transient-exceptions="
                             + PessimisticLockingFailureException.class.getName())
             .run((context) -> {
@@ -189,7 +190,7 @@ class HookAutoConfigurationTests {
                 assertThat(((DefaultPostgresProvider) context.getBean(PostgresProvider.class)).getRetrier())
                     .isSameAs(retrier);
                 assertThat(retrier.settings()).isEqualTo(new RetrySettings(true, 5, Duration.ofMillis(10), 1.5,
-                        Duration.ofMillis(200), Duration.ZERO, false, Duration.ofSeconds(3)));
+                        Duration.ofMillis(200), Duration.ZERO, false, Duration.ofSeconds(3), false, Duration.ofSeconds(5)));
                 assertThat(retrier.transientErrors().sqlStates()).contains("55P03", "40001");
                 assertThat(retrier.transientErrors().exceptionTypes())
                     .contains(PessimisticLockingFailureException.class);

@@ -30,6 +30,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.io.ByteArrayResource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.mockito.Mockito.mock;
 
@@ -44,6 +45,19 @@ class PostgresSettingsTests {
         assertThat(only(settings).connection().address()).hasToString("db.example.com:6432");
         assertThat(only(settings).connection().jdbcUrl())
             .isEqualTo("jdbc:postgresql://db.example.com:6432/orders?prepareThreshold=0");
+    }
+
+    @Test
+    void timeLimitsBecomeSessionSettingsInMillisecondsAndUnsetOnesAreLeftOut() {
+        this.properties.setUrl("jdbc:postgresql://db.example.com:6432/orders");
+        assertThat(only(PostgresSettings.cluster(this.properties, null, null)).connection().sessionSettings())
+            .isEmpty();
+        this.properties.setStatementTimeout(Duration.ofSeconds(30));
+        this.properties.setLockTimeout(Duration.ofNanos(500_000));
+        this.properties.setIdleInTransactionSessionTimeout(Duration.ZERO);
+        assertThat(only(PostgresSettings.cluster(this.properties, null, null)).connection().sessionSettings())
+            .containsExactly(entry("statement_timeout", "30000"), entry("lock_timeout", "1"),
+                    entry("idle_in_transaction_session_timeout", "0"));
     }
 
     @Test

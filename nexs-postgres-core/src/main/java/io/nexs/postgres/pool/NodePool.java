@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
@@ -55,8 +56,20 @@ public final class NodePool implements AutoCloseable {
 
     private final HikariDataSource dataSource;
 
-    /** The driver properties in force: the configured ones plus those a customizer added to the pool. */
+    /** PgJDBC's property, and URL parameter, that passes command-line options to the server at login. */
+    static final String OPTIONS = "options";
+
+    /** The URL in force: the configured one, without its {@code options} when they were merged elsewhere. */
+    private final String jdbcUrl;
+
+    /**
+     * The driver properties in force: the configured ones plus those a customizer added to the pool, with the
+     * session settings in {@code options}.
+     */
     private final Properties driverProperties;
+
+    /** The same without the session settings: for health checks, which a short statement timeout must not fail. */
+    private final Properties checkProperties;
 
     private volatile @Nullable PoolListener listener;
 
@@ -88,7 +101,12 @@ public final class NodePool implements AutoCloseable {
         this.name = name;
         HikariConfig config = hikariConfig(this.name, connection, settings);
         customizers.forEach((customizer) -> customizer.customize(this.name, config));
-        this.driverProperties = driverProperties(connection, config.getDataSourceProperties());
+        Properties customized = config.getDataSourceProperties();
+        String urlOptions = urlOptions(connection.jdbcUrl());
+        this.driverProperties = driverProperties(connection, customized, urlOptions, true);
+        this.checkProperties = driverProperties(connection, customized, urlOptions, false);
+        // PgJDBC lets a URL parameter replace the property of the same name: the URL's options are merged above.
+        this.jdbcUrl = (urlOptions != null) ? withoutParameter(connection.jdbcUrl(), OPTIONS) : connection.jdbcUrl();
         config.setDataSource(new PhysicalConnections());
         trackBorrows(config);
         this.dataSource = new HikariDataSource(config);
@@ -133,7 +151,8 @@ public final class NodePool implements AutoCloseable {
         }
     }
 
-    private static Properties driverProperties(ConnectionSettings connection, Properties customized) {
+    private static Properties driverProperties(ConnectionSettings connection, Properties customized,
+            @Nullable String urlOptions, boolean sessionSettings) {
         Properties properties = new Properties();
         properties.putAll(connection.driverProperties());
         properties.putAll(customized);
@@ -143,7 +162,57 @@ public final class NodePool implements AutoCloseable {
         if (connection.password() != null) {
             properties.setProperty("password", connection.password());
         }
+        // The session settings come first: the application's own options, from the driver properties, the URL or
+        // a customizer, follow them, and the server takes the last value of a setting given twice.
+        StringJoiner options = new StringJoiner(" ");
+        if (sessionSettings) {
+            connection.sessionSettings().forEach((name, value) -> options.add("-c " + name + "=" + escape(value)));
+        }
+        addOptions(options, connection.driverProperties().get(OPTIONS));
+        addOptions(options, urlOptions);
+        addOptions(options, customized.getProperty(OPTIONS));
+        if (options.length() > 0) {
+            properties.setProperty(OPTIONS, options.toString());
+        }
+        else {
+            properties.remove(OPTIONS);
+        }
         return properties;
+    }
+
+    private static void addOptions(StringJoiner options, @Nullable String more) {
+        if (more != null && !more.isBlank()) {
+            options.add(more.strip());
+        }
+    }
+
+    /** The server splits options at white space unless a backslash escapes it. */
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replaceAll("\\s", "\\\\$0");
+    }
+
+    /** The {@code options} parameter of a URL, decoded as PgJDBC decodes it, or {@code null}. */
+    private static @Nullable String urlOptions(String jdbcUrl) {
+        if (jdbcUrl.indexOf('?') < 0) {
+            return null;
+        }
+        Properties parsed = Driver.parseURL(jdbcUrl, null);
+        return (parsed != null) ? parsed.getProperty(OPTIONS) : null;
+    }
+
+    static String withoutParameter(String jdbcUrl, String name) {
+        int query = jdbcUrl.indexOf('?');
+        if (query < 0) {
+            return jdbcUrl;
+        }
+        StringJoiner kept = new StringJoiner("&");
+        for (String parameter : jdbcUrl.substring(query + 1).split("&")) {
+            int equals = parameter.indexOf('=');
+            if (!name.equals((equals < 0) ? parameter : parameter.substring(0, equals))) {
+                kept.add(parameter);
+            }
+        }
+        return jdbcUrl.substring(0, query) + ((kept.length() > 0) ? "?" + kept : "");
     }
 
     private static HikariConfig hikariConfig(String name, ConnectionSettings connection, PoolSettings settings) {
@@ -254,14 +323,16 @@ public final class NodePool implements AutoCloseable {
     /**
      * A new connection outside the pool whose opening, login included, gives up after {@code timeout}, and whose
      * reads give up after about as long (whole seconds, at least one): for health checks, which must not hang on
-     * a server that accepts TCP connections but no longer answers.
+     * a server that accepts TCP connections but no longer answers. The connection goes without the session settings
+     * of {@link ConnectionSettings#sessionSettings()}: a statement timeout shorter than a check must not make a
+     * healthy node look down.
      * @param timeout the most the connect and the login may take
      * @return the new connection
      * @throws SQLException when the server cannot be reached in time or refuses the login
      */
     public Connection openConnection(Duration timeout) throws SQLException {
         Properties properties = new Properties();
-        properties.putAll(this.driverProperties);
+        properties.putAll(this.checkProperties);
         String seconds = String.valueOf(Math.max(1, (timeout.toMillis() + 999) / 1000));
         // PgJDBC reads loginTimeout as fractional seconds; the others are whole seconds.
         properties.setProperty("loginTimeout", String.valueOf(timeout.toMillis() / 1000.0));
@@ -271,7 +342,7 @@ public final class NodePool implements AutoCloseable {
     }
 
     private Connection connect(Properties properties) throws SQLException {
-        Connection direct = new Driver().connect(this.connection.jdbcUrl(), properties);
+        Connection direct = new Driver().connect(this.jdbcUrl, properties);
         if (direct == null) {
             throw new SQLException("PgJDBC does not accept the URL of node " + this.name);
         }

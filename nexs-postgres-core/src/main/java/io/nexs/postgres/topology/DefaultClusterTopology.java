@@ -266,7 +266,8 @@ public final class DefaultClusterTopology implements ClusterTopology {
 
     @Override
     public Connection primaryConnection() throws SQLException {
-        long waitDeadline = System.nanoTime() + this.settings.writeWaitTimeout().toNanos();
+        // a retried call's deadline ends the wait sooner, so attempts do not each wait the full time
+        long waitDeadline = CallDeadline.cap(System.nanoTime() + this.settings.writeWaitTimeout().toNanos());
         NodeTracker current = null;
         long borrowDeadline = 0;
         while (true) {
@@ -274,7 +275,8 @@ public final class DefaultClusterTopology implements ClusterTopology {
             if (node != current) {
                 // the pool's connection timeout counts from when a primary is known, not from the wait for one
                 current = node;
-                borrowDeadline = System.nanoTime() + node.pool().settings().connectionTimeout().toNanos();
+                borrowDeadline = CallDeadline
+                    .cap(System.nanoTime() + node.pool().settings().connectionTimeout().toNanos());
             }
             Connection connection;
             try {
@@ -306,7 +308,7 @@ public final class DefaultClusterTopology implements ClusterTopology {
                 connection = primaryConnection();
             }
             else {
-                long borrowDeadline = start + node.pool().settings().connectionTimeout().toNanos();
+                long borrowDeadline = CallDeadline.cap(start + node.pool().settings().connectionTimeout().toNanos());
                 try {
                     connection = node.pool().borrow(slice(borrowDeadline));
                 }

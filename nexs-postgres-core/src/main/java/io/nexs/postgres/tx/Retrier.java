@@ -1,10 +1,13 @@
 package io.nexs.postgres.tx;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.nexs.postgres.error.SqlStates;
+import io.nexs.postgres.topology.CallDeadline;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +25,11 @@ import org.springframework.core.retry.Retryable;
  * <p>The work decides what may be retried beyond the table: work that failed where another attempt could
  * apply a write twice throws its failure through {@link #doNotRetry(RuntimeException)}, and the caller gets the
  * failure itself. After the last attempt the caller gets the last failure, with the earlier ones suppressed.
+ *
+ * <p>One call, all its attempts and pauses included, is bounded by {@link RetrySettings#timeout()}: no pause begins
+ * that would end past the deadline, no attempt starts after it, and waits inside an attempt (for a primary during a
+ * failover, for a pooled connection) end at it ({@link CallDeadline}). The caller then gets the last failure, with a
+ * suppressed {@link TimeoutException} that says the deadline stopped the retries.
  */
 public final class Retrier {
 
@@ -29,6 +37,8 @@ public final class Retrier {
 
     /** Earlier failures kept as suppressed exceptions of the last one. */
     private static final int MAX_SUPPRESSED = 4;
+
+    private static final Duration ONE_MILLISECOND = Duration.ofMillis(1);
 
     private static final Retrier DISABLED = new Retrier(RetrySettings.disabled(), TransientErrors.defaults());
 
@@ -58,15 +68,21 @@ public final class Retrier {
     public Retrier(RetrySettings settings, TransientErrors errors) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.errors = Objects.requireNonNull(errors, "errors");
+        this.template = template(settings.timeout());
+    }
+
+    private RetryTemplate template(Duration timeout) {
         RetryPolicy policy = RetryPolicy.builder()
-            .maxRetries(settings.enabled() ? settings.maxAttempts() - 1 : 0)
-            .delay(settings.initialInterval())
-            .multiplier(settings.multiplier())
-            .maxDelay(settings.maxInterval())
-            .jitter(settings.jitter())
+            .maxRetries(this.settings.enabled() ? this.settings.maxAttempts() - 1 : 0)
+            .delay(this.settings.initialInterval())
+            .multiplier(this.settings.multiplier())
+            .maxDelay(this.settings.maxInterval())
+            .jitter(this.settings.jitter())
+            // RetryTemplate counts whole milliseconds, and reads zero as no limit at all
+            .timeout((timeout.isZero() || timeout.toMillis() > 0) ? timeout : ONE_MILLISECOND)
             .predicate(this::shouldRetry)
             .build();
-        this.template = new RetryTemplate(policy);
+        return new RetryTemplate(policy);
     }
 
     /**
@@ -109,6 +125,18 @@ public final class Retrier {
      * @return the work's result
      */
     public <T> T run(String name, Attempt<T> work) {
+        // a call made inside another call may have less time left than a timeout of its own
+        Duration outerLeft = CallDeadline.remaining();
+        long outer = CallDeadline.begin(this.settings.timeout());
+        try {
+            return runWithin(name, work, outerLeft);
+        }
+        finally {
+            CallDeadline.restore(outer);
+        }
+    }
+
+    private <T> T runWithin(String name, Attempt<T> work, @Nullable Duration outerLeft) {
         Counted<T> counted = new Counted<>(name, work);
         if (!isEnabled()) {
             try {
@@ -118,8 +146,15 @@ public final class Retrier {
                 throw ex.failure;
             }
         }
+        long start = System.nanoTime();
+        Duration timeout = this.settings.timeout();
+        boolean shortened = outerLeft != null && (timeout.isZero() || outerLeft.compareTo(timeout) < 0);
+        if (shortened) {
+            timeout = outerLeft.isZero() ? ONE_MILLISECOND : outerLeft;
+        }
+        RetryTemplate template = shortened ? template(timeout) : this.template;
         try {
-            T result = this.template.execute(counted);
+            T result = template.execute(counted);
             if (counted.attempt > 1) {
                 this.successesAfterRetry.increment();
             }
@@ -127,12 +162,30 @@ public final class Retrier {
         }
         catch (RetryException ex) {
             Throwable last = ex.getCause();
+            RuntimeException failure = lastFailure(ex.getExceptions(), last);
             if (shouldRetry(last)) {
-                // still transient: the attempts (or the thread's patience) ran out
+                // still transient: the attempts, the time or the thread's patience ran out
                 this.exhausted.increment();
+                if (!timeout.isZero() && counted.attempt < this.settings.maxAttempts()
+                        && !Thread.currentThread().isInterrupted()) {
+                    failure.addSuppressed(deadlineReached(name, counted.attempt, System.nanoTime() - start, timeout));
+                }
             }
-            throw lastFailure(ex.getExceptions(), last);
+            throw failure;
         }
+    }
+
+    /**
+     * The note on a failure that was not retried for lack of time. Not an exception the caller catches: the failure
+     * of the last attempt is what the caller gets, with its own type.
+     */
+    private TimeoutException deadlineReached(String name, int attempts, long elapsedNanos, Duration timeout) {
+        logger.debug("Not retrying {} after {} attempt(s): its deadline would pass first", name, attempts);
+        TimeoutException note = new TimeoutException("Not retried after " + attempts + " of "
+                + this.settings.maxAttempts() + " attempts: the call's deadline of " + timeout.toMillis()
+                + " ms left no time for another pause and attempt (" + elapsedNanos / 1_000_000 + " ms spent)");
+        note.setStackTrace(new StackTraceElement[0]);
+        return note;
     }
 
     private RuntimeException lastFailure(List<Throwable> failures, @Nullable Throwable last) {

@@ -21,16 +21,24 @@ import java.util.Objects;
  * @param settleAutoCommitWrites whether a write outside a transaction runs as a short transaction whose lost
  * {@code COMMIT} is settled like a transaction's, so that the caller learns "applied" or "not applied" rather than
  * {@link io.nexs.postgres.error.OutcomeUnknownException}; it costs two round trips more per write
+ * @param timeout the most one call may take over all its attempts and pauses, as Spring's
+ * {@link org.springframework.core.retry.RetryPolicy.Builder#timeout(Duration)}: no pause begins, and no attempt
+ * starts, past it, and waits inside an attempt (for a primary, for a connection) end at it; {@link Duration#ZERO}
+ * for no limit
  */
 public record RetrySettings(boolean enabled, int maxAttempts, Duration initialInterval, double multiplier,
         Duration maxInterval, Duration jitter, boolean verifyCommit, Duration verifyCommitTimeout,
-        boolean settleAutoCommitWrites) {
+        boolean settleAutoCommitWrites, Duration timeout) {
 
     /** Off: settling costs two round trips per write (see the README). */
-    private static final boolean DEFAULTS_SETTLE = false;
+    private static final boolean DEFAULT_SETTLE = false;
+
+    /** The default {@link #timeout()}: two full waits for a primary at the default write-wait timeout. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private static final RetrySettings DEFAULTS = new RetrySettings(true, 3, Duration.ofMillis(50), 2.0,
-            Duration.ofSeconds(1), Duration.ofMillis(25), true, Duration.ofSeconds(10), DEFAULTS_SETTLE);
+            Duration.ofSeconds(1), Duration.ofMillis(25), true, Duration.ofSeconds(10), DEFAULT_SETTLE,
+            DEFAULT_TIMEOUT);
 
     /**
      * Checks the settings.
@@ -43,12 +51,14 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      * @param verifyCommit whether to check lost commits
      * @param verifyCommitTimeout how long the check may take
      * @param settleAutoCommitWrites whether to settle lost auto-commit writes
+     * @param timeout the most one call may take, {@link Duration#ZERO} for no limit
      */
     public RetrySettings {
         Objects.requireNonNull(initialInterval, "initialInterval");
         Objects.requireNonNull(maxInterval, "maxInterval");
         Objects.requireNonNull(jitter, "jitter");
         Objects.requireNonNull(verifyCommitTimeout, "verifyCommitTimeout");
+        Objects.requireNonNull(timeout, "timeout");
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1, not " + maxAttempts);
         }
@@ -67,10 +77,14 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
         if (verifyCommitTimeout.isNegative() || verifyCommitTimeout.isZero()) {
             throw new IllegalArgumentException("verifyCommitTimeout must be positive, not " + verifyCommitTimeout);
         }
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative, not " + timeout);
+        }
     }
 
     /**
-     * Settings that do not settle auto-commit writes.
+     * Settings with the {@linkplain #DEFAULT_TIMEOUT default timeout} of a call, which do not settle auto-commit
+     * writes.
      * @param enabled whether anything is retried
      * @param maxAttempts the most executions
      * @param initialInterval the first pause
@@ -83,12 +97,12 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
     public RetrySettings(boolean enabled, int maxAttempts, Duration initialInterval, double multiplier,
             Duration maxInterval, Duration jitter, boolean verifyCommit, Duration verifyCommitTimeout) {
         this(enabled, maxAttempts, initialInterval, multiplier, maxInterval, jitter, verifyCommit,
-                verifyCommitTimeout, DEFAULTS_SETTLE);
+                verifyCommitTimeout, DEFAULT_SETTLE, DEFAULT_TIMEOUT);
     }
 
     /**
-     * Three attempts, pauses from 50 ms doubling up to 1 s with 25 ms of jitter, lost commits checked for up to
-     * 10 s.
+     * Three attempts, pauses from 50 ms doubling up to 1 s with 25 ms of jitter, at most 30 s for one call, lost
+     * commits checked for up to 10 s.
      * @return the defaults
      */
     public static RetrySettings defaults() {
@@ -101,7 +115,7 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      */
     public static RetrySettings disabled() {
         return new RetrySettings(false, 1, DEFAULTS.initialInterval, DEFAULTS.multiplier, DEFAULTS.maxInterval,
-                DEFAULTS.jitter, true, DEFAULTS.verifyCommitTimeout);
+                DEFAULTS.jitter, true, DEFAULTS.verifyCommitTimeout, DEFAULT_SETTLE, DEFAULTS.timeout);
     }
 
     /**
@@ -111,7 +125,8 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      */
     public RetrySettings withMaxAttempts(int maxAttempts) {
         return new RetrySettings(this.enabled, maxAttempts, this.initialInterval, this.multiplier, this.maxInterval,
-                this.jitter, this.verifyCommit, this.verifyCommitTimeout, this.settleAutoCommitWrites);
+                this.jitter, this.verifyCommit, this.verifyCommitTimeout,
+                this.settleAutoCommitWrites, this.timeout);
     }
 
     /**
@@ -125,7 +140,8 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
     public RetrySettings withBackOff(Duration initialInterval, double multiplier, Duration maxInterval,
             Duration jitter) {
         return new RetrySettings(this.enabled, this.maxAttempts, initialInterval, multiplier, maxInterval, jitter,
-                this.verifyCommit, this.verifyCommitTimeout, this.settleAutoCommitWrites);
+                this.verifyCommit, this.verifyCommitTimeout,
+                this.settleAutoCommitWrites, this.timeout);
     }
 
     /**
@@ -135,7 +151,20 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      */
     public RetrySettings withVerifyCommit(boolean verifyCommit) {
         return new RetrySettings(this.enabled, this.maxAttempts, this.initialInterval, this.multiplier,
-                this.maxInterval, this.jitter, verifyCommit, this.verifyCommitTimeout, this.settleAutoCommitWrites);
+                this.maxInterval, this.jitter, verifyCommit, this.verifyCommitTimeout,
+                this.settleAutoCommitWrites, this.timeout);
+    }
+
+    /**
+     * A copy with another limit on the time of one call.
+     * @param timeout the most one call may take over all its attempts and pauses, {@link Duration#ZERO} for no
+     * limit
+     * @return the copy
+     */
+    public RetrySettings withTimeout(Duration timeout) {
+        return new RetrySettings(this.enabled, this.maxAttempts, this.initialInterval, this.multiplier,
+                this.maxInterval, this.jitter, this.verifyCommit, this.verifyCommitTimeout,
+                this.settleAutoCommitWrites, timeout);
     }
 
     /**
@@ -145,7 +174,8 @@ public record RetrySettings(boolean enabled, int maxAttempts, Duration initialIn
      */
     public RetrySettings withSettleAutoCommitWrites(boolean settleAutoCommitWrites) {
         return new RetrySettings(this.enabled, this.maxAttempts, this.initialInterval, this.multiplier,
-                this.maxInterval, this.jitter, this.verifyCommit, this.verifyCommitTimeout, settleAutoCommitWrites);
+                this.maxInterval, this.jitter, this.verifyCommit, this.verifyCommitTimeout, settleAutoCommitWrites,
+                this.timeout);
     }
 
 }

@@ -26,6 +26,16 @@ import org.jspecify.annotations.Nullable;
  * ({@link SQLTransientConnectionException}, as HikariCP throws). Everything else fails at once.
  * {@link OutcomeUnknownException} (a lost write or commit, {@link CommitOutcomeUnknownException} among them) and
  * {@link OperationVetoedException} are never transient, whatever their causes.
+ *
+ * <p>The server's time limits are left out on purpose. A statement cancelled by {@code statement_timeout}
+ * ({@code 57014}) or that gave up waiting for a lock under {@code lock_timeout} ({@code 55P03}) took no effect:
+ * under auto-commit the statement is rolled back, and in a transaction the whole transaction is aborted and rolls
+ * back. Spring's types say so ({@code QueryTimeoutException}, {@code CannotAcquireLockException}, both transient),
+ * so an application may retry them. But the same work under the same limit usually runs into it again, while
+ * adding load to a server that is already slow, so they are not retried here unless listed. A session ended by
+ * {@code idle_in_transaction_session_timeout} ({@code 25P03}) rolled its transaction back too; it means the
+ * application held a transaction open doing nothing, which another attempt would repeat, and it stays
+ * non-transient.
  * <pre>{@code
  * // also retry lock timeouts
  * TransientErrors errors = TransientErrors.defaults().withSqlStates("55P03");

@@ -44,8 +44,8 @@ class TransientErrorsTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "23505", "42601", "40002", "40003", "57014", "53200", "55P03", "22023", "0A000", "XX000",
-            "08", "0800", "080060", "" })
+    @ValueSource(strings = { "23505", "42601", "40002", "40003", "57014", "53200", "55P03", "25P03", "22023", "0A000",
+            "XX000", "08", "0800", "080060", "" })
     void otherSqlStatesAndMalformedOnesDoNotMatch(String sqlState) {
         assertThat(this.defaults.matches(sqlState)).isFalse();
         assertThat(this.defaults.isTransient(new SQLException("failed", sqlState))).isFalse();
