@@ -143,6 +143,28 @@ class TransactionManagerAutoConfigurationTests {
     }
 
     @Test
+    void springSetToRollBackAfterAFailedCommitStillReportsTheUnknownOutcome() {
+        this.contextRunner
+            .withPropertyValues("nexs.postgres.retry.verify-commit-timeout=800ms",
+                    "spring.transaction.rollback-on-commit-failure=true")
+            .run((context) -> {
+                assertThat(context.getBean(PostgresTransactionManager.class).isRollbackOnCommitFailure())
+                    .as("Spring Boot's customizers applied").isTrue();
+                Orders orders = context.getBean(Orders.class);
+                CompletableFuture<Void> result = CompletableFuture.runAsync(() -> orders.insert(4, 1));
+                awaitSleepingCommit();
+                proxy.refuseNewConnections(true);
+                proxy.cutConnections();
+
+                assertThatExceptionOfType(ExecutionException.class)
+                    .isThrownBy(() -> result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                    .havingCause()
+                    .isInstanceOf(CommitOutcomeUnknownException.class);
+                await().atMost(WAIT).until(() -> rows(4) == 1);
+            });
+    }
+
+    @Test
     void aLostCommitFoundAbortedSaysItDidNotCommit() {
         this.contextRunner.run((context) -> {
             Orders orders = context.getBean(Orders.class);
