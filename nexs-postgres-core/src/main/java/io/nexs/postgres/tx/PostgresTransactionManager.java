@@ -44,6 +44,10 @@ import org.springframework.transaction.support.TransactionCallback;
  * A commit that returned with a warning and may have waited for synchronous standbys is checked the same way
  * before it counts as a commit. Read-only transactions and transactions that never used their connection commit
  * as usual: they wrote nothing.
+ *
+ * <p>The commit is settled after Spring ran the {@code beforeCommit} callbacks, which may still write, and before
+ * {@code afterCommit} and {@code afterCompletion}: a commit found committed returns normally, so those callbacks
+ * and the transaction listeners see a commit.
  */
 public class PostgresTransactionManager extends JdbcTransactionManager
         implements CallbackPreferringPlatformTransactionManager {
