@@ -6,13 +6,13 @@ import javax.sql.DataSource;
 
 import com.example.checks.ApplicationShapeTests;
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.tx.PostgresTransactionManager;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ApplicationContext;
-import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,7 +29,8 @@ class DataJdbcApplicationTests extends ApplicationShapeTests {
     void repositoriesRunOnTheRoutedDataSource(@Autowired PostgresProvider provider, @Autowired DataSource dataSource,
             @Autowired PlatformTransactionManager transactionManager) {
         assertThat(dataSource).isSameAs(provider.dataSource());
-        assertThat(transactionManager).isInstanceOfSatisfying(JdbcTransactionManager.class,
+        // the one that settles a lost commit
+        assertThat(transactionManager).isInstanceOfSatisfying(PostgresTransactionManager.class,
                 (jdbc) -> assertThat(jdbc.getDataSource()).isSameAs(dataSource));
     }
 

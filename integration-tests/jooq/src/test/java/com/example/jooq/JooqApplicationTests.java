@@ -6,6 +6,7 @@ import javax.sql.DataSource;
 
 import com.example.checks.ApplicationShapeTests;
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.tx.PostgresTransactionManager;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ApplicationContext;
+import org.springframework.transaction.PlatformTransactionManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,9 +30,12 @@ class JooqApplicationTests extends ApplicationShapeTests {
 
     @Test
     void dslContextRunsOnTheRoutedDataSource(@Autowired PostgresProvider provider, @Autowired DataSource dataSource,
-            @Autowired DSLContext dsl) {
+            @Autowired DSLContext dsl, @Autowired PlatformTransactionManager transactionManager) {
         assertThat(dataSource).isSameAs(provider.dataSource());
         assertThat(dsl.dialect()).isEqualTo(SQLDialect.POSTGRES);
+        // the one that settles a lost commit, which jOOQ's Spring transactions use too
+        assertThat(transactionManager).isInstanceOfSatisfying(PostgresTransactionManager.class,
+                (jdbc) -> assertThat(jdbc.getDataSource()).isSameAs(dataSource));
     }
 
     /** Asks through jOOQ, which must run in the read-only transaction's connection to the standby. */

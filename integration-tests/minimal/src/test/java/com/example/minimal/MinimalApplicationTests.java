@@ -5,6 +5,7 @@ import java.util.Optional;
 import com.example.checks.ApplicationShapeTests;
 import io.micrometer.observation.ObservationRegistry;
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.tx.PostgresTransactionManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,6 +14,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ApplicationContext;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.util.ClassUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,6 +48,14 @@ class MinimalApplicationTests extends ApplicationShapeTests {
         assertThat(this.context.getBeanProvider(ObservationRegistry.class).getIfAvailable()).isNull();
         assertThat(this.context.getBean(PostgresProvider.class).primary().name())
             .isEqualTo(cluster().primary().host() + ":" + cluster().primary().port());
+    }
+
+    @Test
+    void springTransactionsSettleALostCommit() {
+        assertThat(this.context.getBean(PlatformTransactionManager.class)).isInstanceOfSatisfying(
+                PostgresTransactionManager.class,
+                (manager) -> assertThat(manager.getDataSource())
+                    .isSameAs(this.context.getBean(PostgresProvider.class).dataSource()));
     }
 
     @Override

@@ -23,8 +23,10 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationContext;
+import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.transaction.PlatformTransactionManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,6 +63,9 @@ class OwnDataSourceApplicationTests extends ClusterTests {
         assertThat(this.context.getBean(PostgresOperations.class)).isInstanceOf(PostgresTemplate.class);
         assertThat(this.context.getBean(PostgresOperations.class)
             .queryOne(String.class, "select current_setting('application_name')")).hasValue("own-datasource");
+        // nothing of ours is routed here, so Spring Boot's transaction manager stays
+        assertThat(this.context.getBean(PlatformTransactionManager.class))
+            .isExactlyInstanceOf(JdbcTransactionManager.class);
     }
 
     @Test

@@ -9,6 +9,7 @@ import org.springframework.aot.AotDetector;
 import org.springframework.beans.factory.annotation.AnnotatedBeanDefinition;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -59,6 +60,19 @@ class PostgresPoolsConfiguration {
                 }
             }
         };
+    }
+
+    /**
+     * Whether the application's {@code dataSource} is the routed one defined here, and not one a test database put
+     * in its place.
+     * @param beanFactory the bean factory
+     * @return whether the routed data source is the application's
+     */
+    static boolean isRoutedDataSource(ConfigurableListableBeanFactory beanFactory) {
+        String dataSource = PostgresDataSourceConfiguration.DATA_SOURCE;
+        // AOT-generated definitions carry no factory method metadata, and no test database replaces any
+        return AotDetector.useGeneratedArtifacts() || (beanFactory.containsBeanDefinition(dataSource)
+                && isDefinedHere(beanFactory.getBeanDefinition(dataSource)));
     }
 
     private static boolean isDefinedHere(BeanDefinition definition) {

@@ -21,8 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.TransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,6 +99,19 @@ class ReplaceableBeansTests {
             assertThat(context).hasNotFailed().hasSingleBean(HookManager.class);
             assertThat(context.getBean(PostgresProvider.class).hooks()).isSameAs(own);
         });
+    }
+
+    @Test
+    void anApplicationsTransactionManagerTakesThePlaceOfOurs() {
+        TransactionManager own = new JdbcTransactionManager(new DriverManagerDataSource(node.jdbcUrl()));
+        this.contextRunner
+            .withConfiguration(AutoConfigurations.of(NexsPostgresTransactionManagerAutoConfiguration.class,
+                    DataSourceTransactionManagerAutoConfiguration.class))
+            .withBean("myTransactionManager", TransactionManager.class, () -> own)
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context).getBeans(TransactionManager.class).containsOnlyKeys("myTransactionManager");
+            });
     }
 
     @Test

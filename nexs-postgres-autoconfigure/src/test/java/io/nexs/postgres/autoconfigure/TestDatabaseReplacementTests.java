@@ -10,9 +10,12 @@ import io.nexs.postgres.test.PostgresNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.jdbc.test.autoconfigure.AutoConfigureJdbc;
 import org.springframework.boot.jdbc.test.autoconfigure.AutoConfigureTestDatabase;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.TransactionManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,6 +40,18 @@ class TestDatabaseReplacementTests {
                 try (Connection connection = context.getBean(DataSource.class).getConnection()) {
                     assertThat(connection.getMetaData().getDatabaseProductName()).isEqualTo("H2");
                 }
+                assertThat(context.getBeanFactory().containsSingleton("postgresProvider"))
+                    .as("the provider was not created").isFalse();
+            });
+    }
+
+    @Test
+    void aJdbcSliceOnATestDatabaseGetsSpringsPlainTransactionManagerAndOpensNoPool() {
+        new ApplicationContextRunner().withUserConfiguration(JdbcTestWithATestDatabase.class)
+            .withPropertyValues("nexs.postgres.url=jdbc:postgresql://127.0.0.1:1/orders")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context.getBean(TransactionManager.class)).isExactlyInstanceOf(JdbcTransactionManager.class);
                 assertThat(context.getBeanFactory().containsSingleton("postgresProvider"))
                     .as("the provider was not created").isFalse();
             });
@@ -68,6 +83,14 @@ class TestDatabaseReplacementTests {
     @Configuration(proxyBeanMethods = false)
     @AutoConfigureTestDatabase
     static class TestWithATestDatabase {
+
+    }
+
+    /** What {@code @JdbcTest} brings: the test database, and the JDBC auto-configurations with ours. */
+    @Configuration(proxyBeanMethods = false)
+    @AutoConfigureTestDatabase
+    @AutoConfigureJdbc
+    static class JdbcTestWithATestDatabase {
 
     }
 

@@ -57,6 +57,7 @@ class OptionalLibrariesTests {
     private static final Map<String, Set<String>> NEEDS = Map.of(
             PACKAGE + "NexsPostgresAutoConfiguration", Set.of(),
             PACKAGE + "NexsPostgresTemplateAutoConfiguration", Set.of(),
+            PACKAGE + "NexsPostgresTransactionManagerAutoConfiguration", Set.of(),
             PACKAGE + "health.NexsPostgresHealthContributorAutoConfiguration", Set.of("actuator"),
             PACKAGE + "metrics.NexsPostgresMetricsAutoConfiguration", Set.of("micrometer"),
             PACKAGE + "metrics.NexsPostgresObservationAutoConfiguration", Set.of("micrometer"),
