@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -65,7 +66,11 @@ class AotApplicationIT {
     private static final String METADATA = "META-INF/native-image/io.nexs/sample-app/"
             + "reachability-metadata.json";
 
+    private static final String CONSISTENCY_HEADER = "Nexs-Consistency-Token";
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private @Nullable String consistencyToken;
 
     private final JsonParser json = JsonParserFactory.getJsonParser();
 
@@ -103,6 +108,7 @@ class AotApplicationIT {
         assertThat(OffsetDateTime.parse((String) order.get("createdAt")))
             .isBetween(before, OffsetDateTime.now().plusMinutes(1));
         assertThat(created.headers().firstValue("Location")).hasValue("/api/orders/" + order.get("id"));
+        assertThat(created.headers().firstValue(CONSISTENCY_HEADER)).as("the write's consistency token").isPresent();
 
         // read-only transactions: these run on the replica, through the same row mapping
         HttpResponse<String> read = get("/api/orders/" + order.get("id"));
@@ -302,7 +308,14 @@ class AotApplicationIT {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return this.http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        // sends back the last consistency token, as a client of the sample does to read its own writes
+        if (this.consistencyToken != null) {
+            request.header(CONSISTENCY_HEADER, this.consistencyToken);
+        }
+        HttpResponse<String> response = this.http.send(request.timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        response.headers().firstValue(CONSISTENCY_HEADER).ifPresent((token) -> this.consistencyToken = token);
+        return response;
     }
 
     private URI uri(String path) {
