@@ -330,7 +330,8 @@ public final class OperationRunner {
                 counts = new int[0];
             }
             else {
-                settling = new Settling(connection.getAutoCommit(), true, true);
+                // one statement is all or nothing on its own: only a batch of several needs a transaction
+                settling = new Settling(connection.getAutoCommit(), true, sent.size() > 1);
                 PreparedStatement batch = statement;
                 // the driver empties a batch once it was sent: it cannot be sent again on its own
                 counts = settle(connection, settling, false, batch::executeBatch);
@@ -394,7 +395,7 @@ public final class OperationRunner {
         // round trip, but ends them with a Sync of its own, which commits under auto-commit, whenever the answers it
         // has not read may pass 64 kB: so the pipeline runs as one transaction (see settle).
         StatementParameters parameters = StatementParameters.of(sql.toString(), values.toArray());
-        return runAtomic(Operation.EXEC, "pipeline", parameters, (statement) -> {
+        return runAtomic(Operation.EXEC, "pipeline", parameters, statements.size() > 1, (statement) -> {
             int[] counts = new int[statements.size()];
             int index = 0;
             boolean isResultSet = statement.execute();
@@ -674,13 +675,13 @@ public final class OperationRunner {
                 attempt, true));
     }
 
-    /** Runs a write of several statements that must apply all or nothing: see {@link #settle}. */
-    private <R> R runAtomic(Operation operation, String task, StatementParameters parameters,
+    /** Runs a write that, when {@code atomic}, holds several statements that must apply all or nothing. */
+    private <R> R runAtomic(Operation operation, String task, StatementParameters parameters, boolean atomic,
             StatementWork<R> work) {
         if (!retrying()) {
-            return execute(operation, task, parameters, false, false, true, work, 1, false);
+            return execute(operation, task, parameters, false, false, atomic, work, 1, false);
         }
-        return this.retrier.run(task, (attempt) -> execute(operation, task, parameters, false, false, true, work,
+        return this.retrier.run(task, (attempt) -> execute(operation, task, parameters, false, false, atomic, work,
                 attempt, true));
     }
 
