@@ -8,8 +8,8 @@ import io.nexs.postgres.execution.OperationRunner;
 import io.nexs.postgres.execution.StatementParameters;
 
 /**
- * Different statements sent to the server in one round trip and run as one unit: with auto-commit they form one
- * implicit transaction, so a failing statement undoes those before it; inside a transaction they join it.
+ * Different statements sent to the server in one round trip and run as one unit: with auto-commit they run as one
+ * transaction of their own, so a failing statement undoes those before it; inside a transaction they join it.
  * Not thread-safe; build one per use.
  * <pre>{@code
  * int[] counts = postgres.pipeline()

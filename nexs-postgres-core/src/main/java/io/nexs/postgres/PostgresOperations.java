@@ -149,12 +149,14 @@ public interface PostgresOperations {
      * Runs one statement with many parameter sets in a single batch. Each element of {@code parameterSets} is
      * an {@code Object[]} of positional parameters, or a {@link NamedParameters}, a {@code Map}, a record or a
      * bean for {@code :name} parameters. Inserts are rewritten into multi-row statements by PgJDBC
-     * ({@code reWriteBatchedInserts}); their counts are then {@link java.sql.Statement#SUCCESS_NO_INFO}.
+     * ({@code reWriteBatchedInserts}); their counts are then {@link java.sql.Statement#SUCCESS_NO_INFO}. The
+     * batch applies all or nothing: outside a transaction it runs as one of its own, since PgJDBC would commit a
+     * long batch in parts.
      * @param sql the statement
      * @param parameterSets one element per execution
      * @return the count of each execution, in order
      * @throws io.nexs.postgres.error.OutcomeUnknownException when, outside a transaction, the connection was lost
-     * after the statement was sent: it may or may not have been applied, and it is not retried
+     * during its commit: it may or may not have been applied, and it is not retried
      */
     int[] batch(String sql, Iterable<?> parameterSets);
 

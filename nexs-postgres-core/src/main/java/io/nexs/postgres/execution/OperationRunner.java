@@ -330,7 +330,8 @@ public final class OperationRunner {
                 counts = new int[0];
             }
             else {
-                settling = new Settling(connection.getAutoCommit(), true);
+                // one statement is all or nothing on its own: only a batch of several needs a transaction
+                settling = new Settling(connection.getAutoCommit(), true, sent.size() > 1);
                 PreparedStatement batch = statement;
                 // the driver empties a batch once it was sent: it cannot be sent again on its own
                 counts = settle(connection, settling, false, batch::executeBatch);
@@ -390,9 +391,11 @@ public final class OperationRunner {
             sql.append(statement.sql());
             values.addAll(java.util.Arrays.asList(statement.values()));
         }
-        // PgJDBC sends the statements of one multi-statement string as separate extended-protocol messages
-        // followed by a single Sync: one round trip, and one implicit transaction when auto-commit is on.
-        return run(Operation.EXEC, "pipeline", sql.toString(), values.toArray(), false, false, (statement) -> {
+        // PgJDBC sends the statements of one multi-statement string as separate extended-protocol messages in one
+        // round trip, but ends them with a Sync of its own, which commits under auto-commit, whenever the answers it
+        // has not read may pass 64 kB: so the pipeline runs as one transaction (see settle).
+        StatementParameters parameters = StatementParameters.of(sql.toString(), values.toArray());
+        return runAtomic(Operation.EXEC, "pipeline", parameters, statements.size() > 1, (statement) -> {
             int[] counts = new int[statements.size()];
             int index = 0;
             boolean isResultSet = statement.execute();
@@ -666,14 +669,24 @@ public final class OperationRunner {
             boolean read, StatementWork<R> work) {
         StatementParameters parameters = StatementParameters.of(sql, args);
         if (!retrying()) {
-            return execute(operation, task, parameters, singleRow, read, work, 1, false);
+            return execute(operation, task, parameters, singleRow, read, false, work, 1, false);
         }
-        return this.retrier.run(task, (attempt) -> execute(operation, task, parameters, singleRow, read, work,
+        return this.retrier.run(task, (attempt) -> execute(operation, task, parameters, singleRow, read, false, work,
+                attempt, true));
+    }
+
+    /** Runs a write that, when {@code atomic}, holds several statements that must apply all or nothing. */
+    private <R> R runAtomic(Operation operation, String task, StatementParameters parameters, boolean atomic,
+            StatementWork<R> work) {
+        if (!retrying()) {
+            return execute(operation, task, parameters, false, false, atomic, work, 1, false);
+        }
+        return this.retrier.run(task, (attempt) -> execute(operation, task, parameters, false, false, atomic, work,
                 attempt, true));
     }
 
     private <R> R execute(Operation operation, String task, StatementParameters parameters, boolean singleRow,
-            boolean read, StatementWork<R> work, int attempt, boolean retried) {
+            boolean read, boolean atomic, StatementWork<R> work, int attempt, boolean retried) {
         HookContext hook = this.hooks.start(operation, task, parameters.sql(), parameters.values().length,
                 parameters.values());
         Connection connection = connection(read, hook);
@@ -696,7 +709,7 @@ public final class OperationRunner {
             // a query is settled only when it may write (insert ... returning, a function's side effects); the text
             // is looked at only when settling is on
             settling = new Settling(autoCommit, !read || (autoCommit && settles()
-                    && !readOnly(parameters.sql(), connection)));
+                    && !readOnly(parameters.sql(), connection)), atomic);
             PreparedStatement sending = statement;
             R result = settle(connection, settling, true, () -> work.run(sending));
             if (began) {
@@ -737,11 +750,15 @@ public final class OperationRunner {
      * statement that may write runs as a short explicit transaction instead (PgJDBC sends the {@code BEGIN} with the
      * statement), its transaction id is recorded, and then it commits, so that a lost {@code COMMIT} is settled by
      * {@link CommitOutcomeCheck} like a transaction's: returns when it committed, throws with the outcome in
-     * {@code settling} otherwise.
+     * {@code settling} otherwise. A batch or a pipeline runs as such a transaction under auto-commit even when
+     * writes are not settled (then without recording its transaction id, and a lost {@code COMMIT} leaves its
+     * outcome unknown): PgJDBC would otherwise split it into several implicit transactions, one per Sync it sends
+     * when the answers it has not read may pass 64 kB, and a failure late in it would leave the start committed.
      */
     private <R> R settle(Connection connection, Settling settling, boolean resendable, Sending<R> sending)
             throws SQLException {
-        if (!settling.autoCommit || !settling.mayWrite || !settles()) {
+        boolean settles = settles();
+        if (!settling.autoCommit || !settling.mayWrite || !(settles || settling.atomic)) {
             return sending.send();
         }
         WrittenTransaction written;
@@ -750,7 +767,7 @@ public final class OperationRunner {
         try {
             try {
                 result = sending.send();
-                written = CommitOutcomeCheck.record(connection);
+                written = settles ? CommitOutcomeCheck.record(connection) : null;
             }
             catch (SQLException | RuntimeException ex) {
                 // COMMIT was not sent, so nothing was applied: a lost connection rolls the transaction back too
@@ -775,6 +792,10 @@ public final class OperationRunner {
                 if (!SqlStates.isConnectionLoss(ex.getSQLState())) {
                     // the server answered COMMIT with an error, a deferred constraint for one: it rolled back
                     settling.notApplied = true;
+                    throw ex;
+                }
+                if (!settles) {
+                    // not settled: the outcome is unknown
                     throw ex;
                 }
                 if (written == null) {
@@ -952,6 +973,9 @@ public final class OperationRunner {
         /** Whether the statement may have written. */
         boolean mayWrite;
 
+        /** Whether it holds several statements that must apply all or nothing: a batch, a pipeline. */
+        final boolean atomic;
+
         /** Whether it ran as a short transaction whose commit was sent. */
         boolean settled;
 
@@ -962,9 +986,10 @@ public final class OperationRunner {
 
         @Nullable String reason;
 
-        Settling(boolean autoCommit, boolean mayWrite) {
+        Settling(boolean autoCommit, boolean mayWrite, boolean atomic) {
             this.autoCommit = autoCommit;
             this.mayWrite = mayWrite;
+            this.atomic = atomic;
         }
 
     }

@@ -139,12 +139,13 @@ class AutoCommitOutcomeTests {
     void aBatchAndAPipelineAppliedWhoseAnswersAreLostAreReportedUnknown() throws Exception {
         PostgresTemplate postgres = template(this.dataSource, retrier(false));
         postgres.exec("set nexs_test.commit_sleep = '0.5'");
-        assertOutcomeUnknown(loseTheAnswer(2, "insert into auto_rows",
+        // both run as one transaction, so that they apply all or nothing: the answer lost is the COMMIT's
+        assertOutcomeUnknown(loseTheAnswer(2, "COMMIT",
                 () -> postgres.batch("insert into auto_rows values (?)", List.of(2, 2))));
         assertThat(rows(2)).isEqualTo(2);
 
         postgres.exec("set nexs_test.commit_sleep = '0.5'");
-        assertOutcomeUnknown(loseTheAnswer(3, "insert into auto_rows",
+        assertOutcomeUnknown(loseTheAnswer(3, "COMMIT",
                 () -> postgres.pipeline().add("insert into auto_rows values (3)")
                     .add("insert into auto_rows values (3)").execute()));
         assertThat(rows(3)).isEqualTo(2);

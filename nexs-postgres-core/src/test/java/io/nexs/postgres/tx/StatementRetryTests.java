@@ -156,6 +156,30 @@ class StatementRetryTests {
     }
 
     @Test
+    void aPipelineWhoseSessionIsTerminatedBeforeItsCommitIsRetried() {
+        Retrier retrier = retrier(3);
+        PostgresTemplate postgres = template(dataSource, retrier);
+        table("pipelined_rows");
+        admin.execute("select pg_advisory_lock(4204)");
+        CompletableFuture<int[]> result;
+        try {
+            // a pipeline runs as one transaction: ended before its COMMIT was sent, it provably wrote nothing
+            result = CompletableFuture.supplyAsync(() -> postgres.pipeline()
+                .add("insert into pipelined_rows values (1)")
+                .add("select pg_advisory_xact_lock_shared(4204)")
+                .add("insert into pipelined_rows values (2)")
+                .execute());
+            admin.terminate(admin.awaitWaiting("pg_advisory_xact_lock_shared(4204)", "advisory"));
+        }
+        finally {
+            admin.execute("select pg_advisory_unlock(4204)");
+        }
+        assertThat(result.join()).containsExactly(1, 1, 1);
+        assertThat(retrier.statistics().retries()).isOne();
+        assertThat(admin.count("pipelined_rows")).as("applied once").isEqualTo(2);
+    }
+
+    @Test
     void anInsertTheServerAppliedWhoseAnswerWasLostIsNotSentAgain() {
         // one connection through the proxy: a cut ends them all, and a dead idle one would cost a retry
         try (HikariDataSource proxied = pool(node, proxy.jdbcUrl(), 1)) {
