@@ -112,11 +112,15 @@ public final class RoutingDataSource extends AbstractDataSource {
 
     /** Learns the primary's position now, which is past a write whose own position could not be taken. */
     private void settle() throws SQLException {
-        try (Connection connection = this.topology.primaryConnection();
-                Statement statement = connection.createStatement();
-                ResultSet rs = statement.executeQuery(WriteTrackingConnection.POSITION_SQL)) {
-            rs.next();
-            ConsistencyScope.recordWrite(rs.getLong(1));
+        try (Connection connection = this.topology.primaryConnection()) {
+            // bounded like a check, so a hung primary cannot hold every read of the scope
+            connection.setNetworkTimeout(Runnable::run,
+                    (int) Math.max(1, Math.min(Integer.MAX_VALUE, this.topology.settings().checkTimeout().toMillis())));
+            try (Statement statement = connection.createStatement();
+                    ResultSet rs = statement.executeQuery(WriteTrackingConnection.POSITION_SQL)) {
+                rs.next();
+                ConsistencyScope.recordWrite(rs.getLong(1));
+            }
         }
     }
 

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * may be read stale until its record is flushed.
  *
  * <p>The position is taken once per stretch of work: when auto-commit is switched back on after a transaction
- * committed, or when the connection is closed after statements ran in auto-commit. A connection marked read-only,
+ * committed, or when the connection is closed after work committed. A connection marked read-only,
  * or never used, costs nothing; one that only read in auto-commit or in a read-write transaction costs the round
  * trip too, since a statement's text does not prove it did not write.
  *
@@ -164,16 +164,26 @@ final class WriteTrackingConnection implements InvocationHandler {
     private @Nullable Object setAutoCommit(Method method, boolean on) throws Throwable {
         if (on && !this.autoCommit) {
             // switching auto-commit on commits the open transaction
-            Object result = call(method, new Object[] { true });
+            Object result;
+            try {
+                result = call(method, new Object[] { true });
+            }
+            catch (SQLException ex) {
+                if (this.inTransaction) {
+                    // the implicit commit may have happened
+                    ConsistencyScope.recordUnknownWrite();
+                    this.inTransaction = false;
+                }
+                throw ex;
+            }
             this.autoCommit = true;
             this.written |= this.inTransaction;
             this.inTransaction = false;
             recordPosition();
             return result;
         }
-        if (!on && this.autoCommit) {
-            recordPosition();
-        }
+        // Switching auto-commit off takes no position: a statement prepared in auto-commit may run only in the
+        // transaction that begins now (a batch made atomic), and the position is taken once that commits.
         Object result = call(method, new Object[] { on });
         this.autoCommit = on;
         return result;
@@ -185,9 +195,8 @@ final class WriteTrackingConnection implements InvocationHandler {
         }
         this.closed = true;
         try {
-            if (this.autoCommit) {
-                recordPosition();
-            }
+            // what committed since the last position; an open transaction's work is rolled back by the pool
+            recordPosition();
         }
         finally {
             this.target.close();

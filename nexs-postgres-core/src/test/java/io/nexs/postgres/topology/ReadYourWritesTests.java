@@ -170,6 +170,24 @@ class ReadYourWritesTests {
     }
 
     @Test
+    void aBatchOrPipelineMadeAtomicIsReadBackOnAThreadThatWroteNothingBefore() throws Exception {
+        // each on a thread of its own, so no earlier write of the thread sends the read to the primary anyway
+        long batch = CompletableFuture.supplyAsync(() -> {
+            this.readYourWrites.batch("insert into notes values (?)", List.of(new Object[] { 1 }, new Object[] { 2 }));
+            return this.readYourWrites.queryCount("select count(*) from notes");
+        }).get();
+        assertThat(batch).isEqualTo(2);
+        long pipeline = CompletableFuture.supplyAsync(() -> {
+            this.readYourWrites.pipeline()
+                .add("insert into notes values (3)")
+                .add("insert into notes values (4)")
+                .execute();
+            return this.readYourWrites.queryCount("select count(*) from notes");
+        }).get();
+        assertThat(pipeline).isEqualTo(4);
+    }
+
+    @Test
     void readsGoBackToTheReplicaOnceItHasReplayedTheWrite() throws SQLException {
         this.readYourWrites.exec("insert into notes values (1)");
         replay("resume");
