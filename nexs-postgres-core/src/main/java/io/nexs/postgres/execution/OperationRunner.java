@@ -783,6 +783,11 @@ public final class OperationRunner {
                 }
                 throw ex;
             }
+            catch (Error ex) {
+                // roll back before auto-commit is restored, which would commit the part already sent
+                rollback(connection, ex);
+                throw ex;
+            }
             settling.settled = true;
             try {
                 connection.commit();

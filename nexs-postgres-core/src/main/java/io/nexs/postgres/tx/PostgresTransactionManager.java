@@ -61,8 +61,11 @@ public class PostgresTransactionManager extends JdbcTransactionManager
 
     private final transient Retrier retrier;
 
-    /** The unknown outcome of this thread's last commit, until its transaction is cleaned up. */
-    private final transient ThreadLocal<OutcomeUnknown> unknown = new ThreadLocal<>();
+    /**
+     * The unknown outcome of this thread's last commit, with its transaction, until that transaction is cleaned up;
+     * a transaction that completion callbacks begin meanwhile is not affected.
+     */
+    private final transient ThreadLocal<UnknownCommit> unknown = new ThreadLocal<>();
 
     /**
      * Creates the transaction manager.
@@ -128,7 +131,7 @@ public class PostgresTransactionManager extends JdbcTransactionManager
             commitOrSettle(status);
         }
         catch (OutcomeUnknown ex) {
-            this.unknown.set(ex);
+            this.unknown.set(new UnknownCommit(status.getTransaction(), ex));
             throw ex;
         }
     }
@@ -139,16 +142,19 @@ public class PostgresTransactionManager extends JdbcTransactionManager
      */
     @Override
     protected void doRollback(DefaultTransactionStatus status) {
-        OutcomeUnknown outcome = this.unknown.get();
-        if (outcome != null) {
-            throw outcome;
+        UnknownCommit unknownCommit = this.unknown.get();
+        if (unknownCommit != null && unknownCommit.transaction() == status.getTransaction()) {
+            throw unknownCommit.outcome();
         }
         super.doRollback(status);
     }
 
     @Override
     protected void doCleanupAfterCompletion(Object transaction) {
-        this.unknown.remove();
+        UnknownCommit unknownCommit = this.unknown.get();
+        if (unknownCommit != null && unknownCommit.transaction() == transaction) {
+            this.unknown.remove();
+        }
         super.doCleanupAfterCompletion(transaction);
     }
 
@@ -193,7 +199,8 @@ public class PostgresTransactionManager extends JdbcTransactionManager
      */
     private void confirmDurable(Connection connection, @Nullable WrittenTransaction written) {
         SQLWarning warning = warnings(connection);
-        if (warning == null) {
+        if (warning == null || !isWarning(warning)) {
+            // none, or only notices (a deferred trigger's RAISE NOTICE): a cancelled wait is a warning
             return;
         }
         boolean waits = written != null && written.waitsForStandbys();
@@ -281,6 +288,17 @@ public class PostgresTransactionManager extends JdbcTransactionManager
         }
     }
 
+    /** Whether the chain holds a warning proper (SQLSTATE class 01), as a cancelled wait is, not only notices. */
+    private static boolean isWarning(SQLWarning first) {
+        for (SQLWarning warning = first; warning != null; warning = warning.getNextWarning()) {
+            String state = warning.getSQLState();
+            if (state == null || state.startsWith("01")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Whether a warning is the server's cancelled wait for synchronous replication. Its text is all that tells it
      * (SQLSTATE 01000 is any warning) and is translated with {@code lc_messages}: this is the fallback when the
@@ -302,6 +320,10 @@ public class PostgresTransactionManager extends JdbcTransactionManager
      */
     private static boolean neverUsed(Connection connection) {
         return connection instanceof ConnectionProxy && connection.toString().startsWith(UNUSED_LAZY_CONNECTION);
+    }
+
+    /** A transaction whose commit outcome is unknown, and that outcome. */
+    private record UnknownCommit(Object transaction, OutcomeUnknown outcome) {
     }
 
     /**
