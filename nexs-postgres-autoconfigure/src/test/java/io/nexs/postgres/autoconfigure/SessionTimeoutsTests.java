@@ -1,6 +1,8 @@
 package io.nexs.postgres.autoconfigure;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +38,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The server's time limits set through {@code nexs.postgres.*}: every pooled session of the provider and of the
@@ -171,8 +174,8 @@ class SessionTimeoutsTests {
                 TransactionTemplate transaction = context.getBean(TransactionTemplate.class);
                 assertThatExceptionOfType(DataAccessException.class).isThrownBy(() -> transaction.execute((tx) -> {
                     jdbc.update("insert into timed values (3, 'idle too long')");
-                    // the subject of the test: the session idles inside its transaction past the limit
-                    sleep(Duration.ofMillis(800));
+                    // the subject of the test: the session idles inside its transaction until the server ends it
+                    awaitEnded(jdbc.queryForObject("select pg_backend_pid()", Integer.class));
                     return jdbc.queryForObject("select 1", Integer.class);
                 })).isInstanceOf(NonTransientDataAccessException.class)
                     .satisfies((ex) -> assertThat(SqlStates.of(ex)).isEqualTo("25P03"));
@@ -183,7 +186,7 @@ class SessionTimeoutsTests {
                 PostgresProvider postgres = context.getBean(PostgresProvider.class);
                 assertThatExceptionOfType(DataAccessException.class).isThrownBy(() -> postgres.inTransaction((tx) -> {
                     postgres.exec("insert into timed values (3, 'idle too long')");
-                    sleep(Duration.ofMillis(800));
+                    awaitEnded(postgres.queryOne(Integer.class, "select pg_backend_pid()").orElseThrow());
                     return postgres.queryCount("select 1");
                 })).isInstanceOf(NonTransientDataAccessException.class)
                     .satisfies((ex) -> assertThat(SqlStates.of(ex)).isEqualTo("25P03"));
@@ -222,7 +225,9 @@ class SessionTimeoutsTests {
                 try (Subscription subscription = container.listen("timed_events", received::add)) {
                     long pid = postgres.queryOne(Long.class, listener).orElseThrow();
                     // the subject of the test: the LISTEN session stays idle for longer than both limits
-                    sleep(Duration.ofMillis(500));
+                    await().atMost(Duration.ofSeconds(10))
+                        .until(() -> postgres.queryOne(Boolean.class, "select now() - state_change > interval '300 ms' "
+                                + "from pg_stat_activity where pid = ?", pid).orElse(false));
                     postgres.notify("timed_events", "still here");
                     assertThat(received.poll(10, TimeUnit.SECONDS)).isNotNull()
                         .satisfies((notification) -> assertThat(notification.payload()).isEqualTo("still here"));
@@ -231,14 +236,19 @@ class SessionTimeoutsTests {
             });
     }
 
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(ex);
-        }
+    /** Waits, from another session, until the server has ended the session with the given process id. */
+    private static void awaitEnded(int pid) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try (Connection connection = node.connect();
+                    PreparedStatement statement = connection
+                        .prepareStatement("select count(*) from pg_stat_activity where pid = ?")) {
+                statement.setInt(1, pid);
+                try (ResultSet rows = statement.executeQuery()) {
+                    rows.next();
+                    return rows.getInt(1) == 0;
+                }
+            }
+        });
     }
 
 }

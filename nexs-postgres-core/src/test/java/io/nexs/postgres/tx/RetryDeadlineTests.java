@@ -14,6 +14,7 @@ import org.springframework.dao.TransientDataAccessResourceException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The deadline of one retried call, without a database: no pause begins and no attempt starts that the deadline
@@ -58,8 +59,10 @@ class RetryDeadlineTests {
         AtomicInteger attempts = new AtomicInteger();
         Throwable failure = catchThrowable(() -> retrier.run("work", (attempt) -> {
             attempts.incrementAndGet();
-            // an attempt slower than the whole deadline
-            pause(Duration.ofMillis(250));
+            // an attempt that outlasts the whole deadline
+            await().pollInSameThread()
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> Duration.ZERO.equals(CallDeadline.remaining()));
             throw transientFailure(attempt);
         }));
         assertThat(attempts).hasValue(1);
@@ -158,15 +161,6 @@ class RetryDeadlineTests {
         assertThatIllegalArgumentException()
             .isThrownBy(() -> RetrySettings.defaults().withTimeout(Duration.ofSeconds(-1)))
             .withMessageContaining("timeout");
-    }
-
-    private static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
     }
 
 }
