@@ -113,14 +113,6 @@ record SpringDataSourceProperties(@Nullable String url, @Nullable String usernam
     }
 
     /**
-     * Whether any of the URL and the credentials is set.
-     * @return whether one is
-     */
-    boolean hasConnection() {
-        return this.url != null || this.username != null || this.password != null;
-    }
-
-    /**
      * The warning about the keys that have no effect.
      * @return one line naming each key and what to use instead, or {@code null} when there is none
      */

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.WebApplicationType;
@@ -30,6 +31,7 @@ import org.springframework.util.StringUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.mockito.Mockito.mock;
 
 /**
@@ -96,6 +98,19 @@ class SpringDataSourcePropertiesTests {
         assertThat(login.servers()).extracting(PostgresServers.Server::property)
             .containsOnly("spring.datasource.url");
         assertThat(login.username()).isEqualTo("app");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = { "jdbc:h2:mem:test | jdbc:postgresql://host:5432/database",
+            "jdbc:postgresql://db1,db2/app?targetServerType=primary | Remove the targetServerType parameter" })
+    void aUrlNexsPostgresCannotUseIsReportedAsSpringDataSourceUrl(String url, String fix) {
+        SpringDataSourceProperties spring = new SpringDataSourceProperties(url, null, PASSWORD, List.of());
+        assertThatExceptionOfType(InvalidPostgresPropertyException.class)
+            .isThrownBy(() -> PostgresSettings.login(new NexsPostgresProperties(), null, spring))
+            .satisfies((failure) -> {
+                assertThat(failure.getProperty()).isEqualTo("spring.datasource.url");
+                assertThat(failure.getAction()).contains(fix);
+            });
     }
 
     @ParameterizedTest
