@@ -328,6 +328,7 @@ public final class PostgresSettings {
         requireNotNegative(replicasPrefix + "latency-window", replicas.getLatencyWindow());
         requireSet(replicasPrefix + "consistency", replicas.getConsistency(), "eventual or read-your-writes");
         requireNotNegative(replicasPrefix + "read-your-writes-wait", replicas.getReadYourWritesWait(), "200ms");
+        requireNotNegative(replicasPrefix + "read-your-writes-window", replicas.getReadYourWritesWindow(), "1s");
         consistencyHeader(properties);
 
         String interval = failoverPrefix + "health-check-interval";
@@ -358,7 +359,8 @@ public final class PostgresSettings {
         return new TopologySettings(replicas.getReadPreference(), replicas.getLoadBalancing(), maxLag,
                 replicas.getLatencyWindow(), failover.isEnabled(), failover.getHealthCheckInterval(),
                 failover.getHealthCheckTimeout(), failover.getFailureThreshold(), failover.getWriteWaitTimeout(),
-                failover.getProbeInterval(), replicas.getConsistency(), replicas.getReadYourWritesWait());
+                failover.getProbeInterval(), replicas.getConsistency(), replicas.getReadYourWritesWait(),
+                replicas.getReadYourWritesWindow());
     }
 
     /**
