@@ -107,7 +107,7 @@ public abstract class ProxiedClusterTests {
         await().atMost(WAIT)
             .pollInterval(Duration.ofMillis(10))
             .until(() -> number(cluster.primary(), "select count(*) from pg_stat_activity where wait_event = "
-                    + "'PgSleep' and upper(query) = 'COMMIT'") > 0);
+                    + "'PgSleep' and query ilike 'commit%'") > 0);
     }
 
     /** Kills the primary's server (SIGKILL) and promotes the standby, as a cluster manager would. */
