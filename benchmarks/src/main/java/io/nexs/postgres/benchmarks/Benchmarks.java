@@ -192,6 +192,16 @@ public final class Benchmarks {
     }
 
     /**
+     * Starts a server with PostgreSQL's own durability settings ({@code fsync}, {@code synchronous_commit} and
+     * {@code full_page_writes} on): a commit returns once its record is on disk.
+     * @return the server
+     */
+    static PostgresNode durableNode() {
+        useBundledBinaries();
+        return PostgresNode.builder().name("benchmarks-durable").durable(true).start();
+    }
+
+    /**
      * Points the test kit at the PostgreSQL binaries in the jar. Shading strips the binaries jar's version from its
      * resource URLs, which is where the test kit reads it; this tells it the version Maven put in the jar unless
      * the caller chose one with {@code -Dnexs.postgres.test.version}. Call before starting any server.

@@ -23,6 +23,7 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.DefaultPostgresProvider;
+import io.nexs.postgres.consistency.ReadConsistency;
 import io.nexs.postgres.PostgresTemplate;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.HookManager;
@@ -43,6 +44,8 @@ import io.nexs.postgres.tx.Retrier;
 import io.nexs.postgres.tx.RetrySettings;
 import io.nexs.postgres.tx.TransientErrors;
 
+import org.springframework.aop.support.AopUtils;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -83,6 +86,15 @@ final class Overhead {
 
     /** Target printed next to the result: ours keeps 97% of raw JDBC's throughput. */
     private static final double TARGET_VS_RAW = 0.97;
+
+    /** Target for a one-row write transaction through {@code @Transactional} on the routed data source. */
+    private static final double TARGET_TX_VS_RAW = 0.95;
+
+    /**
+     * Slot of the write transactions on the durable server: a commit there waits for the disk, so a slot of the
+     * lookups' length would hold too few transactions to tell the contenders apart.
+     */
+    private static final long DURABLE_SLOT_MILLIS = 50;
 
     /** Target for the contender with metrics and tracing on. */
     private static final double TARGET_OBSERVED_VS_RAW = 0.93;
@@ -188,12 +200,18 @@ final class Overhead {
                             id -> updated(id, settled.exec(UPDATE_BY_ID, id))));
             try {
                 String result = measure(contenders, warmupMillis, slotMillis, measureMillis) + " "
-                        + measureWrites(writes, warmupMillis, slotMillis, measureMillis / 4);
+                        + measureWrites(writes, warmupMillis, slotMillis, measureMillis / 4) + " "
+                        + measureTransactions(node, "fsync_off", warmupMillis, slotMillis, measureMillis / 4, true);
                 if (hook.queries.sum() == 0) {
                     throw new IllegalStateException("the hook never ran");
                 }
                 if (observed.spans.sum() == 0 || !observed.meters.scrape().contains("db_query_duration_seconds_bucket")) {
                     throw new IllegalStateException("the observed contender made no spans or no duration histogram");
+                }
+                // The same transactions where commits wait for the disk, as PostgreSQL's defaults make them.
+                try (PostgresNode durable = Benchmarks.durableNode()) {
+                    result += " " + measureTransactions(durable, "", warmupMillis, DURABLE_SLOT_MILLIS,
+                            measureMillis / 4, false);
                 }
                 return result;
             }
@@ -248,6 +266,144 @@ final class Overhead {
         return settledVsPlain.keys("settled_exec_vs_exec");
     }
 
+    /**
+     * One-row write transactions: by hand on a plain pool (the limit), through {@code @Transactional} +
+     * {@code JdbcTemplate} with Spring's own transaction manager on that pool, and through {@code @Transactional} +
+     * {@code JdbcTemplate} on the routed data source of a provider as the auto-configuration wires it (settled
+     * commits; the same with {@code verify-commit} off; the same on a provider of the other read consistency), in
+     * alternated slots as the lookups are measured. Every side has a pool of {@value #POOL_SIZE} on the same server
+     * and writes to the same table.
+     * @param node the server
+     * @param suffix appended to every key of the result: which server it is
+     * @param countTrips whether to count and print the round trips of one transaction of each contender first
+     * @return the keys for the result line
+     */
+    private static String measureTransactions(PostgresNode node, String suffix, long warmupMillis, long slotMillis,
+            long measureMillis, boolean countTrips) throws Exception {
+        RowMappers rowMappers = new RowMappers(UnmappedColumns.IGNORE, null);
+        ReadConsistency defaultConsistency = TopologySettings.defaults().consistency();
+        ReadConsistency otherConsistency = (defaultConsistency == ReadConsistency.READ_YOUR_WRITES)
+                ? ReadConsistency.EVENTUAL : ReadConsistency.READ_YOUR_WRITES;
+        TopologySettings other = TopologySettings.defaults()
+            .withConsistency(otherConsistency, TopologySettings.defaults().readYourWritesWait());
+        try (HikariDataSource pool = CustomerTable.pool(node.jdbcUrl(), node.username(), node.password(), POOL_SIZE,
+                "overhead-tx");
+                DefaultPostgresProvider routed = routedProvider(node, rowMappers, HookManager.none());
+                DefaultPostgresProvider routedOther = routedProvider(node, rowMappers, HookManager.none(), other);
+                AnnotationConfigApplicationContext context = Payments.context(pool, routed, routedOther)) {
+            Payments.createTable(pool);
+            Payments payments = context.getBean(Payments.class);
+            if (!AopUtils.isCglibProxy(payments)) {
+                throw new IllegalStateException("the service is not proxied: " + payments.getClass());
+            }
+            String otherKey = "tx_" + otherConsistency.name().toLowerCase(Locale.ROOT);
+            List<Contender> contenders = List.of(
+                    new Contender("tx_raw", "HikariCP + PgJDBC by hand: setAutoCommit(false), insert, commit()",
+                            id -> updated(id, Payments.payByHand(pool, id))),
+                    new Contender("tx_spring", "@Transactional + JdbcTemplate, Spring's JdbcTransactionManager, "
+                            + "same pool", id -> updated(id, payments.payPlain(id))),
+                    new Contender("tx", "@Transactional + JdbcTemplate, routed DataSource, PostgresTransactionManager "
+                            + "(defaults, " + consistencyName(defaultConsistency) + ")",
+                            id -> updated(id, payments.pay(id))),
+                    new Contender("tx_unverified", "the same with verify-commit off",
+                            id -> updated(id, payments.payUnverified(id))),
+                    new Contender(otherKey, "the same with verify-commit on, " + consistencyName(otherConsistency),
+                            id -> updated(id, payments.payOther(id))));
+            // every contender writes exactly one row per call, and commits it
+            long before = Payments.count(pool);
+            for (Contender contender : contenders) {
+                contender.lookup().find(1);
+            }
+            if (Payments.count(pool) != before + contenders.size()) {
+                throw new IllegalStateException("the contenders did not commit one row each");
+            }
+            StringBuilder keys = new StringBuilder();
+            if (countTrips) {
+                keys.append(countRoundTrips(contenders));
+            }
+            int n = contenders.size();
+            int rounds = (int) (measureMillis / (slotMillis * n));
+            for (Contender contender : contenders) {
+                round(contender.lookup(), warmupMillis);
+            }
+            Slots slots = slots(contenders, rounds, slotMillis);
+            double[][] rates = new double[n][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int k = 0; k < n; k++) {
+                    int s = r * n + k;
+                    rates[(r + k) % n][r] = slots.lookups()[s] * 1e9 / slots.nanos()[s];
+                }
+            }
+            int raw = index(contenders, "tx_raw");
+            System.out.printf(Locale.ROOT, "write transactions, %s: %d rounds of one %d ms slot per contender%n",
+                    suffix.isEmpty() ? "fsync=on, synchronous_commit=on (PostgreSQL's defaults)"
+                            : "fsync=off, synchronous_commit=off",
+                    rounds, slotMillis);
+            TextTable table = new TextTable("contender", "transactions/s (median)", "vs raw (p25-p75)");
+            for (int c = 0; c < n; c++) {
+                table.row(contenders.get(c).label(), format("%,.0f", PairedRatio.median(rates[c])),
+                        PairedRatio.of(rates[c], rates[raw]).cell());
+            }
+            table.print();
+            String tail = suffix.isEmpty() ? "" : "_" + suffix;
+            PairedRatio headline = PairedRatio.of(rates[index(contenders, "tx")], rates[raw]);
+            System.out.printf(Locale.ROOT, "target: datasource_tx_vs_raw%s >= %.2f: %s (%s)%n%n", tail,
+                    TARGET_TX_VS_RAW, (headline.median() >= TARGET_TX_VS_RAW) ? "met" : "MISSED", headline.cell());
+            int defaultIndex = index(contenders, "tx");
+            int otherIndex = index(contenders, otherKey);
+            int ryw = (defaultConsistency == ReadConsistency.READ_YOUR_WRITES) ? defaultIndex : otherIndex;
+            int eventual = (defaultConsistency == ReadConsistency.READ_YOUR_WRITES) ? otherIndex : defaultIndex;
+            keys.append(headline.keys("datasource_tx_vs_raw" + tail)).append(' ')
+                .append(PairedRatio.of(rates[index(contenders, "tx_unverified")], rates[raw])
+                    .keys("datasource_tx_unverified_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[ryw], rates[raw]).keys("datasource_tx_ryw_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[eventual], rates[raw]).keys("datasource_tx_eventual_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[index(contenders, "tx_spring")], rates[raw])
+                    .keys("spring_tx_vs_raw" + tail))
+                .append(String.format(Locale.ROOT, " raw_tx_per_s%s=%.0f", tail, PairedRatio.median(rates[raw])));
+            return keys.toString();
+        }
+    }
+
+    private static String consistencyName(ReadConsistency consistency) {
+        return (consistency == ReadConsistency.READ_YOUR_WRITES) ? "read-your-writes" : "eventual reads";
+    }
+
+    /**
+     * Counts the round trips of one transaction of each contender, from the messages PgJDBC sends
+     * ({@link RoundTrips}), and prints the statements of each round trip. The first call of each contender is not
+     * counted: its connection may have been idle long enough for the pool to check it first.
+     * @return the keys for the result line: round trips per transaction
+     */
+    private static String countRoundTrips(List<Contender> contenders) throws Exception {
+        StringBuilder keys = new StringBuilder();
+        System.out.println("round trips of one transaction (PgJDBC's messages, one Sync each):");
+        for (Contender contender : contenders) {
+            contender.lookup().find(1);
+            List<List<String>> calls = new ArrayList<>();
+            try (RoundTrips trips = RoundTrips.start()) {
+                for (int call = 0; call < 8; call++) {
+                    contender.lookup().find(1 + call);
+                    calls.add(trips.take());
+                }
+            }
+            int[] counts = calls.stream().mapToInt(List::size).sorted().toArray();
+            int median = counts[counts.length / 2];
+            System.out.printf(Locale.ROOT, "  %-14s %d  %s%n", contender.key(), median,
+                    String.join("  |  ", calls.get(0)));
+            if (counts[0] != counts[counts.length - 1]) {
+                System.out.printf(Locale.ROOT, "  %-14s    (from %d to %d in 8 calls)%n", "", counts[0],
+                        counts[counts.length - 1]);
+            }
+            keys.append("trips_").append(contender.key()).append('=').append(median).append(' ');
+        }
+        System.out.println();
+        return keys.toString();
+    }
+
     private static HookManager defaultHookManager() {
         return new HookManager(Duration.ofSeconds(1), false);
     }
@@ -262,6 +418,12 @@ final class Overhead {
      */
     private static DefaultPostgresProvider routedProvider(PostgresNode node, RowMappers rowMappers,
             HookManager hooks) {
+        return routedProvider(node, rowMappers, hooks, TopologySettings.defaults());
+    }
+
+    /** The provider as {@link #routedProvider(PostgresNode, RowMappers, HookManager)}, with these settings. */
+    private static DefaultPostgresProvider routedProvider(PostgresNode node, RowMappers rowMappers,
+            HookManager hooks, TopologySettings settings) {
         Map<String, String> driver = new HashMap<>();
         driver.put("ApplicationName", "overhead-routed");
         ConnectionSettings connection = new ConnectionSettings(new NodeAddress(node.host(), node.port()),
@@ -270,7 +432,7 @@ final class Overhead {
                 Duration.ofMinutes(30), Duration.ofMinutes(2), Duration.ofSeconds(5), Duration.ZERO, true, true,
                 Duration.ofSeconds(5));
         ClusterTopology topology = new DefaultClusterTopology(List.of(NodeDefinition.of(connection, pool)),
-                TopologySettings.defaults(), List.of());
+                settings, List.of());
         topology.start();
         return new DefaultPostgresProvider(topology, rowMappers, PostgresTemplate.DEFAULT_FETCH_SIZE, hooks,
                 defaultRetrier());
