@@ -28,7 +28,9 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code overhead}: primary-key lookups by {@value Overhead#THREADS} threads through raw HikariCP + PgJDBC
  * (the limit), {@code JdbcTemplate} and {@code PostgresTemplate.queryOne} (as the auto-configuration builds it:
  * retries on, no hook registered; with one hook; with neither retries nor hooks; routed through a provider), on
- * the same threads switching contender every few milliseconds, with the bytes each lookup allocates.</li>
+ * the same threads switching contender every few milliseconds, with the bytes each lookup allocates; then one-row
+ * write transactions through {@code @Transactional} + {@code JdbcTemplate} on the routed {@code DataSource} against
+ * the same by hand, on this server and on a second one with durable commits, with the round trips of each.</li>
  * <li>{@code failover}: a writer inserting every {@value Failover#WRITE_INTERVAL_MILLIS} ms while the primary of a
  * fresh cluster (primary + synchronous standby) is killed (SIGKILL) or hung (SIGSTOP) and the standby promoted
  * {@value Failover#PROMOTE_AFTER_MILLIS} ms later: detection, write recovery and acknowledged writes lost through a
@@ -84,7 +86,9 @@ public final class Benchmarks {
                          bean vs a hand-written RowMapper, DataClassRowMapper and BeanPropertyRowMapper, with
                          results in text (the result line) and in binary wire format
               overhead   primary-key lookups by 4 threads: nexs-postgres (defaults, with a hook, without retries,
-                         routed) vs raw HikariCP + PgJDBC and JdbcTemplate, with bytes allocated per lookup
+                         routed) vs raw HikariCP + PgJDBC and JdbcTemplate, with bytes allocated per lookup;
+                         then one-row write transactions, @Transactional + JdbcTemplate on the routed
+                         DataSource vs the same by hand, with fsync off and on, and their round trips
               failover   a primary killed (SIGKILL) or hung (SIGSTOP) under a writer, its synchronous standby
                          promoted 1 s later: detection, write recovery and acknowledged writes lost, nexs-postgres
                          vs HikariCP on a PgJDBC multi-host URL (targetServerType=primary); then a busy

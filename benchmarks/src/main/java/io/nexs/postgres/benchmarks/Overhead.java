@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -64,6 +65,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * lookup come from the same rounds as its throughput; the hook's are compared with the size of one
  * {@link HookContext}, the only allocation a hook may add. Then a one-row {@code exec} under auto-commit, plain and
  * with {@code settle-auto-commit-writes} on, in alternated slots of their own ({@code settled_exec_vs_exec}).
+ *
+ * <p>Then one-row write transactions ({@code datasource_tx_vs_raw}): {@code @Transactional} + {@code JdbcTemplate}
+ * on the routed {@code DataSource} with the {@code transactionManager} the auto-configuration makes, next to the
+ * same transaction by hand on HikariCP + PgJDBC, first on this server and then on a second one with PostgreSQL's
+ * durable defaults ({@code fsync} and {@code synchronous_commit} on), where each commit waits for the disk as it
+ * does for an application that relies on "committed" meaning durable. The round trips of one transaction of each
+ * contender are counted from PgJDBC's messages ({@link RoundTrips}).
  *
  * <p>A plain load harness rather than JMH: each lookup is a network round trip, so what matters is the
  * contenders sharing one noisy machine fairly. The same threads run all of them, switching together to the next
@@ -211,7 +219,7 @@ final class Overhead {
                 // The same transactions where commits wait for the disk, as PostgreSQL's defaults make them.
                 try (PostgresNode durable = Benchmarks.durableNode()) {
                     result += " " + measureTransactions(durable, "", warmupMillis, DURABLE_SLOT_MILLIS,
-                            measureMillis / 4, false);
+                            measureMillis / 2, false);
                 }
                 return result;
             }
@@ -300,6 +308,8 @@ final class Overhead {
             List<Contender> contenders = List.of(
                     new Contender("tx_raw", "HikariCP + PgJDBC by hand: setAutoCommit(false), insert, commit()",
                             id -> updated(id, Payments.payByHand(pool, id))),
+                    new Contender("tx_raw_recorded", "the same by hand, CommitOutcomeCheck.record before commit()",
+                            id -> updated(id, Payments.payByHand(pool, id, true))),
                     new Contender("tx_spring", "@Transactional + JdbcTemplate, Spring's JdbcTransactionManager, "
                             + "same pool", id -> updated(id, payments.payPlain(id))),
                     new Contender("tx", "@Transactional + JdbcTemplate, routed DataSource, PostgresTransactionManager "
@@ -326,25 +336,33 @@ final class Overhead {
             for (Contender contender : contenders) {
                 round(contender.lookup(), warmupMillis);
             }
-            Slots slots = slots(contenders, rounds, slotMillis);
+            // Every round in an order of its own: a commit's wait for the disk depends on the commits just before
+            // it, so no contender may always follow the same one, as in a rotation.
+            int[] owner = shuffledRounds(n, rounds);
+            Slots slots = slots(contenders, owner, slotMillis, true);
             double[][] rates = new double[n][rounds];
-            for (int r = 0; r < rounds; r++) {
-                for (int k = 0; k < n; k++) {
-                    int s = r * n + k;
-                    rates[(r + k) % n][r] = slots.lookups()[s] * 1e9 / slots.nanos()[s];
-                }
+            // each slot's median time per transaction
+            double[][] times = new double[n][rounds];
+            for (int s = 0; s < owner.length; s++) {
+                rates[owner[s]][s / n] = slots.lookups()[s] * 1e9 / slots.nanos()[s];
+                times[owner[s]][s / n] = slots.medianNanos()[s];
             }
             int raw = index(contenders, "tx_raw");
-            System.out.printf(Locale.ROOT, "write transactions, %s: %d rounds of one %d ms slot per contender%n",
+            System.out.printf(Locale.ROOT, "write transactions, %s: %d rounds of one %d ms slot per contender, "
+                    + "each round in a random order%n",
                     suffix.isEmpty() ? "fsync=on, synchronous_commit=on (PostgreSQL's defaults)"
                             : "fsync=off, synchronous_commit=off",
                     rounds, slotMillis);
-            TextTable table = new TextTable("contender", "transactions/s (median)", "vs raw (p25-p75)");
+            TextTable table = new TextTable("contender", "transactions/s (median)", "vs raw (p25-p75)",
+                    "ms per transaction (median)");
             for (int c = 0; c < n; c++) {
                 table.row(contenders.get(c).label(), format("%,.0f", PairedRatio.median(rates[c])),
-                        PairedRatio.of(rates[c], rates[raw]).cell());
+                        PairedRatio.of(rates[c], rates[raw]).cell(), format("%.3f", 1e-6 * PairedRatio.median(times[c])));
             }
+
             table.print();
+            System.out.println("vs raw: the median of the ratios within each round; ms per transaction: the median "
+                    + "over the rounds of each slot's median time");
             String tail = suffix.isEmpty() ? "" : "_" + suffix;
             PairedRatio headline = PairedRatio.of(rates[index(contenders, "tx")], rates[raw]);
             System.out.printf(Locale.ROOT, "target: datasource_tx_vs_raw%s >= %.2f: %s (%s)%n%n", tail,
@@ -363,9 +381,33 @@ final class Overhead {
                 .append(' ')
                 .append(PairedRatio.of(rates[index(contenders, "tx_spring")], rates[raw])
                     .keys("spring_tx_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[index(contenders, "tx_raw_recorded")], rates[raw])
+                    .keys("recorded_tx_vs_raw" + tail))
                 .append(String.format(Locale.ROOT, " raw_tx_per_s%s=%.0f", tail, PairedRatio.median(rates[raw])));
             return keys.toString();
         }
+    }
+
+    /**
+     * Rounds of every contender once, each round in its own random order (the same orders from run to run).
+     * @return the contender of each slot
+     */
+    private static int[] shuffledRounds(int contenders, int rounds) {
+        Random random = new Random(22);
+        int[] owner = new int[contenders * rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < contenders; k++) {
+                owner[r * contenders + k] = k;
+            }
+            for (int k = contenders - 1; k > 0; k--) {
+                int other = random.nextInt(k + 1);
+                int kept = owner[r * contenders + k];
+                owner[r * contenders + k] = owner[r * contenders + other];
+                owner[r * contenders + other] = kept;
+            }
+        }
+        return owner;
     }
 
     private static String consistencyName(ReadConsistency consistency) {
@@ -493,7 +535,28 @@ final class Overhead {
      * What {@link #slots} measured: lookups started and nanoseconds taken in each slot, and lookups and bytes
      * allocated by the threads per contender.
      */
-    private record Slots(long[] lookups, long[] nanos, long[] lookupsOf, long[] bytes) {
+    private record Slots(long[] lookups, long[] nanos, long[] lookupsOf, long[] bytes, double[] medianNanos) {
+    }
+
+    /** The time each call of one thread took, and the slot it started in. */
+    private static final class Timings {
+
+        int size;
+
+        int[] slots = new int[1024];
+
+        long[] nanos = new long[1024];
+
+        void add(int slot, long elapsed) {
+            if (this.size == this.slots.length) {
+                this.slots = Arrays.copyOf(this.slots, this.size * 2);
+                this.nanos = Arrays.copyOf(this.nanos, this.size * 2);
+            }
+            this.slots[this.size] = slot;
+            this.nanos[this.size] = elapsed;
+            this.size++;
+        }
+
     }
 
     /**
@@ -503,11 +566,24 @@ final class Overhead {
      */
     private static Slots slots(List<Contender> contenders, int rounds, long slotMillis) throws InterruptedException {
         int n = contenders.size();
-        int total = rounds * n;
-        int[] owner = new int[total];
-        for (int s = 0; s < total; s++) {
+        int[] owner = new int[rounds * n];
+        for (int s = 0; s < owner.length; s++) {
             owner[s] = (s / n + s % n) % n;
         }
+        return slots(contenders, owner, slotMillis, false);
+    }
+
+    /**
+     * Runs the contenders as {@link #slots(List, int, long)} does, slot {@code s} belonging to contender
+     * {@code owner[s]}, and, when asked, also times every call, so that
+     * each slot has the median time its calls took ({@link Slots#medianNanos()}, empty otherwise): where a few
+     * calls stall (a commit waiting for a busy disk), the count of calls in a slot moves with them and the median
+     * time does not.
+     */
+    private static Slots slots(List<Contender> contenders, int[] owner, long slotMillis, boolean timeEach)
+            throws InterruptedException {
+        int n = contenders.size();
+        int total = owner.length;
         AtomicInteger current = new AtomicInteger();
         AtomicLongArray started = new AtomicLongArray(total);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -515,12 +591,15 @@ final class Overhead {
         CountDownLatch go = new CountDownLatch(1);
         long[][] lookupsOf = new long[THREADS][n];
         long[][] bytes = new long[THREADS][n];
+        Timings[] timings = new Timings[THREADS];
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             int index = t;
+            timings[t] = new Timings();
             Thread thread = new Thread(() -> {
                 long[] myLookups = lookupsOf[index];
                 long[] myBytes = bytes[index];
+                Timings myTimings = timings[index];
                 try {
                     ThreadLocalRandom random = ThreadLocalRandom.current();
                     ready.countDown();
@@ -530,9 +609,13 @@ final class Overhead {
                         int c = owner[s];
                         long id = random.nextLong(1, ROWS + 1);
                         long before = THREAD_BEAN.getCurrentThreadAllocatedBytes();
+                        long callStart = timeEach ? System.nanoTime() : 0;
                         // Checking the id also keeps the JIT from dropping the mapped object.
                         if (contenders.get(c).lookup().find(id).id() != id) {
                             throw new IllegalStateException("wrong customer for id " + id);
+                        }
+                        if (timeEach) {
+                            myTimings.add(s, System.nanoTime() - callStart);
                         }
                         myBytes[c] += THREAD_BEAN.getCurrentThreadAllocatedBytes() - before;
                         myLookups[c]++;
@@ -577,7 +660,30 @@ final class Overhead {
                 bytesPerContender[c] += bytes[t][c];
             }
         }
-        return new Slots(lookups, nanos, lookupsPerContender, bytesPerContender);
+        double[] medianNanos = new double[timeEach ? total : 0];
+        if (timeEach) {
+            int[] calls = new int[total];
+            for (Timings timing : timings) {
+                for (int i = 0; i < timing.size; i++) {
+                    calls[timing.slots[i]]++;
+                }
+            }
+            double[][] bySlot = new double[total][];
+            for (int slot = 0; slot < total; slot++) {
+                bySlot[slot] = new double[calls[slot]];
+            }
+            int[] filled = new int[total];
+            for (Timings timing : timings) {
+                for (int i = 0; i < timing.size; i++) {
+                    int slot = timing.slots[i];
+                    bySlot[slot][filled[slot]++] = timing.nanos[i];
+                }
+            }
+            for (int slot = 0; slot < total; slot++) {
+                medianNanos[slot] = (calls[slot] > 0) ? PairedRatio.median(bySlot[slot]) : Double.NaN;
+            }
+        }
+        return new Slots(lookups, nanos, lookupsPerContender, bytesPerContender, medianNanos);
     }
 
     /** The limit: borrow a connection, prepare, bind, execute, read the row by hand, give everything back. */
