@@ -70,11 +70,11 @@ import org.jspecify.annotations.Nullable;
  * machine. The contenders of {@code mapping}, {@code overhead} and {@code copy} take turns in rounds, and each ratio
  * is the median of the ratios within each round ({@link PairedRatio}); the result line gives its quartiles as
  * {@code <key>_p25} and {@code <key>_p75}, so a reader sees how far one run can be trusted. {@code --quick} takes
- * about two minutes on two cores (one and a half for copy, one for chaos, half a minute for consistency); the full
- * run takes about six (mapping and overhead), ten (failover), five (chaos), three (copy) and two (consistency)
- * minutes. The failover benchmark starts a cluster per cycle and the consistency benchmark one cluster
- * ({@code synchronous_commit=on} both) instead of one server. Unknown names print this usage and exit with
- * status 2.
+ * about two minutes on two cores (three for overhead, one and a half for copy, one for chaos, half a minute for
+ * consistency); the full run takes about six (mapping), ten (overhead and failover), five (chaos), three (copy) and
+ * two (consistency) minutes. The failover benchmark starts a cluster per cycle and the consistency benchmark one
+ * cluster ({@code synchronous_commit=on} both) instead of one server, and overhead a second server with
+ * PostgreSQL's durable defaults for its write transactions. Unknown names print this usage and exit with status 2.
  */
 public final class Benchmarks {
 
