@@ -91,7 +91,8 @@ public final class RoutingDataSource extends AbstractDataSource {
                 return connection;
             }
             try {
-                return WriteTrackingConnection.wrap(connection, this.topology.settings().checkTimeout());
+                return WriteTrackingConnection.wrap(connection, this.topology.settings().checkTimeout(),
+                        this.topology.settings().readYourWritesWindow());
             }
             catch (SQLException | RuntimeException ex) {
                 connection.close();
@@ -119,7 +120,7 @@ public final class RoutingDataSource extends AbstractDataSource {
             try (Statement statement = connection.createStatement();
                     ResultSet rs = statement.executeQuery(WriteTrackingConnection.POSITION_SQL)) {
                 rs.next();
-                ConsistencyScope.recordWrite(rs.getLong(1));
+                ConsistencyScope.recordWrite(rs.getLong(1), this.topology.settings().readYourWritesWindow());
             }
         }
     }
