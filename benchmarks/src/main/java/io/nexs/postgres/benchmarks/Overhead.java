@@ -277,10 +277,11 @@ final class Overhead {
     /**
      * One-row write transactions: by hand on a plain pool (the limit), through {@code @Transactional} +
      * {@code JdbcTemplate} with Spring's own transaction manager on that pool, and through {@code @Transactional} +
-     * {@code JdbcTemplate} on the routed data source of a provider as the auto-configuration wires it (settled
-     * commits; the same with {@code verify-commit} off; the same on a provider of the other read consistency), in
-     * alternated slots as the lookups are measured. Every side has a pool of {@value #POOL_SIZE} on the same server
-     * and writes to the same table.
+     * {@code JdbcTemplate} on the routed data source of a provider as the auto-configuration wires it (the defaults;
+     * {@code verify-commit} off; the other read consistency, with {@code verify-commit} on and off: each provider's
+     * retrier, shared with its transaction manager, decides whether its primary connections settle commits), in
+     * slots as the lookups are measured, each round in a random order. Every side has a pool of {@value #POOL_SIZE}
+     * on the same server and writes to the same table.
      * @param node the server
      * @param suffix appended to every key of the result: which server it is
      * @param countTrips whether to count and print the round trips of one transaction of each contender first
@@ -297,8 +298,15 @@ final class Overhead {
         try (HikariDataSource pool = CustomerTable.pool(node.jdbcUrl(), node.username(), node.password(), POOL_SIZE,
                 "overhead-tx");
                 DefaultPostgresProvider routed = routedProvider(node, rowMappers, HookManager.none());
-                DefaultPostgresProvider routedOther = routedProvider(node, rowMappers, HookManager.none(), other);
-                AnnotationConfigApplicationContext context = Payments.context(pool, routed, routedOther)) {
+                DefaultPostgresProvider unverified = routedProvider(node, rowMappers, HookManager.none(),
+                        TopologySettings.defaults(), new Retrier(RetrySettings.defaults().withVerifyCommit(false),
+                                TransientErrors.defaults()));
+                DefaultPostgresProvider routedOther = routedProvider(node, rowMappers, HookManager.none(), other,
+                        defaultRetrier());
+                DefaultPostgresProvider otherUnverified = routedProvider(node, rowMappers, HookManager.none(), other,
+                        new Retrier(RetrySettings.defaults().withVerifyCommit(false), TransientErrors.defaults()));
+                AnnotationConfigApplicationContext context = Payments.context(pool, routed, unverified,
+                        routedOther, otherUnverified)) {
             Payments.createTable(pool);
             Payments payments = context.getBean(Payments.class);
             if (!AopUtils.isCglibProxy(payments)) {
@@ -318,7 +326,9 @@ final class Overhead {
                     new Contender("tx_unverified", "the same with verify-commit off",
                             id -> updated(id, payments.payUnverified(id))),
                     new Contender(otherKey, "the same with verify-commit on, " + consistencyName(otherConsistency),
-                            id -> updated(id, payments.payOther(id))));
+                            id -> updated(id, payments.payOther(id))),
+                    new Contender(otherKey + "_unverified", "the same with verify-commit off, "
+                            + consistencyName(otherConsistency), id -> updated(id, payments.payOtherUnverified(id))));
             // every contender writes exactly one row per call, and commits it
             long before = Payments.count(pool);
             for (Contender contender : contenders) {
@@ -369,8 +379,13 @@ final class Overhead {
                     TARGET_TX_VS_RAW, (headline.median() >= TARGET_TX_VS_RAW) ? "met" : "MISSED", headline.cell());
             int defaultIndex = index(contenders, "tx");
             int otherIndex = index(contenders, otherKey);
-            int ryw = (defaultConsistency == ReadConsistency.READ_YOUR_WRITES) ? defaultIndex : otherIndex;
-            int eventual = (defaultConsistency == ReadConsistency.READ_YOUR_WRITES) ? otherIndex : defaultIndex;
+            int unverifiedIndex = index(contenders, "tx_unverified");
+            int otherUnverifiedIndex = index(contenders, otherKey + "_unverified");
+            boolean rywDefault = defaultConsistency == ReadConsistency.READ_YOUR_WRITES;
+            int ryw = rywDefault ? defaultIndex : otherIndex;
+            int eventual = rywDefault ? otherIndex : defaultIndex;
+            int rywUnverified = rywDefault ? unverifiedIndex : otherUnverifiedIndex;
+            int eventualUnverified = rywDefault ? otherUnverifiedIndex : unverifiedIndex;
             keys.append(headline.keys("datasource_tx_vs_raw" + tail)).append(' ')
                 .append(PairedRatio.of(rates[index(contenders, "tx_unverified")], rates[raw])
                     .keys("datasource_tx_unverified_vs_raw" + tail))
@@ -378,6 +393,12 @@ final class Overhead {
                 .append(PairedRatio.of(rates[ryw], rates[raw]).keys("datasource_tx_ryw_vs_raw" + tail))
                 .append(' ')
                 .append(PairedRatio.of(rates[eventual], rates[raw]).keys("datasource_tx_eventual_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[rywUnverified], rates[raw])
+                    .keys("datasource_tx_ryw_unverified_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[eventualUnverified], rates[raw])
+                    .keys("datasource_tx_eventual_unverified_vs_raw" + tail))
                 .append(' ')
                 .append(PairedRatio.of(rates[index(contenders, "tx_spring")], rates[raw])
                     .keys("spring_tx_vs_raw" + tail))
@@ -460,12 +481,15 @@ final class Overhead {
      */
     private static DefaultPostgresProvider routedProvider(PostgresNode node, RowMappers rowMappers,
             HookManager hooks) {
-        return routedProvider(node, rowMappers, hooks, TopologySettings.defaults());
+        return routedProvider(node, rowMappers, hooks, TopologySettings.defaults(), defaultRetrier());
     }
 
-    /** The provider as {@link #routedProvider(PostgresNode, RowMappers, HookManager)}, with these settings. */
+    /**
+     * The provider as {@link #routedProvider(PostgresNode, RowMappers, HookManager)}, with these settings and this
+     * retrier (whose settings also decide whether commits on its routed data source are recorded and settled).
+     */
     private static DefaultPostgresProvider routedProvider(PostgresNode node, RowMappers rowMappers,
-            HookManager hooks, TopologySettings settings) {
+            HookManager hooks, TopologySettings settings, Retrier retrier) {
         Map<String, String> driver = new HashMap<>();
         driver.put("ApplicationName", "overhead-routed");
         ConnectionSettings connection = new ConnectionSettings(new NodeAddress(node.host(), node.port()),
@@ -477,7 +501,7 @@ final class Overhead {
                 settings, List.of());
         topology.start();
         return new DefaultPostgresProvider(topology, rowMappers, PostgresTemplate.DEFAULT_FETCH_SIZE, hooks,
-                defaultRetrier());
+                retrier);
     }
 
     private static String measure(List<Contender> contenders, long warmupMillis, long slotMillis,

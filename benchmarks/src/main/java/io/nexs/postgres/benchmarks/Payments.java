@@ -16,7 +16,6 @@ import io.nexs.postgres.tx.CommitOutcomeCheck;
 import io.nexs.postgres.tx.PostgresTransactionManager;
 import io.nexs.postgres.tx.Retrier;
 import io.nexs.postgres.tx.RetrySettings;
-import io.nexs.postgres.tx.TransientErrors;
 
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Configuration;
@@ -45,18 +44,28 @@ class Payments {
 
     private final JdbcTemplate routed;
 
+    private final JdbcTemplate unverified;
+
     private final JdbcTemplate other;
+
+    private final JdbcTemplate otherUnverified;
 
     /**
      * Creates the service.
      * @param plain over the plain HikariCP pool
-     * @param routed over the routed data source of the provider with the default consistency
+     * @param routed over the routed data source of the provider with the defaults
+     * @param unverified over the routed data source of the provider with {@code verify-commit} off
      * @param other over the routed data source of the provider with the other consistency
+     * @param otherUnverified over the routed data source of the provider with the other consistency and
+     * {@code verify-commit} off
      */
-    Payments(JdbcTemplate plain, JdbcTemplate routed, JdbcTemplate other) {
+    Payments(JdbcTemplate plain, JdbcTemplate routed, JdbcTemplate unverified, JdbcTemplate other,
+            JdbcTemplate otherUnverified) {
         this.plain = plain;
         this.routed = routed;
+        this.unverified = unverified;
         this.other = other;
+        this.otherUnverified = otherUnverified;
     }
 
     /**
@@ -86,7 +95,7 @@ class Payments {
      */
     @Transactional(transactionManager = "unverifiedTransactionManager")
     public int payUnverified(long customer) {
-        return this.routed.update(INSERT, customer, AMOUNT);
+        return this.unverified.update(INSERT, customer, AMOUNT);
     }
 
     /**
@@ -97,6 +106,16 @@ class Payments {
     @Transactional(transactionManager = "otherTransactionManager")
     public int payOther(long customer) {
         return this.other.update(INSERT, customer, AMOUNT);
+    }
+
+    /**
+     * The same on the provider with the other consistency and {@code verify-commit} off.
+     * @param customer the customer paying
+     * @return rows inserted
+     */
+    @Transactional(transactionManager = "otherUnverifiedTransactionManager")
+    public int payOtherUnverified(long customer) {
+        return this.otherUnverified.update(INSERT, customer, AMOUNT);
     }
 
     /**
@@ -111,32 +130,41 @@ class Payments {
     /**
      * Starts the context. The caller closes it, and the providers and the pool after it.
      * @param plain the plain HikariCP pool
-     * @param routed the provider with the default consistency
+     * @param routed the provider with the defaults
+     * @param unverified the provider whose retrier has {@code verify-commit} off
      * @param other the provider with the other consistency
+     * @param otherUnverified the provider with the other consistency whose retrier has {@code verify-commit} off
      * @return the started context, whose {@link Payments} bean is the proxied service
      */
     static AnnotationConfigApplicationContext context(DataSource plain, DefaultPostgresProvider routed,
-            DefaultPostgresProvider other) {
+            DefaultPostgresProvider unverified, DefaultPostgresProvider other, DefaultPostgresProvider otherUnverified) {
         AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
         context.register(Transactions.class);
         context.registerBean("plainTransactionManager", JdbcTransactionManager.class,
                 () -> new JdbcTransactionManager(plain));
         context.registerBean("transactionManager", PostgresTransactionManager.class,
-                () -> transactionManager(routed, RetrySettings.defaults()), (definition) -> definition.setPrimary(true));
+                () -> transactionManager(routed), (definition) -> definition.setPrimary(true));
         context.registerBean("unverifiedTransactionManager", PostgresTransactionManager.class,
-                () -> transactionManager(routed, RetrySettings.defaults().withVerifyCommit(false)));
+                () -> transactionManager(unverified));
         context.registerBean("otherTransactionManager", PostgresTransactionManager.class,
-                () -> transactionManager(other, RetrySettings.defaults()));
+                () -> transactionManager(other));
+        context.registerBean("otherUnverifiedTransactionManager", PostgresTransactionManager.class,
+                () -> transactionManager(otherUnverified));
         context.registerBean(Payments.class, () -> new Payments(new JdbcTemplate(plain),
-                new JdbcTemplate(routed.dataSource()), new JdbcTemplate(other.dataSource())));
+                new JdbcTemplate(routed.dataSource()), new JdbcTemplate(unverified.dataSource()),
+                new JdbcTemplate(other.dataSource()), new JdbcTemplate(otherUnverified.dataSource())));
         context.refresh();
         return context;
     }
 
-    /** As {@code NexsPostgresTransactionManagerAutoConfiguration} builds the {@code transactionManager} bean. */
-    private static PostgresTransactionManager transactionManager(DefaultPostgresProvider provider,
-            RetrySettings settings) {
-        Retrier retrier = new Retrier(settings, TransientErrors.defaults());
+    /**
+     * As {@code NexsPostgresTransactionManagerAutoConfiguration} builds the {@code transactionManager} bean, with the
+     * retrier the provider has (the application's one {@code postgresRetrier}): its settings decide whether the
+     * provider's primary connections record and settle commits.
+     */
+    private static PostgresTransactionManager transactionManager(DefaultPostgresProvider provider) {
+        Retrier retrier = provider.getRetrier();
+        RetrySettings settings = retrier.settings();
         CommitOutcomeCheck commitCheck = new CommitOutcomeCheck(RoutingDataSource.primary(provider.topology()),
                 settings.verifyCommitTimeout());
         return new PostgresTransactionManager(provider.dataSource(), new SqlErrors(), commitCheck, retrier);
