@@ -360,9 +360,7 @@ final class Overhead {
             int raw = index(contenders, "tx_raw");
             System.out.printf(Locale.ROOT, "write transactions, %s: %d rounds of one %d ms slot per contender, "
                     + "each round in a random order%n",
-                    suffix.isEmpty() ? "fsync=on, synchronous_commit=on (PostgreSQL's defaults)"
-                            : "fsync=off, synchronous_commit=off",
-                    rounds, slotMillis);
+                    Payments.durability(pool), rounds, slotMillis);
             TextTable table = new TextTable("contender", "transactions/s (median)", "vs raw (p25-p75)",
                     "ms per transaction (median)");
             for (int c = 0; c < n; c++) {

@@ -227,6 +227,22 @@ class Payments {
     }
 
     /**
+     * What a commit waits for on this server, as the server says.
+     * @param dataSource the server
+     * @return its {@code fsync}, {@code synchronous_commit} and {@code full_page_writes}
+     * @throws SQLException when PostgreSQL refuses
+     */
+    static String durability(DataSource dataSource) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("select current_setting('fsync'), "
+                        + "current_setting('synchronous_commit'), current_setting('full_page_writes')")) {
+            rs.next();
+            return "fsync=" + rs.getString(1) + ", synchronous_commit=" + rs.getString(2) + ", full_page_writes="
+                    + rs.getString(3);
+        }
+    }
+
+    /**
      * Counts the rows written so far.
      * @param dataSource where
      * @return the rows of the table
