@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.nexs.postgres.consistency.ConsistencyScope;
 import io.nexs.postgres.error.SqlStates;
@@ -45,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * connection's, as {@code commit()} leaves them, and the pool's and driver's view of the transaction is the same.
  * A failed transaction, whose {@code COMMIT} rolls back, commits the usual way and records nothing; so does one on
  * a connection that sets savepoints around each statement ({@code autosave}), where the driver would release a
- * savepoint the commit has ended; the position of such a transaction is taken as below.
+ * savepoint the commit has ended; the position of such a transaction is taken as below. So do transactions until
+ * the position query has once run on its own: a server where it cannot run (its functions' privileges revoked)
+ * would fail every combined statement after its commit.
  *
  * <p>Other work (auto-commit statements, a transaction committed by switching auto-commit on) pays one round trip
  * for the position, once per stretch of work: when auto-commit is switched back on after a transaction committed,
@@ -91,6 +94,9 @@ final class WriteTrackingConnection implements InvocationHandler {
 
     private boolean driverLookedUp;
 
+    /** Whether the position query runs on this cluster, which the combined statement needs; shared by its pool. */
+    private final AtomicBoolean positionRuns;
+
     private boolean autoCommit;
 
     private boolean readOnly;
@@ -103,8 +109,10 @@ final class WriteTrackingConnection implements InvocationHandler {
 
     private boolean closed;
 
-    private WriteTrackingConnection(Connection target, Duration timeout, Duration window) throws SQLException {
+    private WriteTrackingConnection(Connection target, Duration timeout, Duration window, AtomicBoolean positionRuns)
+            throws SQLException {
         this.target = target;
+        this.positionRuns = positionRuns;
         this.timeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         this.window = window;
         this.autoCommit = target.getAutoCommit();
@@ -116,12 +124,15 @@ final class WriteTrackingConnection implements InvocationHandler {
      * @param target the pooled connection
      * @param timeout how long the position query may take
      * @param window how long the thread's own scope lasts after a write
+     * @param positionRuns whether the position query has run on its own on this cluster, set here when it does
      * @return the connection to hand out
      * @throws SQLException when the connection cannot tell its auto-commit and read-only flags
      */
-    static Connection wrap(Connection target, Duration timeout, Duration window) throws SQLException {
+    static Connection wrap(Connection target, Duration timeout, Duration window, AtomicBoolean positionRuns)
+            throws SQLException {
         return (Connection) Proxy.newProxyInstance(WriteTrackingConnection.class.getClassLoader(),
-                new Class<?>[] { Connection.class }, new WriteTrackingConnection(target, timeout, window));
+                new Class<?>[] { Connection.class }, new WriteTrackingConnection(target, timeout, window,
+                        positionRuns));
     }
 
     @Override
@@ -175,7 +186,7 @@ final class WriteTrackingConnection implements InvocationHandler {
     }
 
     private @Nullable Object commit(Method method, @Nullable Object[] args) throws Throwable {
-        if (this.inTransaction && !this.autoCommit) {
+        if (this.inTransaction && !this.autoCommit && this.positionRuns.get()) {
             PgConnection driver = driver();
             if (driver != null && driver.getTransactionState() == TransactionState.OPEN
                     && driver.getAutosave() == AutoSave.NEVER) {
@@ -206,34 +217,58 @@ final class WriteTrackingConnection implements InvocationHandler {
      */
     private void commitAndRecordPosition(PgConnection driver) throws SQLException {
         this.inTransaction = false;
-        long position;
-        try (Statement statement = this.target.createStatement()) {
-            try {
-                statement.execute(COMMIT_AND_POSITION_SQL);
-            }
-            catch (SQLException ex) {
-                moveWarnings(statement, driver);
-                throw commitFailure(ex);
-            }
-            moveWarnings(statement, driver);
-            // the first result is the commit's, the second the position
-            statement.getMoreResults();
-            try (ResultSet rs = statement.getResultSet()) {
-                rs.next();
-                position = rs.getLong(1);
-            }
+        Statement statement = this.target.createStatement();
+        try {
+            statement.execute(COMMIT_AND_POSITION_SQL);
         }
-        // the driver's transaction has ended already, so this sends nothing; the pool learns that it has ended
-        this.target.commit();
-        ConsistencyScope.recordWrite(position, this.window);
+        catch (SQLException ex) {
+            moveWarnings(statement, driver);
+            closeQuietly(statement);
+            throw commitFailure(ex);
+        }
+        // committed: nothing below may fail the commit
+        moveWarnings(statement, driver);
+        long position = 0;
+        try {
+            // the first result is the commit's, the second the position
+            if (statement.getMoreResults()) {
+                try (ResultSet rs = statement.getResultSet()) {
+                    position = rs.next() ? rs.getLong(1) : 0;
+                }
+            }
+            // the driver's transaction has ended already, so this sends nothing; the pool learns that it ended
+            this.target.commit();
+        }
+        catch (SQLException | RuntimeException ex) {
+            logger.debug("Could not read the primary's WAL position after a commit", ex);
+        }
+        finally {
+            closeQuietly(statement);
+        }
+        if (position != 0) {
+            ConsistencyScope.recordWrite(position, this.window);
+        }
+        else {
+            ConsistencyScope.recordUnknownWrite(this.window);
+        }
+    }
+
+    private static void closeQuietly(Statement statement) {
+        try {
+            statement.close();
+        }
+        catch (SQLException ex) {
+            logger.debug("Could not close the statement of a commit", ex);
+        }
     }
 
     /**
-     * The exception of a failed commit-and-position statement. The position query after a commit that succeeded
-     * fails only when the session is interrupted (cancelled, out of resources, internal error, lost); so an
-     * exception with a SQLSTATE that the commit's own checks raise (a deferred constraint, a serialization failure,
-     * a deferred trigger's error) is the commit's, and is thrown unchanged. The others do not tell which of the two
-     * failed: the outcome of the commit is not known, as when its answer is lost.
+     * The exception of a failed commit-and-position statement. The position query, once known to run on this
+     * cluster, fails after a commit that succeeded only when the session is interrupted (cancelled, out of
+     * resources, internal error, lost) or its functions were taken away since; so an exception with a SQLSTATE
+     * that the commit's own checks raise (a deferred constraint, a serialization failure, a deferred trigger's
+     * error) is the commit's, and is thrown unchanged. The others do not tell which of the two failed: the outcome
+     * of the commit is not known, as when its answer is lost.
      */
     private SQLException commitFailure(SQLException ex) {
         String sqlState = ex.getSQLState();
@@ -241,8 +276,13 @@ final class WriteTrackingConnection implements InvocationHandler {
             ConsistencyScope.recordUnknownWrite(this.window);
             return ex;
         }
-        if (sqlState == null || sqlState.startsWith("57") || sqlState.startsWith("53") || sqlState.startsWith("58")
-                || sqlState.startsWith("XX")) {
+        boolean queryRefused = "42501".equals(sqlState) || "42883".equals(sqlState) || "55000".equals(sqlState);
+        if (queryRefused) {
+            // until the query runs on its own again, transactions commit and take the position apart
+            this.positionRuns.set(false);
+        }
+        if (queryRefused || sqlState == null || sqlState.startsWith("57") || sqlState.startsWith("53")
+                || sqlState.startsWith("58") || sqlState.startsWith("XX")) {
             ConsistencyScope.recordUnknownWrite(this.window);
             SQLException unknown = new SQLException("The transaction's COMMIT and the WAL position query sent after "
                     + "it failed and the failure does not tell which of the two it was: the transaction may or may "
@@ -337,6 +377,7 @@ final class WriteTrackingConnection implements InvocationHandler {
                     ResultSet rs = statement.executeQuery(POSITION_SQL)) {
                 rs.next();
                 ConsistencyScope.recordWrite(rs.getLong(1), this.window);
+                this.positionRuns.set(true);
             }
             finally {
                 this.target.setNetworkTimeout(SAME_THREAD, previousTimeout);

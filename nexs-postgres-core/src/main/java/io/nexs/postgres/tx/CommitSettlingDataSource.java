@@ -11,6 +11,8 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 import org.jspecify.annotations.Nullable;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,11 +34,19 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * A commit that returned with a warning and may not be on the synchronous standbys is checked as well.
  *
  * <p>Before {@code COMMIT} the transaction is recorded with {@link CommitOutcomeCheck#record}, one round trip on
- * the same connection, and only when its connection ran work since the transaction began, is not read-only and
- * not in auto-commit: read-only and empty transactions, and auto-commit statements, cost nothing. With
+ * the same connection, when the connection is neither read-only nor in auto-commit and the driver has a transaction
+ * open (PgJDBC begins one with the first statement, which may be one prepared in an earlier transaction): a
+ * read-only transaction, one that ran nothing, and auto-commit statements cost nothing. A transaction a failed
+ * statement aborted is not committed quietly: the record query reports the server's error. With
  * {@link RetrySettings#verifyCommit()} off nothing is recorded, and a lost commit is unknown.
+ * <pre>{@code
+ * // an application's own primary DataSource
+ * DataSource settled = new CommitSettlingDataSource(primary,
+ *         new CommitOutcomeCheck(primary, Duration.ofSeconds(10)), retrier);
+ * }</pre>
  *
- * <p>After a commit that lost its connection, {@code rollback()} and {@code setAutoCommit(true)} on the dead
+ * <p>Switching auto-commit on in a transaction that ran work commits it, as JDBC says: through the same settled
+ * commit. After a commit that lost its connection, {@code rollback()} and {@code setAutoCommit(true)} on the dead
  * connection do not throw: a transaction manager that rolls back after a failed commit, or restores auto-commit
  * after a settled one, would otherwise replace what the commit reported.
  */
@@ -45,12 +55,12 @@ public class CommitSettlingDataSource extends DelegatingDataSource {
     private static final Logger logger = LoggerFactory.getLogger(CommitSettlingDataSource.class);
 
     /** Calls that run no SQL of the application's. */
-    private static final Set<String> NO_WORK = Set.of("isClosed", "isValid", "getAutoCommit", "isReadOnly", "setReadOnly",
-            "getTransactionIsolation", "setTransactionIsolation", "getWarnings", "clearWarnings", "toString",
-            "hashCode", "equals", "getHoldability", "setHoldability", "getSchema", "getCatalog", "getClientInfo",
-            "setClientInfo", "getNetworkTimeout", "setNetworkTimeout", "getTypeMap", "isWrapperFor", "getMetaData",
-            "nativeSQL", "createClob", "createBlob", "createNClob", "createSQLXML", "createArrayOf", "createStruct",
-            "close", "abort");
+    private static final Set<String> NO_WORK = Set.of("isClosed", "isValid", "getAutoCommit", "isReadOnly",
+            "setReadOnly", "getTransactionIsolation", "setTransactionIsolation", "getWarnings", "clearWarnings",
+            "toString", "hashCode", "equals", "getHoldability", "setHoldability", "getSchema", "getCatalog",
+            "getClientInfo", "setClientInfo", "getNetworkTimeout", "setNetworkTimeout", "getTypeMap", "isWrapperFor",
+            "getMetaData", "nativeSQL", "createClob", "createBlob", "createNClob", "createSQLXML", "createArrayOf",
+            "createStruct", "close", "abort");
 
     private final CommitSettlement settlement;
 
@@ -114,7 +124,7 @@ public class CommitSettlingDataSource extends DelegatingDataSource {
 
     }
 
-    /** Tracks whether the current transaction ran work, and commits it through the settlement. */
+    /** Tracks whether the connection ran work, and commits through the settlement. */
     private static final class SettlingConnection implements InvocationHandler {
 
         private final Connection target;
@@ -125,8 +135,14 @@ public class CommitSettlingDataSource extends DelegatingDataSource {
 
         private boolean readOnly;
 
-        /** Work ran since the current transaction began. */
-        private boolean worked;
+        /**
+         * SQL was run or prepared on this connection: a statement made in an earlier transaction, or under
+         * auto-commit, may run in the current one, unseen by this wrapper.
+         */
+        private boolean used;
+
+        /** The driver's connection, which knows whether a transaction is open; asked for once SQL ran. */
+        private @Nullable BaseConnection driver;
 
         /**
          * The last commit lost its connection or failed: the connection may be dead, and what the commit said is
@@ -157,14 +173,14 @@ public class CommitSettlingDataSource extends DelegatingDataSource {
 
         /** The driver's connection may run anything, {@code COPY} included: it counts as work. */
         private @Nullable Object unwrap(Method method, @Nullable Object[] args) throws Throwable {
-            this.worked |= !this.autoCommit;
+            this.used = true;
             return call(method, args);
         }
 
         private @Nullable Object pass(Method method, @Nullable Object[] args) throws Throwable {
             String name = method.getName();
-            if (!this.autoCommit && !NO_WORK.contains(name)) {
-                this.worked = true;
+            if (!NO_WORK.contains(name)) {
+                this.used = true;
                 this.afterLostCommit = false;
             }
             Object result = call(method, args);
@@ -174,13 +190,26 @@ public class CommitSettlingDataSource extends DelegatingDataSource {
             return result;
         }
 
+        /**
+         * Whether a transaction that may write ran SQL and has not ended. PgJDBC begins a transaction with its
+         * first statement, and knows; a driver that cannot tell is taken to have one once SQL ran.
+         */
+        private boolean writing() throws SQLException {
+            if (this.autoCommit || this.readOnly || !this.used) {
+                return false;
+            }
+            if (this.driver == null && this.target.isWrapperFor(BaseConnection.class)) {
+                this.driver = this.target.unwrap(BaseConnection.class);
+            }
+            return this.driver == null || this.driver.getTransactionState() != TransactionState.IDLE;
+        }
+
         private @Nullable Object commit() throws SQLException {
-            if (this.autoCommit || this.readOnly || !this.worked) {
+            if (!writing()) {
                 // nothing written in a transaction: nothing to settle (the driver refuses a commit in auto-commit)
                 this.target.commit();
                 return null;
             }
-            this.worked = false;
             // until the settlement returns: a commit that throws leaves the caller to see what it threw
             this.afterLostCommit = true;
             this.afterLostCommit = this.settlement.commit(this.target);
@@ -188,9 +217,6 @@ public class CommitSettlingDataSource extends DelegatingDataSource {
         }
 
         private @Nullable Object rollback(Method method, @Nullable Object[] args) throws Throwable {
-            if (args == null || args.length == 0) {
-                this.worked = false;
-            }
             if (!this.afterLostCommit) {
                 return call(method, args);
             }
@@ -206,8 +232,11 @@ public class CommitSettlingDataSource extends DelegatingDataSource {
 
         private @Nullable Object setAutoCommit(Method method, boolean on) throws Throwable {
             boolean quiet = on && this.afterLostCommit;
+            if (on && !quiet && writing()) {
+                // switching auto-commit on commits the open transaction: commit it first, settled
+                commit();
+            }
             this.afterLostCommit = false;
-            this.worked = false;
             try {
                 Object result = call(method, args(on));
                 this.autoCommit = on;

@@ -8,12 +8,14 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.consistency.ConsistencyScope;
 import io.nexs.postgres.consistency.ConsistencyToken;
 import io.nexs.postgres.consistency.ReadConsistency;
+import io.nexs.postgres.pool.ConnectionSettings;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresCluster;
@@ -275,8 +277,18 @@ class ReadYourWritesTests {
         }
     }
 
+    /**
+     * A write that runs the position query on its own: until one has, transactions do not send it with their
+     * {@code COMMIT}.
+     */
+    private void positionQueryRan() {
+        this.readYourWrites.exec("insert into notes values (0)");
+        this.readYourWrites.exec("delete from notes where id = 0");
+    }
+
     @Test
     void aCommitThatFailsOnADeferredConstraintThrowsWhatTheDriversCommitThrows() throws SQLException {
+        positionQueryRan();
         this.eventual.exec("create table if not exists deferred_notes (id int, constraint deferred_notes_unique "
                 + "unique (id) deferrable initially deferred)");
         this.eventual.exec("truncate deferred_notes");
@@ -310,6 +322,7 @@ class ReadYourWritesTests {
 
     @Test
     void warningsOfTheCommitAreTheConnectionsAndItsPositionIsTaken() throws Exception {
+        positionQueryRan();
         this.eventual.exec("create or replace function warn_at_commit() returns trigger language plpgsql as "
                 + "$$ begin raise warning 'checked at commit'; return null; end $$");
         this.eventual.exec("create table if not exists warned_notes (id int)");
@@ -359,6 +372,51 @@ class ReadYourWritesTests {
         }
         assertThat(this.readYourWrites.withReadPreference(ReadPreference.PRIMARY)
             .queryCount("select count(*) from notes")).isZero();
+    }
+
+    @Test
+    void whereThePositionQueryIsRefusedTransactionsCommitAndTheThreadReadsFromThePrimary() throws Exception {
+        execute("create role limited login");
+        execute("grant all on notes to limited");
+        execute("revoke execute on function pg_current_wal_flush_lsn(), pg_current_wal_insert_lsn() from public");
+        try {
+            TopologySettings settings = Topologies.fast().withConsistency(ReadConsistency.READ_YOUR_WRITES, WAIT);
+            try (DefaultPostgresProvider limited = new DefaultPostgresProvider(Topologies.start(cluster, settings,
+                    (definition) -> new NodeDefinition(definition.name(), new ConnectionSettings(
+                            definition.connection().address(), definition.connection().jdbcUrl(), "limited", null,
+                            definition.connection().driverProperties()), definition.pool(), 1, Set.of())),
+                    new RowMappers(UnmappedColumns.IGNORE, null), 100)) {
+                JdbcTemplate jdbc = new JdbcTemplate(limited.dataSource());
+                TransactionTemplate writes = new TransactionTemplate(
+                        new DataSourceTransactionManager(limited.dataSource()));
+                TransactionTemplate reads = new TransactionTemplate(
+                        new DataSourceTransactionManager(limited.dataSource()));
+                reads.setReadOnly(true);
+                int missed = CompletableFuture.supplyAsync(() -> {
+                    int misses = 0;
+                    for (int id = 1; id <= 3; id++) {
+                        int saved = id;
+                        writes.executeWithoutResult((status) -> jdbc.update("insert into notes values (?)", saved));
+                        Long found = reads.execute((status) -> jdbc
+                            .queryForObject("select count(*) from notes where id = ?", Long.class, saved));
+                        misses += (found == 1) ? 0 : 1;
+                    }
+                    return misses;
+                }).get();
+                assertThat(missed).isZero();
+            }
+        }
+        finally {
+            execute("grant execute on function pg_current_wal_flush_lsn(), pg_current_wal_insert_lsn() to public");
+            execute("drop owned by limited");
+            execute("drop role limited");
+        }
+    }
+
+    private static void execute(String sql) throws SQLException {
+        try (Connection connection = cluster.primary().connect(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
     }
 
 }

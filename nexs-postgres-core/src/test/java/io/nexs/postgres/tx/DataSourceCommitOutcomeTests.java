@@ -1,6 +1,8 @@
 package io.nexs.postgres.tx;
 
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +41,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import static io.nexs.postgres.tx.RetryTestSupport.WAIT;
 import static io.nexs.postgres.tx.RetryTestSupport.quickSettings;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
@@ -245,6 +248,41 @@ class DataSourceCommitOutcomeTests {
         this.provider.inTransaction((status) -> this.provider.exec("insert into ds_commit_rows values (7)"));
         assertThat(records() - before).as("the library's own transaction").isEqualTo(3);
         assertThat(rows(5) + rows(6) + rows(7)).isEqualTo(3);
+    }
+
+    @Test
+    void plainJdbcCommitsAreRecordedIncludingTheOneThatSwitchingAutoCommitOnMakes() throws SQLException {
+        provider(quickSettings(3));
+        long before = records();
+        try (Connection connection = this.provider.dataSource().getConnection()) {
+            connection.setAutoCommit(false);
+            try (Statement statement = connection.createStatement()) {
+                statement.executeUpdate("insert into ds_commit_rows values (10)");
+                connection.commit();
+                statement.executeUpdate("insert into ds_commit_rows values (11)");
+            }
+            connection.setAutoCommit(true);
+        }
+        assertThat(records() - before).isEqualTo(2);
+        assertThat(rows(10) + rows(11)).isEqualTo(2);
+    }
+
+    @Test
+    void aTransactionAFailedStatementAbortedIsNotReportedCommitted() throws SQLException {
+        provider(quickSettings(3));
+        try (Connection connection = this.provider.dataSource().getConnection();
+                Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            statement.executeUpdate("insert into ds_commit_rows values (12)");
+            Throwable division = catchThrowable(() -> statement.execute("select 1 / 0"));
+            assertThat(division).isInstanceOf(SQLException.class);
+            // the driver alone would end it with a ROLLBACK the caller never hears of
+            Throwable commit = catchThrowable(connection::commit);
+            assertThat(commit).isInstanceOf(SQLException.class);
+            assertThat(((SQLException) commit).getSQLState()).isEqualTo("25P02");
+            connection.rollback();
+        }
+        assertThat(rows(12)).isZero();
     }
 
     @Test
