@@ -26,6 +26,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class CommitSettlement {
 
+    /** {@code in_failed_sql_transaction}: the transaction is aborted and can only roll back. */
+    private static final String IN_FAILED_TRANSACTION = "25P02";
+
     private final CommitOutcomeCheck check;
 
     private final Retrier retrier;
@@ -56,6 +59,12 @@ final class CommitSettlement {
                 written = CommitOutcomeCheck.record(connection);
             }
             catch (SQLException ex) {
+                if (IN_FAILED_TRANSACTION.equals(ex.getSQLState())) {
+                    // an earlier statement failed: the server ends the transaction with a rollback, which the
+                    // commit below reports as the driver does, and there is nothing to settle
+                    connection.commit();
+                    return false;
+                }
                 // COMMIT was not sent: the transaction cannot commit
                 throw SqlStates.isConnectionLoss(ex.getSQLState()) ? new SQLTransientConnectionException(
                         "The connection was lost before COMMIT was sent: the transaction did not commit",
