@@ -43,6 +43,9 @@ class CommitAnswerLostTests {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
 
+    /** A note whose commit sleeps long enough for the test to cut the answer and refuse new connections. */
+    private static final String UNKNOWN = "sleep 1 unknown";
+
     private static PostgresNode node;
 
     private static TcpProxy proxy;
@@ -114,6 +117,11 @@ class CommitAnswerLostTests {
                 + "pg_stat_activity where wait_event = 'PgSleep' and query ilike 'commit%' limit 1"), (pid) -> pid > 0);
     }
 
+    /** Waits until the server has ended a session, which it does once it notices its client is gone. */
+    private static void awaitEnded(long backend) {
+        await().atMost(WAIT).until(() -> number("select count(*) from pg_stat_activity where pid = ?", backend) == 0);
+    }
+
     private static CompletableFuture<Long> add(String text) {
         NoteService service = application.getBean(NoteService.class);
         return CompletableFuture.supplyAsync(() -> service.add(text));
@@ -130,8 +138,8 @@ class CommitAnswerLostTests {
     void aSaveWhoseCommitAnswerIsLostReturnsAndTheNoteIsThereOnce() throws Exception {
         String text = "sleep 0.5 answer lost";
         CompletableFuture<Long> result = add(text);
-        long backend = sleepingCommit();
         // the server's answer to COMMIT never reaches the application
+        long backend = sleepingCommit();
         proxy.blackHole(true);
         await().atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> notes(text) == 1);
         proxy.cutConnections();
@@ -139,7 +147,7 @@ class CommitAnswerLostTests {
 
         assertThat(result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isPositive();
         assertThat(notes(text)).isOne();
-        await().atMost(WAIT).until(() -> number("select count(*) from pg_stat_activity where pid = ?", backend) == 0);
+        awaitEnded(backend);
     }
 
     @Test
@@ -155,8 +163,7 @@ class CommitAnswerLostTests {
 
     @Test
     void aSaveWhoseCommitOutcomeIsUnknownSaysSo() throws Exception {
-        String text = "sleep 1 unknown";
-        CompletableFuture<Long> result = add(text);
+        CompletableFuture<Long> result = add(UNKNOWN);
         long backend = sleepingCommit();
         proxy.refuseNewConnections(true);
         proxy.cutConnections();
@@ -168,8 +175,8 @@ class CommitAnswerLostTests {
         assertThat(failure.getCause()).isInstanceOf(SQLException.class);
         assertThat(failure.getCause().getCause()).isInstanceOf(CommitOutcomeUnknownException.class);
         // nobody ended the session, so the server committed
-        await().atMost(WAIT).until(() -> number("select count(*) from pg_stat_activity where pid = ?", backend) == 0);
-        assertThat(notes(text)).isOne();
+        awaitEnded(backend);
+        assertThat(notes(UNKNOWN)).isOne();
     }
 
 }

@@ -161,22 +161,6 @@ final class CommitSettlement {
         return new SQLNonTransientConnectionException(outcome.getMessage(), null, outcome);
     }
 
-    /**
-     * The outcome a failure of {@link #commit(Connection)} reports as unknown, wherever the exception went since.
-     * @param failure an exception
-     * @return the unknown outcome in its cause chain, or {@code null}
-     */
-    static @Nullable CommitOutcomeUnknownException unknownOutcome(@Nullable Throwable failure) {
-        Throwable current = failure;
-        for (int depth = 0; current != null && depth < 32; depth++) {
-            if (current instanceof CommitOutcomeUnknownException outcome) {
-                return outcome;
-            }
-            current = (current.getCause() != current) ? current.getCause() : null;
-        }
-        return null;
-    }
-
     /** Drops warnings left on a pooled connection, so that those after COMMIT are the commit's own; local. */
     private static void forgetWarnings(Connection connection) {
         try {

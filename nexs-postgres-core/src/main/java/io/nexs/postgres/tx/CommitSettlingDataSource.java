@@ -37,7 +37,7 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * the same connection, when the connection is neither read-only nor in auto-commit and the driver has a transaction
  * open (PgJDBC begins one with the first statement, which may be one prepared in an earlier transaction): a
  * read-only transaction, one that ran nothing, and auto-commit statements cost nothing. A transaction a failed
- * statement aborted is not committed quietly: the record query reports the server's error. With
+ * statement aborted commits as the driver commits it: the server rolls it back, and there is nothing to settle. With
  * {@link RetrySettings#verifyCommit()} off nothing is recorded, and a lost commit is unknown.
  * <pre>{@code
  * // an application's own primary DataSource

@@ -7,15 +7,27 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.nexs.postgres.DefaultPostgresProvider;
+import io.nexs.postgres.hook.HookManager;
+import io.nexs.postgres.pool.ConnectionSettings;
+import io.nexs.postgres.pool.NodeAddress;
+import io.nexs.postgres.query.RowMappers;
+import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.test.TestDataSources;
+import io.nexs.postgres.topology.NodeDefinition;
+import io.nexs.postgres.topology.Topologies;
+import io.nexs.postgres.topology.TopologySettings;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.datasource.DelegatingDataSource;
@@ -68,6 +80,23 @@ public final class RetryTestSupport {
      */
     public static Retrier retrier(int maxAttempts) {
         return new Retrier(quickSettings(maxAttempts), TransientErrors.defaults());
+    }
+
+    /**
+     * A provider over one node reached at {@code host:port} (its own address, or a proxy's), whose sessions carry
+     * the name {@link Admin} finds, with more driver properties.
+     */
+    static DefaultPostgresProvider provider(PostgresNode node, String host, int port, TopologySettings topology,
+            RetrySettings retry, Map<String, String> properties) {
+        Map<String, String> all = new HashMap<>(Map.of("connectTimeout", "2", "loginTimeout", "2", "ApplicationName",
+                "nexs-retry-tests"));
+        all.putAll(properties);
+        ConnectionSettings connection = new ConnectionSettings(new NodeAddress(host, port),
+                "jdbc:postgresql://" + host + ":" + port + "/postgres", node.username(), node.password(), all);
+        NodeDefinition definition = new NodeDefinition(node.name(), connection, Topologies.pool(3), 1, Set.of());
+        return new DefaultPostgresProvider(Topologies.start(List.of(definition), topology),
+                new RowMappers(UnmappedColumns.IGNORE, null), 100, HookManager.none(),
+                new Retrier(retry, TransientErrors.defaults()));
     }
 
     /** A data source whose first connection requests fail as a refused connection does (SQLSTATE 08001). */
@@ -188,7 +217,7 @@ public final class RetryTestSupport {
 
         private OptionalLong waiting(String queryPart, String waitEvent) {
             long pid = number("select pid from pg_stat_activity where pid <> pg_backend_pid() "
-                    + "and application_name = 'nexs-retry-tests' and wait_event = ? and strpos(query, ?) > 0 "
+                    + "and application_name = 'nexs-retry-tests' and wait_event = ? and strpos(lower(query), lower(?)) > 0 "
                     + "order by backend_start limit 1", waitEvent, queryPart);
             return (pid > 0) ? OptionalLong.of(pid) : OptionalLong.empty();
         }

@@ -2,23 +2,32 @@ package io.nexs.postgres.tx;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.consistency.ReadConsistency;
 import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresNode;
 import io.nexs.postgres.test.TcpProxy;
+import io.nexs.postgres.topology.Topologies;
+import io.nexs.postgres.topology.TopologySettings;
 import io.nexs.postgres.tx.RetryTestSupport.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.support.TransactionCallback;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static io.nexs.postgres.TestTemplates.template;
 import static io.nexs.postgres.tx.RetryTestSupport.WAIT;
@@ -26,6 +35,7 @@ import static io.nexs.postgres.tx.RetryTestSupport.pool;
 import static io.nexs.postgres.tx.RetryTestSupport.quickSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -225,6 +235,31 @@ class SynchronousCommitOutcomeTests {
         assertThat(runs).hasValue(1);
         assertThat(retrier.statistics()).isEqualTo(new RetryStatistics(1, 0, 0, 0, 0, 1));
         assertThat(rows(5)).as("committed on the primary").isOne();
+    }
+
+    @Test
+    void onTheRoutedDataSourceACancelledWaitIsNotReportedAsACommitUnderSpringsOwnTransactionManager() {
+        // read-your-writes puts the connection that takes the commit's position under the settling one
+        TopologySettings topology = Topologies.fast().withConsistency(ReadConsistency.READ_YOUR_WRITES, WAIT);
+        try (DefaultPostgresProvider provider = RetryTestSupport.provider(cluster.primary(), proxy.host(),
+                proxy.port(), topology, retrier(true, CHECK_TIMEOUT).settings(), Map.of())) {
+            JdbcTemplate jdbc = new JdbcTemplate(provider.dataSource());
+            TransactionTemplate transactions = new TransactionTemplate(
+                    new JdbcTransactionManager(provider.dataSource()));
+            standby.hang();
+            CompletableFuture<Integer> result = CompletableFuture.supplyAsync(() -> transactions
+                .execute((status) -> jdbc.update("insert into durable_rows values (9, 1)")));
+            long backend = admin.awaitWaiting("commit", "SyncRep");
+            assertThat(admin.number("select pg_cancel_backend(?)::int", (int) backend)).isOne();
+
+            Throwable failure = catchThrowableOfType(ExecutionException.class,
+                    () -> result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).getCause();
+            assertThat(failure).isInstanceOf(DataAccessResourceFailureException.class);
+            assertThat(failure.getCause().getCause()).isInstanceOf(CommitOutcomeUnknownException.class)
+                .hasMessageContaining("returned with a warning");
+            assertThat(provider.retryStatistics().commitsUnknown()).isOne();
+            assertThat(rows(9)).as("committed on the primary").isOne();
+        }
     }
 
     @Test
