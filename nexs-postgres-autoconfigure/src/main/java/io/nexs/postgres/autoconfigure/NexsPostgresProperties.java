@@ -713,17 +713,23 @@ public class NexsPostgresProperties {
         private Duration latencyWindow = Duration.ofMillis(15);
 
         /**
-         * How fresh a read from a replica must be when the code does not choose: eventual (any replica within
-         * max-lag) or read-your-writes (a replica that has replayed what the reading thread, or the request
-         * bearing a consistency token, wrote; else the primary).
+         * How fresh a read from a replica must be when the code does not choose: read-your-writes (a replica that
+         * has replayed what the reading thread lately, or the request, or the consistency token it carries, wrote;
+         * else the primary) or eventual (any replica within max-lag).
          */
-        private ReadConsistency consistency = ReadConsistency.EVENTUAL;
+        private ReadConsistency consistency = ReadConsistency.READ_YOUR_WRITES;
 
         /**
          * Under read-your-writes, how long a read waits for a replica that has replayed its writes before it goes
          * to the primary (or fails, under the secondary read preference). Zero asks once and goes to the primary.
          */
         private Duration readYourWritesWait = TopologySettings.DEFAULT_READ_YOUR_WRITES_WAIT;
+
+        /**
+         * Under read-your-writes, how long a thread keeps reading its own writes after its last one, outside a web
+         * request or a scope the code opened (which last until they end). Zero reads them only in such scopes.
+         */
+        private Duration readYourWritesWindow = TopologySettings.DEFAULT_READ_YOUR_WRITES_WINDOW;
 
         /**
          * Under read-your-writes in a Spring MVC application, the HTTP header that carries the consistency token:
@@ -777,6 +783,14 @@ public class NexsPostgresProperties {
 
         public void setReadYourWritesWait(Duration readYourWritesWait) {
             this.readYourWritesWait = readYourWritesWait;
+        }
+
+        public Duration getReadYourWritesWindow() {
+            return this.readYourWritesWindow;
+        }
+
+        public void setReadYourWritesWindow(Duration readYourWritesWindow) {
+            this.readYourWritesWindow = readYourWritesWindow;
         }
 
         public String getConsistencyHeader() {

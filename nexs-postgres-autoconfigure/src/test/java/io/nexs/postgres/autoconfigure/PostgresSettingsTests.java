@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.Node;
 import io.nexs.postgres.autoconfigure.NexsPostgresProperties.SslMode;
+import io.nexs.postgres.consistency.ReadConsistency;
 import io.nexs.postgres.pool.PoolSettings;
 import io.nexs.postgres.topology.LoadBalancing;
 import io.nexs.postgres.topology.NodeDefinition;
@@ -234,6 +235,9 @@ class PostgresSettingsTests {
         assertThat(defaults.failureThreshold()).isEqualTo(2);
         assertThat(defaults.writeWaitTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(defaults.probeInterval()).isEqualTo(Duration.ofMillis(25));
+        assertThat(defaults.consistency()).isEqualTo(ReadConsistency.READ_YOUR_WRITES);
+        assertThat(defaults.readYourWritesWait()).isEqualTo(Duration.ofMillis(200));
+        assertThat(defaults.readYourWritesWindow()).isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test
@@ -243,12 +247,15 @@ class PostgresSettingsTests {
                 "nexs.postgres.replicas.max-lag=5s", "nexs.postgres.replicas.latency-window=30ms",
                 "nexs.postgres.failover.enabled=false", "nexs.postgres.failover.health-check-interval=2s",
                 "nexs.postgres.failover.health-check-timeout=300ms", "nexs.postgres.failover.failure-threshold=3",
-                "nexs.postgres.failover.write-wait-timeout=0s", "nexs.postgres.failover.probe-interval=50ms"),
+                "nexs.postgres.failover.write-wait-timeout=0s", "nexs.postgres.failover.probe-interval=50ms",
+                "nexs.postgres.replicas.consistency=eventual", "nexs.postgres.replicas.read-your-writes-wait=0s",
+                "nexs.postgres.replicas.read-your-writes-window=3s"),
                 null, null)
             .topology();
         assertThat(topology).isEqualTo(new TopologySettings(ReadPreference.NEAREST, LoadBalancing.WEIGHTED,
                 Duration.ofSeconds(5), Duration.ofMillis(30), false, Duration.ofSeconds(2), Duration.ofMillis(300),
-                3, Duration.ZERO, Duration.ofMillis(50)));
+                3, Duration.ZERO, Duration.ofMillis(50), ReadConsistency.EVENTUAL, Duration.ZERO,
+                Duration.ofSeconds(3)));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.nexs.postgres.consistency;
 
+import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -11,11 +13,12 @@ import org.jspecify.annotations.Nullable;
  * the primary's WAL position after it; a read under {@link ReadConsistency#READ_YOUR_WRITES} then goes only to a
  * replica that has replayed that far, or to the primary.
  *
- * <p>Under read-your-writes every thread that writes keeps a scope of its own, as long as the thread lives, so a
- * write followed by a read on the
- * same thread (a request that creates an order and reads it back, a {@code @Transactional(readOnly = true)} method
- * after a write) works with no code. An application opens a narrower scope to choose the level for some calls, or
- * to carry a {@link ConsistencyToken} from one request, thread or service to the next:
+ * <p>Under read-your-writes a thread that writes outside any open scope keeps a scope of its own for a bounded
+ * time after its last write (the routing's read-your-writes window), so a write followed by a read on the same
+ * thread (a repository's {@code save} then {@code findById}, a {@code @Transactional(readOnly = true)} method after
+ * a write) works with no code, while a pooled thread that goes on to unrelated work reads from any replica again.
+ * An application opens a scope, which lasts until it is closed, to choose the level for some calls, or to carry a
+ * {@link ConsistencyToken} from one request, thread or service to the next:
  * <pre class="code">
  * try (ConsistencyScope scope = ConsistencyScope.open(tokenFromTheClient)) {
  *     Order order = orders.place(newOrder);
@@ -28,6 +31,9 @@ import org.jspecify.annotations.Nullable;
 public final class ConsistencyScope implements AutoCloseable {
 
     private static final ThreadLocal<@Nullable ConsistencyScope> CURRENT = new ThreadLocal<>();
+
+    /** How long a thread's own scope lasts after its last write when the caller does not say. */
+    public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(1);
 
     /** The level chosen for the scope, or {@code null} for the configured one. */
     private final @Nullable ReadConsistency level;
@@ -44,10 +50,21 @@ public final class ConsistencyScope implements AutoCloseable {
 
     private boolean closed;
 
-    private ConsistencyScope(@Nullable ReadConsistency level, @Nullable ConsistencyScope previous, long position) {
+    /** The thread's own scope, opened by a write outside any scope: it ends a window after its last write. */
+    private final boolean implicit;
+
+    /** When the last write of the scope was recorded ({@link System#nanoTime()}), for the window. */
+    private long lastWrite;
+
+    /** How long after {@link #lastWrite} the scope lasts, when it is the thread's own. */
+    private long windowNanos;
+
+    private ConsistencyScope(@Nullable ReadConsistency level, @Nullable ConsistencyScope previous, long position,
+            boolean implicit) {
         this.level = level;
         this.previous = previous;
         this.position = position;
+        this.implicit = implicit;
     }
 
     /**
@@ -66,7 +83,8 @@ public final class ConsistencyScope implements AutoCloseable {
      * @return the scope, to close on this thread
      */
     public static ConsistencyScope open(ReadConsistency level, @Nullable ConsistencyToken token) {
-        ConsistencyScope scope = new ConsistencyScope(level, CURRENT.get(), (token != null) ? token.position() : 0);
+        long position = (token != null) ? token.position() : 0;
+        ConsistencyScope scope = new ConsistencyScope(level, current(), position, false);
         CURRENT.set(scope);
         return scope;
     }
@@ -92,7 +110,7 @@ public final class ConsistencyScope implements AutoCloseable {
     }
 
     private static <T> T within(ReadConsistency level, Supplier<T> work) {
-        ConsistencyScope current = CURRENT.get();
+        ConsistencyScope current = current();
         try (ConsistencyScope scope = open(level, null)) {
             if (current != null && level == ReadConsistency.READ_YOUR_WRITES) {
                 scope.position = current.position;
@@ -107,7 +125,7 @@ public final class ConsistencyScope implements AutoCloseable {
      * @return the token, or empty when the thread wrote nothing in read-your-writes and was given no token
      */
     public static Optional<ConsistencyToken> currentToken() {
-        ConsistencyScope scope = CURRENT.get();
+        ConsistencyScope scope = current();
         return (scope != null) ? Optional.ofNullable(scope.token()) : Optional.empty();
     }
 
@@ -141,6 +159,10 @@ public final class ConsistencyScope implements AutoCloseable {
         ConsistencyScope outer = this.previous;
         if (outer != null) {
             CURRENT.set(outer);
+            if (outer.implicit && this.lastWrite != 0) {
+                // the thread's own scope keeps what it learns for the window after the write, not longer
+                outer.wrote(this.lastWrite, this.windowNanos);
+            }
             outer.unsettled |= this.unsettled;
             outer.advance(this.position);
         }
@@ -181,7 +203,7 @@ public final class ConsistencyScope implements AutoCloseable {
      * @return the position, 0 when any replica will do
      */
     public static long requiredPosition(ReadConsistency configured) {
-        ConsistencyScope scope = CURRENT.get();
+        ConsistencyScope scope = current();
         if (scope == null || level(configured) != ReadConsistency.READ_YOUR_WRITES) {
             return 0;
         }
@@ -199,27 +221,46 @@ public final class ConsistencyScope implements AutoCloseable {
     }
 
     /**
-     * Advances the scope open on this thread, or the thread's own, to the position after a write that committed.
-     * Used by the routing.
+     * Advances the scope open on this thread, or the thread's own for {@link #DEFAULT_WINDOW}, to the position after
+     * a write that committed. Used by the routing.
      * @param position the primary's WAL position after the commit
      */
     public static void recordWrite(long position) {
+        recordWrite(position, DEFAULT_WINDOW);
+    }
+
+    /**
+     * Advances the scope open on this thread, or the thread's own, to the position after a write that committed.
+     * Used by the routing.
+     * @param position the primary's WAL position after the commit
+     * @param window how long the thread's own scope lasts after this write, when no scope is open
+     */
+    public static void recordWrite(long position, Duration window) {
         if (position == 0) {
             return;
         }
-        ConsistencyScope scope = threadScope();
+        ConsistencyScope scope = threadScope(window);
         // a position taken after a write of unknown position is past it
         scope.unsettled = false;
         scope.advance(position);
     }
 
     /**
+     * Tells the scope open on this thread, or the thread's own for {@link #DEFAULT_WINDOW}, that a write committed
+     * or may have but its position could not be taken. Used by the routing.
+     */
+    public static void recordUnknownWrite() {
+        recordUnknownWrite(DEFAULT_WINDOW);
+    }
+
+    /**
      * Tells the scope open on this thread, or the thread's own, that a write committed or may have but its
      * position could not be taken; its next read-your-writes read asks the primary for its position first. Used
      * by the routing.
+     * @param window how long the thread's own scope lasts after this write, when no scope is open
      */
-    public static void recordUnknownWrite() {
-        threadScope().unsettled = true;
+    public static void recordUnknownWrite(Duration window) {
+        threadScope(window).unsettled = true;
     }
 
     /**
@@ -228,17 +269,45 @@ public final class ConsistencyScope implements AutoCloseable {
      * @return whether a write of unknown position happened since the scope last learnt one
      */
     public static boolean isUnsettled() {
-        ConsistencyScope scope = CURRENT.get();
+        ConsistencyScope scope = current();
         return scope != null && scope.unsettled;
     }
 
-    private static ConsistencyScope threadScope() {
+    /** The scope open on this thread, after forgetting the thread's own once its window has passed. */
+    private static @Nullable ConsistencyScope current() {
         ConsistencyScope scope = CURRENT.get();
-        if (scope == null) {
-            scope = new ConsistencyScope(null, null, 0);
-            CURRENT.set(scope);
+        if (scope != null && scope.implicit && System.nanoTime() - scope.lastWrite > scope.windowNanos) {
+            CURRENT.remove();
+            return null;
         }
         return scope;
+    }
+
+    private static ConsistencyScope threadScope(Duration window) {
+        Objects.requireNonNull(window, "window");
+        ConsistencyScope scope = current();
+        if (scope == null) {
+            scope = new ConsistencyScope(null, null, 0, true);
+            CURRENT.set(scope);
+        }
+        scope.wrote(System.nanoTime(), toNanos(window));
+        return scope;
+    }
+
+    private void wrote(long at, long window) {
+        if (this.lastWrite == 0 || at - this.lastWrite >= 0) {
+            this.lastWrite = at;
+            this.windowNanos = window;
+        }
+    }
+
+    private static long toNanos(Duration window) {
+        try {
+            return Math.max(0, window.toNanos());
+        }
+        catch (ArithmeticException ex) {
+            return Long.MAX_VALUE;
+        }
     }
 
 }

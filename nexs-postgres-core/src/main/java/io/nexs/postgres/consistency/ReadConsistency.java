@@ -5,12 +5,12 @@ package io.nexs.postgres.consistency;
  */
 public enum ReadConsistency {
 
-    /** A replica may serve the read however far behind it is (within the lag limit): the default. */
+    /** A replica may serve the read however far behind it is (within the lag limit). */
     EVENTUAL,
 
     /**
      * A read sees the writes committed earlier in its {@link ConsistencyScope}: it goes to a replica that has
-     * replayed them, waits a bounded time for one, or goes to the primary.
+     * replayed them, waits a bounded time for one, or goes to the primary: the default.
      */
     READ_YOUR_WRITES
 

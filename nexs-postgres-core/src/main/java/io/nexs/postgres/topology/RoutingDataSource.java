@@ -5,12 +5,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import io.nexs.postgres.consistency.ConsistencyScope;
 import io.nexs.postgres.consistency.ConsistencyToken;
 import io.nexs.postgres.consistency.ReadConsistency;
+import io.nexs.postgres.error.SqlStates;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.datasource.AbstractDataSource;
@@ -29,13 +34,20 @@ public final class RoutingDataSource extends AbstractDataSource {
 
     private static final ThreadLocal<@Nullable ReadPreference> OVERRIDE = new ThreadLocal<>();
 
+    /** Per topology, whether the primary's position query has run on its own, so that commits may carry it. */
+    private static final Map<ClusterTopology, AtomicBoolean> POSITION_RUNS = Collections
+        .synchronizedMap(new WeakHashMap<>());
+
     private final ClusterTopology topology;
 
     private final @Nullable ReadPreference preference;
 
+    private final AtomicBoolean positionRuns;
+
     private RoutingDataSource(ClusterTopology topology, @Nullable ReadPreference preference) {
         this.topology = Objects.requireNonNull(topology, "topology");
         this.preference = preference;
+        this.positionRuns = POSITION_RUNS.computeIfAbsent(topology, (key) -> new AtomicBoolean());
     }
 
     /**
@@ -91,7 +103,8 @@ public final class RoutingDataSource extends AbstractDataSource {
                 return connection;
             }
             try {
-                return WriteTrackingConnection.wrap(connection, this.topology.settings().checkTimeout());
+                return WriteTrackingConnection.wrap(connection, this.topology.settings().checkTimeout(),
+                        this.topology.settings().readYourWritesWindow(), this.positionRuns);
             }
             catch (SQLException | RuntimeException ex) {
                 connection.close();
@@ -104,7 +117,17 @@ public final class RoutingDataSource extends AbstractDataSource {
             return this.topology.readConnection(preference);
         }
         if (ConsistencyScope.isUnsettled()) {
-            settle();
+            try {
+                settle();
+            }
+            catch (SQLException ex) {
+                if (preference == ReadPreference.SECONDARY || SqlStates.isConnectionLoss(ex.getSQLState())) {
+                    throw ex;
+                }
+                // the primary answers but will not say its position (its functions' privileges revoked): it has
+                // every write
+                return this.topology.readConnection(ReadPreference.PRIMARY);
+            }
         }
         long position = ConsistencyScope.requiredPosition(configured);
         return this.topology.readConnection(preference, (position != 0) ? new ConsistencyToken(position) : null);
@@ -119,8 +142,9 @@ public final class RoutingDataSource extends AbstractDataSource {
             try (Statement statement = connection.createStatement();
                     ResultSet rs = statement.executeQuery(WriteTrackingConnection.POSITION_SQL)) {
                 rs.next();
-                ConsistencyScope.recordWrite(rs.getLong(1));
+                ConsistencyScope.recordWrite(rs.getLong(1), this.topology.settings().readYourWritesWindow());
             }
+            this.positionRuns.set(true);
         }
     }
 

@@ -7,13 +7,20 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.nexs.postgres.consistency.ConsistencyScope;
+import io.nexs.postgres.error.SqlStates;
 import org.jspecify.annotations.Nullable;
+import org.postgresql.core.TransactionState;
+import org.postgresql.jdbc.AutoSave;
+import org.postgresql.jdbc.PgConnection;
+import org.postgresql.util.PSQLState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,10 +39,23 @@ import org.slf4j.LoggerFactory;
  * {@code synchronous_commit = off} for itself alone ({@code SET LOCAL}) is seen through the session's setting, and
  * may be read stale until its record is flushed.
  *
- * <p>The position is taken once per stretch of work: when auto-commit is switched back on after a transaction
- * committed, or when the connection is closed after work committed. A connection marked read-only,
- * or never used, costs nothing; one that only read in auto-commit or in a read-write transaction costs the round
- * trip too, since a statement's text does not prove it did not write.
+ * <p>A transaction's {@code commit()} sends the {@code COMMIT} and the position query together, as one statement
+ * of two, so the position costs no round trip of its own: the server runs the query right after the commit, or
+ * skips it when the commit fails. The commit's failure is thrown as {@code commit()} throws it (the same
+ * {@link SQLException}, SQLSTATE and message), its warnings (a cancelled wait for synchronous standbys) are the
+ * connection's, as {@code commit()} leaves them, and the pool's and driver's view of the transaction is the same.
+ * A failed transaction, whose {@code COMMIT} rolls back, commits the usual way and records nothing; so does one on
+ * a connection that sets savepoints around each statement ({@code autosave}), where the driver would release a
+ * savepoint the commit has ended; the position of such a transaction is taken as below. So do transactions until
+ * the position query has once run on its own: a server where it cannot run (its functions' privileges revoked)
+ * would fail every combined statement after its commit.
+ *
+ * <p>Other work (auto-commit statements, a transaction committed by switching auto-commit on) pays one round trip
+ * for the position, once per stretch of work: when auto-commit is switched back on after a transaction committed,
+ * or when the connection is closed after work committed. It is not left to the scope's next read, because a web
+ * request's response must carry the token before the body is written. A connection marked read-only, or never
+ * used, costs nothing; one that only read in auto-commit costs the round trip too, since a statement's text does
+ * not prove it did not write.
  *
  * <p>When the position cannot be taken (the connection was lost after the commit, or the commit's own answer was
  * lost and its outcome is settled elsewhere), the scope is told that a write of unknown position happened, and its
@@ -48,6 +68,9 @@ final class WriteTrackingConnection implements InvocationHandler {
     /** Past the end of the commit just made (see above); as a number, to skip parsing the text form. */
     static final String POSITION_SQL = "select ((case when current_setting('synchronous_commit') = 'off' "
             + "then pg_current_wal_insert_lsn() else pg_current_wal_flush_lsn() end) - '0/0')::bigint";
+
+    /** The commit and the position after it, in one round trip. */
+    static final String COMMIT_AND_POSITION_SQL = "commit; " + POSITION_SQL;
 
     /** Calls that neither run SQL nor end a transaction. */
     private static final Set<String> PASSIVE = Set.of("isClosed", "isValid", "getAutoCommit", "isReadOnly",
@@ -63,6 +86,17 @@ final class WriteTrackingConnection implements InvocationHandler {
     /** How long the position query may take, so a server that hangs after the commit cannot hold the caller. */
     private final int timeoutMillis;
 
+    /** How long the thread's own scope lasts after a write it records. */
+    private final Duration window;
+
+    /** The driver's connection, to see its transaction state; {@code null} until looked up, or when none. */
+    private @Nullable PgConnection driver;
+
+    private boolean driverLookedUp;
+
+    /** Whether the position query runs on this cluster, which the combined statement needs; shared by its pool. */
+    private final AtomicBoolean positionRuns;
+
     private boolean autoCommit;
 
     private boolean readOnly;
@@ -75,9 +109,12 @@ final class WriteTrackingConnection implements InvocationHandler {
 
     private boolean closed;
 
-    private WriteTrackingConnection(Connection target, Duration timeout) throws SQLException {
+    private WriteTrackingConnection(Connection target, Duration timeout, Duration window, AtomicBoolean positionRuns)
+            throws SQLException {
         this.target = target;
+        this.positionRuns = positionRuns;
         this.timeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        this.window = window;
         this.autoCommit = target.getAutoCommit();
         this.readOnly = target.isReadOnly();
     }
@@ -86,12 +123,16 @@ final class WriteTrackingConnection implements InvocationHandler {
      * Wraps a connection to the primary borrowed for a thread that reads its writes.
      * @param target the pooled connection
      * @param timeout how long the position query may take
+     * @param window how long the thread's own scope lasts after a write
+     * @param positionRuns whether the position query has run on its own on this cluster, set here when it does
      * @return the connection to hand out
      * @throws SQLException when the connection cannot tell its auto-commit and read-only flags
      */
-    static Connection wrap(Connection target, Duration timeout) throws SQLException {
+    static Connection wrap(Connection target, Duration timeout, Duration window, AtomicBoolean positionRuns)
+            throws SQLException {
         return (Connection) Proxy.newProxyInstance(WriteTrackingConnection.class.getClassLoader(),
-                new Class<?>[] { Connection.class }, new WriteTrackingConnection(target, timeout));
+                new Class<?>[] { Connection.class }, new WriteTrackingConnection(target, timeout, window,
+                        positionRuns));
     }
 
     @Override
@@ -145,6 +186,14 @@ final class WriteTrackingConnection implements InvocationHandler {
     }
 
     private @Nullable Object commit(Method method, @Nullable Object[] args) throws Throwable {
+        if (this.inTransaction && !this.autoCommit && this.positionRuns.get()) {
+            PgConnection driver = driver();
+            if (driver != null && driver.getTransactionState() == TransactionState.OPEN
+                    && driver.getAutosave() == AutoSave.NEVER) {
+                commitAndRecordPosition(driver);
+                return null;
+            }
+        }
         try {
             Object result = call(method, args);
             this.written |= this.inTransaction;
@@ -154,11 +203,123 @@ final class WriteTrackingConnection implements InvocationHandler {
         catch (SQLException ex) {
             if (this.inTransaction) {
                 // the commit may have happened: its outcome is settled by whoever called commit
-                ConsistencyScope.recordUnknownWrite();
+                ConsistencyScope.recordUnknownWrite(this.window);
                 this.inTransaction = false;
             }
             throw ex;
         }
+    }
+
+    /**
+     * Commits the open transaction and takes the position after it in the same round trip. Throws what
+     * {@code commit()} would: the commit's own exception when it failed, the lost connection's when its answer was
+     * lost.
+     */
+    private void commitAndRecordPosition(PgConnection driver) throws SQLException {
+        this.inTransaction = false;
+        Statement statement = this.target.createStatement();
+        try {
+            statement.execute(COMMIT_AND_POSITION_SQL);
+        }
+        catch (SQLException ex) {
+            moveWarnings(statement, driver);
+            closeQuietly(statement);
+            throw commitFailure(ex);
+        }
+        // committed: nothing below may fail the commit
+        moveWarnings(statement, driver);
+        long position = 0;
+        try {
+            // the first result is the commit's, the second the position
+            if (statement.getMoreResults()) {
+                try (ResultSet rs = statement.getResultSet()) {
+                    position = rs.next() ? rs.getLong(1) : 0;
+                }
+            }
+            // the driver's transaction has ended already, so this sends nothing; the pool learns that it ended
+            this.target.commit();
+        }
+        catch (SQLException | RuntimeException ex) {
+            logger.debug("Could not read the primary's WAL position after a commit", ex);
+        }
+        finally {
+            closeQuietly(statement);
+        }
+        if (position != 0) {
+            ConsistencyScope.recordWrite(position, this.window);
+        }
+        else {
+            ConsistencyScope.recordUnknownWrite(this.window);
+        }
+    }
+
+    private static void closeQuietly(Statement statement) {
+        try {
+            statement.close();
+        }
+        catch (SQLException ex) {
+            logger.debug("Could not close the statement of a commit", ex);
+        }
+    }
+
+    /**
+     * The exception of a failed commit-and-position statement. The position query, once known to run on this
+     * cluster, fails after a commit that succeeded only when the session is interrupted (cancelled, out of
+     * resources, internal error, lost) or its functions were taken away since; so an exception with a SQLSTATE
+     * that the commit's own checks raise (a deferred constraint, a serialization failure, a deferred trigger's
+     * error) is the commit's, and is thrown unchanged. The others do not tell which of the two failed: the outcome
+     * of the commit is not known, as when its answer is lost.
+     */
+    private SQLException commitFailure(SQLException ex) {
+        String sqlState = ex.getSQLState();
+        if (SqlStates.isConnectionLoss(sqlState)) {
+            ConsistencyScope.recordUnknownWrite(this.window);
+            return ex;
+        }
+        boolean queryRefused = "42501".equals(sqlState) || "42883".equals(sqlState) || "55000".equals(sqlState);
+        if (queryRefused) {
+            // until the query runs on its own again, transactions commit and take the position apart
+            this.positionRuns.set(false);
+        }
+        if (queryRefused || sqlState == null || sqlState.startsWith("57") || sqlState.startsWith("53")
+                || sqlState.startsWith("58") || sqlState.startsWith("XX")) {
+            ConsistencyScope.recordUnknownWrite(this.window);
+            SQLException unknown = new SQLException("The transaction's COMMIT and the WAL position query sent after "
+                    + "it failed and the failure does not tell which of the two it was: the transaction may or may "
+                    + "not have committed (" + ex.getMessage() + ")", PSQLState.CONNECTION_FAILURE_DURING_TRANSACTION
+                        .getState(), ex);
+            return unknown;
+        }
+        return ex;
+    }
+
+    /** The driver puts a statement's notices on the statement; {@code commit()} leaves them on the connection. */
+    private static void moveWarnings(Statement statement, PgConnection driver) {
+        try {
+            SQLWarning warnings = statement.getWarnings();
+            if (warnings != null) {
+                driver.addWarning(warnings);
+            }
+        }
+        catch (SQLException ex) {
+            logger.debug("Could not read the warnings of a commit", ex);
+        }
+    }
+
+    /** The driver's connection under the pool's, or {@code null} when it is not PostgreSQL's driver. */
+    private @Nullable PgConnection driver() {
+        if (!this.driverLookedUp) {
+            this.driverLookedUp = true;
+            try {
+                if (this.target.isWrapperFor(PgConnection.class)) {
+                    this.driver = this.target.unwrap(PgConnection.class);
+                }
+            }
+            catch (SQLException ex) {
+                logger.debug("Could not reach the driver's connection", ex);
+            }
+        }
+        return this.driver;
     }
 
     private @Nullable Object setAutoCommit(Method method, boolean on) throws Throwable {
@@ -171,7 +332,7 @@ final class WriteTrackingConnection implements InvocationHandler {
             catch (SQLException ex) {
                 if (this.inTransaction) {
                     // the implicit commit may have happened
-                    ConsistencyScope.recordUnknownWrite();
+                    ConsistencyScope.recordUnknownWrite(this.window);
                     this.inTransaction = false;
                 }
                 throw ex;
@@ -215,7 +376,8 @@ final class WriteTrackingConnection implements InvocationHandler {
             try (Statement statement = this.target.createStatement();
                     ResultSet rs = statement.executeQuery(POSITION_SQL)) {
                 rs.next();
-                ConsistencyScope.recordWrite(rs.getLong(1));
+                ConsistencyScope.recordWrite(rs.getLong(1), this.window);
+                this.positionRuns.set(true);
             }
             finally {
                 this.target.setNetworkTimeout(SAME_THREAD, previousTimeout);
@@ -224,7 +386,7 @@ final class WriteTrackingConnection implements InvocationHandler {
         catch (SQLException | RuntimeException ex) {
             // the work committed, or its failure was reported already: only its position is missing
             logger.debug("Could not read the primary's WAL position after a write", ex);
-            ConsistencyScope.recordUnknownWrite();
+            ConsistencyScope.recordUnknownWrite(this.window);
         }
     }
 

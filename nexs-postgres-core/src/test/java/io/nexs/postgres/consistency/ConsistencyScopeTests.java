@@ -1,5 +1,6 @@
 package io.nexs.postgres.consistency;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tokens and scopes, with no server: the routing's side is in {@code ReadYourWritesTests}.
@@ -82,6 +84,44 @@ class ConsistencyScopeTests {
             assertThat(ConsistencyScope.isUnsettled()).isFalse();
             assertThat(scope.token()).hasToString("0/40");
         }
+    }
+
+    @Test
+    void theThreadForgetsItsOwnWritesOnceTheWindowHasPassedSinceTheLast() throws Exception {
+        CompletableFuture.runAsync(() -> {
+            ConsistencyScope.recordWrite(0x50, Duration.ofMillis(200));
+            assertThat(ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES)).isEqualTo(0x50);
+            assertThat(ConsistencyScope.currentToken()).hasValueSatisfying((token) -> assertThat(token)
+                .hasToString("0/50"));
+            await().pollInSameThread()
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES) == 0);
+            assertThat(ConsistencyScope.currentToken()).isEmpty();
+            // a write of unknown position is forgotten the same way
+            ConsistencyScope.recordUnknownWrite(Duration.ZERO);
+            await().pollInSameThread().atMost(Duration.ofSeconds(5)).until(() -> !ConsistencyScope.isUnsettled());
+        }, (work) -> new Thread(work).start()).get();
+    }
+
+    @Test
+    void aScopeOpenedOnTheThreadKeepsItsWritesUntilClosedAndHandsThemToTheThreadForItsWindow() throws Exception {
+        CompletableFuture.runAsync(() -> {
+            try (ConsistencyScope request = ConsistencyScope.open(null)) {
+                ConsistencyScope.recordWrite(0x60, Duration.ZERO);
+                assertThat(ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES)).isEqualTo(0x60);
+            }
+            // the request's scope had no enclosing one: its writes leave with it, the token carries them on
+            assertThat(ConsistencyScope.currentToken()).isEmpty();
+            ConsistencyScope.recordWrite(0x70, Duration.ofMinutes(1));
+            try (ConsistencyScope nested = ConsistencyScope.open(null)) {
+                ConsistencyScope.recordWrite(0x80, Duration.ofMillis(100));
+            }
+            assertThat(ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES)).isEqualTo(0x80);
+            // the thread's scope lasts the window of the write it learnt last
+            await().pollInSameThread()
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES) == 0);
+        }, (work) -> new Thread(work).start()).get();
     }
 
 }

@@ -1,17 +1,21 @@
 package io.nexs.postgres.topology;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.consistency.ConsistencyScope;
 import io.nexs.postgres.consistency.ConsistencyToken;
 import io.nexs.postgres.consistency.ReadConsistency;
+import io.nexs.postgres.pool.ConnectionSettings;
 import io.nexs.postgres.query.RowMappers;
 import io.nexs.postgres.query.UnmappedColumns;
 import io.nexs.postgres.test.PostgresCluster;
@@ -28,6 +32,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -75,7 +80,10 @@ class ReadYourWritesTests {
     }
 
     private static DefaultPostgresProvider provider(ReadConsistency consistency) {
-        TopologySettings settings = Topologies.fast().withConsistency(consistency, WAIT);
+        return provider(Topologies.fast().withConsistency(consistency, WAIT));
+    }
+
+    private static DefaultPostgresProvider provider(TopologySettings settings) {
         return new DefaultPostgresProvider(Topologies.start(cluster, settings),
                 new RowMappers(UnmappedColumns.IGNORE, null), 100);
     }
@@ -210,6 +218,205 @@ class ReadYourWritesTests {
         Optional<Boolean> inRecovery = CompletableFuture
             .supplyAsync(() -> this.readYourWrites.queryOne(Boolean.class, "select pg_is_in_recovery()")).join();
         assertThat(inRecovery).contains(true);
+    }
+
+    @Test
+    void withTheDefaultsARepositoryReadsWhatItSavedAndAThreadThatWroteNothingReadsTheReplica() throws Exception {
+        // a repository's save() is a read-write transaction, its findById() a read-only one that begins afterwards
+        try (DefaultPostgresProvider defaults = provider(TopologySettings.defaults())) {
+            JdbcTemplate jdbc = new JdbcTemplate(defaults.dataSource());
+            TransactionTemplate writes = new TransactionTemplate(
+                    new DataSourceTransactionManager(defaults.dataSource()));
+            TransactionTemplate reads = new TransactionTemplate(
+                    new DataSourceTransactionManager(defaults.dataSource()));
+            reads.setReadOnly(true);
+            int missed = CompletableFuture.supplyAsync(() -> {
+                int misses = 0;
+                for (int id = 1; id <= 5; id++) {
+                    int saved = id;
+                    writes.executeWithoutResult((status) -> jdbc.update("insert into notes values (?)", saved));
+                    Long found = reads.execute((status) -> jdbc
+                        .queryForObject("select count(*) from notes where id = ?", Long.class, saved));
+                    misses += (found == 1) ? 0 : 1;
+                }
+                return misses;
+            }).get();
+            assertThat(missed).isZero();
+            Boolean replica = CompletableFuture.supplyAsync(() -> reads
+                .execute((status) -> jdbc.queryForObject("select pg_is_in_recovery()", Boolean.class))).get();
+            assertThat(replica).isTrue();
+        }
+    }
+
+    @Test
+    void onceTheWindowHasPassedSinceItsLastWriteTheThreadReadsFromTheReplicaAgain() throws Exception {
+        TopologySettings settings = Topologies.fast()
+            .withConsistency(ReadConsistency.READ_YOUR_WRITES, WAIT)
+            .withReadYourWritesWindow(Duration.ofMillis(300));
+        try (DefaultPostgresProvider windowed = provider(settings)) {
+            JdbcTemplate jdbc = new JdbcTemplate(windowed.dataSource());
+            TransactionTemplate writes = new TransactionTemplate(
+                    new DataSourceTransactionManager(windowed.dataSource()));
+            TransactionTemplate reads = new TransactionTemplate(
+                    new DataSourceTransactionManager(windowed.dataSource()));
+            reads.setReadOnly(true);
+            CompletableFuture.runAsync(() -> {
+                writes.executeWithoutResult((status) -> jdbc.update("insert into notes values (1)"));
+                Long fromPrimary = reads
+                    .execute((status) -> jdbc.queryForObject("select count(*) from notes", Long.class));
+                assertThat(fromPrimary).isOne();
+                await().pollInSameThread()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> reads.execute((status) -> jdbc.queryForObject("select pg_is_in_recovery()",
+                            Boolean.class)));
+                // the paused replica, which has not replayed the write
+                Long fromReplica = reads
+                    .execute((status) -> jdbc.queryForObject("select count(*) from notes", Long.class));
+                assertThat(fromReplica).isZero();
+            }).get();
+        }
+    }
+
+    /**
+     * A write that runs the position query on its own: until one has, transactions do not send it with their
+     * {@code COMMIT}.
+     */
+    private void positionQueryRan() {
+        this.readYourWrites.exec("insert into notes values (0)");
+        this.readYourWrites.exec("delete from notes where id = 0");
+    }
+
+    @Test
+    void aCommitThatFailsOnADeferredConstraintThrowsWhatTheDriversCommitThrows() throws SQLException {
+        positionQueryRan();
+        this.eventual.exec("create table if not exists deferred_notes (id int, constraint deferred_notes_unique "
+                + "unique (id) deferrable initially deferred)");
+        this.eventual.exec("truncate deferred_notes");
+        SQLException plain;
+        try (Connection connection = cluster.primary().connect()) {
+            plain = commitDuplicate(connection);
+        }
+        try (Connection connection = this.readYourWrites.dataSource().getConnection()) {
+            SQLException routed = commitDuplicate(connection);
+            assertThat((Throwable) routed).isExactlyInstanceOf(plain.getClass()).hasMessage(plain.getMessage());
+            assertThat(routed.getSQLState()).isEqualTo(plain.getSQLState()).isEqualTo("23505");
+            connection.rollback();
+            // the driver and the pool know the transaction ended: the next one commits
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("insert into deferred_notes values (2)");
+            }
+            connection.commit();
+        }
+        assertThat(this.readYourWrites.withReadPreference(ReadPreference.PRIMARY)
+            .queryCount("select count(*) from deferred_notes")).isOne();
+    }
+
+    private static SQLException commitDuplicate(Connection connection) throws SQLException {
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("insert into deferred_notes values (1)");
+            statement.execute("insert into deferred_notes values (1)");
+        }
+        return catchThrowableOfType(SQLException.class, connection::commit);
+    }
+
+    @Test
+    void warningsOfTheCommitAreTheConnectionsAndItsPositionIsTaken() throws Exception {
+        positionQueryRan();
+        this.eventual.exec("create or replace function warn_at_commit() returns trigger language plpgsql as "
+                + "$$ begin raise warning 'checked at commit'; return null; end $$");
+        this.eventual.exec("create table if not exists warned_notes (id int)");
+        this.eventual.exec("drop trigger if exists warned on warned_notes");
+        this.eventual.exec("create constraint trigger warned after insert on warned_notes deferrable initially "
+                + "deferred for each row execute function warn_at_commit()");
+        Optional<ConsistencyToken> token = CompletableFuture.supplyAsync(() -> {
+            try (Connection connection = this.readYourWrites.dataSource().getConnection()) {
+                connection.setAutoCommit(false);
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("insert into warned_notes values (1)");
+                }
+                assertThat((Throwable) connection.getWarnings()).isNull();
+                connection.commit();
+                SQLWarning warning = connection.getWarnings();
+                assertThat((Throwable) warning).isNotNull();
+                assertThat(warning.getMessage()).contains("checked at commit");
+                assertThat((Throwable) warning.getNextWarning()).isNull();
+                return ConsistencyScope.currentToken();
+            }
+            catch (SQLException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }).get();
+        assertThat(token).isPresent();
+        long flushed;
+        try (Connection connection = cluster.primary().connect(); Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("select (pg_current_wal_flush_lsn() - '0/0')::bigint")) {
+            rs.next();
+            flushed = rs.getLong(1);
+        }
+        assertThat(token.get().position()).isPositive().isLessThanOrEqualTo(flushed);
+    }
+
+    @Test
+    void aFailedTransactionCommitsAsTheDriverCommitsIt() throws SQLException {
+        try (Connection connection = this.readYourWrites.dataSource().getConnection()) {
+            connection.setAutoCommit(false);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("insert into notes values (1)");
+                assertThatExceptionOfType(SQLException.class)
+                    .isThrownBy(() -> statement.execute("select 1 / 0"));
+            }
+            // the server answers ROLLBACK, which the driver does not report
+            connection.commit();
+            connection.setAutoCommit(true);
+        }
+        assertThat(this.readYourWrites.withReadPreference(ReadPreference.PRIMARY)
+            .queryCount("select count(*) from notes")).isZero();
+    }
+
+    @Test
+    void whereThePositionQueryIsRefusedTransactionsCommitAndTheThreadReadsFromThePrimary() throws Exception {
+        execute("create role limited login");
+        execute("grant all on notes to limited");
+        execute("revoke execute on function pg_current_wal_flush_lsn(), pg_current_wal_insert_lsn() from public");
+        try {
+            TopologySettings settings = Topologies.fast().withConsistency(ReadConsistency.READ_YOUR_WRITES, WAIT);
+            try (DefaultPostgresProvider limited = new DefaultPostgresProvider(Topologies.start(cluster, settings,
+                    (definition) -> new NodeDefinition(definition.name(), new ConnectionSettings(
+                            definition.connection().address(), definition.connection().jdbcUrl(), "limited", null,
+                            definition.connection().driverProperties()), definition.pool(), 1, Set.of())),
+                    new RowMappers(UnmappedColumns.IGNORE, null), 100)) {
+                JdbcTemplate jdbc = new JdbcTemplate(limited.dataSource());
+                TransactionTemplate writes = new TransactionTemplate(
+                        new DataSourceTransactionManager(limited.dataSource()));
+                TransactionTemplate reads = new TransactionTemplate(
+                        new DataSourceTransactionManager(limited.dataSource()));
+                reads.setReadOnly(true);
+                int missed = CompletableFuture.supplyAsync(() -> {
+                    int misses = 0;
+                    for (int id = 1; id <= 3; id++) {
+                        int saved = id;
+                        writes.executeWithoutResult((status) -> jdbc.update("insert into notes values (?)", saved));
+                        Long found = reads.execute((status) -> jdbc
+                            .queryForObject("select count(*) from notes where id = ?", Long.class, saved));
+                        misses += (found == 1) ? 0 : 1;
+                    }
+                    return misses;
+                }).get();
+                assertThat(missed).isZero();
+            }
+        }
+        finally {
+            execute("grant execute on function pg_current_wal_flush_lsn(), pg_current_wal_insert_lsn() to public");
+            execute("drop owned by limited");
+            execute("drop role limited");
+        }
+    }
+
+    private static void execute(String sql) throws SQLException {
+        try (Connection connection = cluster.primary().connect(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
     }
 
 }

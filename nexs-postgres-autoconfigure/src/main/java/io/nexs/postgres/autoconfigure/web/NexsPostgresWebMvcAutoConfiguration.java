@@ -22,8 +22,9 @@ import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Read-your-writes across requests in a Spring MVC application: when {@code nexs.postgres.replicas.consistency} is
- * {@code read-your-writes}, a {@link ConsistencyTokenInterceptor} on every handler reads the consistency token from
+ * Read-your-writes across requests in a Spring MVC application: unless {@code nexs.postgres.replicas.consistency} is
+ * {@code eventual}, a {@link ConsistencyTokenInterceptor} on every handler gives each request its scope, whether it
+ * brings a token or not, reads the consistency token from
  * the request header named by {@code nexs.postgres.replicas.consistency-header} and writes the request's own into
  * the response. Backs off without Spring MVC, without the cluster, and when the application defines its own
  * interceptor (to register it for some paths only, for example).
@@ -57,7 +58,7 @@ public final class NexsPostgresWebMvcAutoConfiguration {
         };
     }
 
-    /** The configured consistency is read-your-writes, however it is spelt. */
+    /** The configured consistency is read-your-writes, however it is spelt, or not set: the default. */
     static final class ReadYourWrites implements Condition {
 
         @Override
@@ -65,7 +66,7 @@ public final class NexsPostgresWebMvcAutoConfiguration {
             return Binder.get(context.getEnvironment())
                 .bind("nexs.postgres.replicas.consistency", ReadConsistency.class)
                 .map((level) -> level == ReadConsistency.READ_YOUR_WRITES)
-                .orElse(false);
+                .orElse(true);
         }
 
     }

@@ -1,5 +1,8 @@
 package io.nexs.postgres.autoconfigure.web;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
 import io.nexs.postgres.autoconfigure.NexsPostgresAutoConfiguration;
 import io.nexs.postgres.consistency.ConsistencyScope;
 import io.nexs.postgres.consistency.ReadConsistency;
@@ -20,8 +23,8 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The Spring MVC helper of read-your-writes: configured only under read-your-writes with Spring MVC present, and
- * what its interceptor does with the header. The sample application's tests run it in a real web server.
+ * The Spring MVC helper of read-your-writes: configured under read-your-writes (the default) with Spring MVC
+ * present, and what its interceptor does with the header. The sample application's tests run it in a real web server.
  */
 @ExtendWith(PostgresExtension.class)
 class NexsPostgresWebMvcAutoConfigurationTests {
@@ -40,9 +43,17 @@ class NexsPostgresWebMvcAutoConfigurationTests {
     }
 
     @Test
+    void registersTheInterceptorByDefault() {
+        this.contextRunner.run((context) -> assertThat(context).hasSingleBean(WebMvcConfigurer.class)
+            .getBean(ConsistencyTokenInterceptor.class)
+            .hasToString("ConsistencyTokenInterceptor[Nexs-Consistency-Token]"));
+    }
+
+    @Test
     void backsOffUnderEventualConsistency() {
-        this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ConsistencyTokenInterceptor.class)
-            .doesNotHaveBean(WebMvcConfigurer.class));
+        this.contextRunner.withPropertyValues("nexs.postgres.replicas.consistency=eventual")
+            .run((context) -> assertThat(context).doesNotHaveBean(ConsistencyTokenInterceptor.class)
+                .doesNotHaveBean(WebMvcConfigurer.class));
     }
 
     @Test
@@ -87,6 +98,25 @@ class NexsPostgresWebMvcAutoConfigurationTests {
         assertThat(response.getHeader("Nexs-Consistency-Token")).isEqualTo("0/3000200");
         interceptor.afterCompletion(request, response, new Object(), null);
         assertThat(ConsistencyScope.currentToken()).isEmpty();
+    }
+
+    @Test
+    void aRequestWithoutATokenGetsAScopeThatKeepsItsWritesUntilItEnds() throws Exception {
+        ConsistencyTokenInterceptor interceptor = new ConsistencyTokenInterceptor("Nexs-Consistency-Token");
+        MockHttpServletRequest request = new MockHttpServletRequest("POST", "/orders");
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        // on a thread of its own, as a request on a server's pooled thread that wrote nothing before
+        CompletableFuture.runAsync(() -> {
+            interceptor.preHandle(request, response, new Object());
+            assertThat(ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES)).isZero();
+            assertThat(response.getHeader("Nexs-Consistency-Token")).isNull();
+            // a write whose window is zero: the request's scope, not the thread's, keeps it
+            ConsistencyScope.recordWrite(0x3000300, Duration.ZERO);
+            assertThat(ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES)).isEqualTo(0x3000300);
+            assertThat(response.getHeader("Nexs-Consistency-Token")).isEqualTo("0/3000300");
+            interceptor.afterCompletion(request, response, new Object(), null);
+            assertThat(ConsistencyScope.currentToken()).isEmpty();
+        }, (work) -> new Thread(work).start()).get();
     }
 
     @Test
