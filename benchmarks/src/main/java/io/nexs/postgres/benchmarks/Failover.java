@@ -25,6 +25,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.PostgresTemplate;
+import io.nexs.postgres.error.SqlErrors;
 import io.nexs.postgres.pool.ConnectionSettings;
 import io.nexs.postgres.pool.PoolSettings;
 import io.nexs.postgres.query.RowMappers;
@@ -37,9 +38,18 @@ import io.nexs.postgres.topology.DefaultClusterTopology;
 import io.nexs.postgres.topology.NodeDefinition;
 import io.nexs.postgres.topology.NodeState;
 import io.nexs.postgres.topology.NodeStateChangedEvent;
+import io.nexs.postgres.topology.RoutingDataSource;
 import io.nexs.postgres.topology.SplitBrainEvent;
 import io.nexs.postgres.topology.TopologySettings;
+import io.nexs.postgres.tx.CommitOutcomeCheck;
+import io.nexs.postgres.tx.PostgresTransactionManager;
+import io.nexs.postgres.tx.Retrier;
+import io.nexs.postgres.tx.RetrySettings;
+import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The {@code failover} benchmark: what a steady writer sees when the primary of a cluster fails and the cluster
@@ -65,7 +75,11 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <p>Ours is a {@link ClusterTopology} with {@link TopologySettings#defaults()} and the shipped pool defaults
- * behind a {@link DefaultPostgresProvider}; the peer is a {@link HikariDataSource} with its defaults and PgJDBC's.
+ * behind a {@link DefaultPostgresProvider}, written to in two ways, each in cycles of its own so that one path's
+ * failure report cannot speed up the other's detection: through the library API ({@code exec}), and through the
+ * path most Spring applications take, the routed {@code DataSource} with {@code @Transactional}-style
+ * transactions ({@link PostgresTransactionManager}, {@link TransactionTemplate}, {@link JdbcTemplate}), where
+ * "acknowledged" means the transaction returned normally; the peer is a {@link HikariDataSource} with its defaults and PgJDBC's.
  * A hung primary typically leaves the peer's writer blocked on a socket read for good, so the wait for recovery
  * is capped; the peer's writer is a daemon thread that is left behind, and closing the pool aborts its
  * connection. Servers run with {@code fsync=off}: the faults are process faults, the operating system keeps what
@@ -75,8 +89,8 @@ import org.jspecify.annotations.Nullable;
  * {@code false_failovers} counts those that saw a failover, a state change or a failed write.
  *
  * <p>Medians are over the cycles of a variant; a cycle without a write within the cap counts as infinitely long,
- * so a median is {@code timeout} once half the cycles or more timed out. The result line's {@code lost} is ours,
- * summed over all cycles; the table has the peer's.
+ * so a median is {@code timeout} once half the cycles or more timed out. The result line's {@code lost} is the
+ * library API's and {@code lost_datasource} the DataSource's, summed over all cycles; the table has the peer's.
  */
 final class Failover {
 
@@ -105,6 +119,9 @@ final class Failover {
     private static final double TARGET_DETECT_HANG_S = 2.0;
 
     private static final double TARGET_RECOVER_S = 0.2;
+
+    /** Through the routed DataSource, the pools hear the lost connections: no regular check to wait for. */
+    private static final double TARGET_DETECT_KILL_DATASOURCE_S = 0.1;
 
     enum Fault {
 
@@ -138,6 +155,8 @@ final class Failover {
     enum Side {
 
         OURS("ours", "nexs-postgres ClusterTopology"),
+
+        DATASOURCE("datasource", "nexs-postgres routed DataSource"),
 
         PEER("peer", "HikariCP + PgJDBC multi-host");
 
@@ -249,6 +268,8 @@ final class Failover {
                 + "timeout %d ms, threshold %d, probe %d ms), pools of 10, DefaultPostgresProvider.exec%n",
                 defaults.checkInterval().toMillis(), defaults.checkTimeout().toMillis(), defaults.failureThreshold(),
                 defaults.probeInterval().toMillis());
+        System.out.println("datasource: the same provider's routed DataSource, each write a TransactionTemplate "
+                + "transaction (PostgresTransactionManager, as auto-configured) around JdbcTemplate.update");
         System.out.println("peer: HikariDataSource (defaults: pool of 10, connectionTimeout 30 s) on "
                 + "jdbc:postgresql://h:p1,h:p2/postgres?targetServerType=primary (PgJDBC defaults: socketTimeout 0)");
         Overload.describe(overloadCycles);
@@ -276,7 +297,11 @@ final class Failover {
                 statement.execute(CREATE_TABLE);
             }
             cluster.awaitReplay(standby, SETUP_TIMEOUT);
-            Client client = (side == Side.OURS) ? ours(cluster) : peer(cluster);
+            Client client = switch (side) {
+                case OURS -> ours(cluster, false);
+                case DATASOURCE -> ours(cluster, true);
+                case PEER -> peer(cluster);
+            };
             Writer writer = new Writer(client, "failover-writer-" + fault.key + "-" + side.key + "-" + cycle);
             try {
                 return measure(fault, side, cycle, phase, cap, primary, standby, client, writer);
@@ -318,7 +343,7 @@ final class Failover {
         // Ours returns from a failed write within the write-wait timeout; the peer's writer may be stuck on a
         // hung socket for good, and is left behind (closing the pool aborts its connection).
         writer.stop();
-        writer.join((side == Side.OURS) ? Duration.ofSeconds(20) : Duration.ofSeconds(1));
+        writer.join((side != Side.PEER) ? Duration.ofSeconds(20) : Duration.ofSeconds(1));
 
         Instant unhealthy = client.awaitUnhealthy(Duration.ofSeconds(5));
         double detected = (unhealthy != null) ? seconds(Duration.between(faultAt, unhealthy).toNanos())
@@ -378,8 +403,13 @@ final class Failover {
 
     // ------------------------------------------------------------------------------------------------ clients
 
-    /** The provider as the auto-configuration builds it from the shipped defaults, over both nodes. */
-    private static Client ours(PostgresCluster cluster) {
+    /**
+     * The provider as the auto-configuration builds it from the shipped defaults, over both nodes; the writer
+     * calls the library API, or, for {@code dataSource}, runs {@code @Transactional}-style transactions with
+     * {@link JdbcTemplate} over the routed {@code DataSource} and the transaction manager the auto-configuration
+     * wires.
+     */
+    private static Client ours(PostgresCluster cluster, boolean dataSource) {
         List<NodeDefinition> definitions = new ArrayList<>();
         for (PostgresNode node : cluster.nodes()) {
             definitions.add(definition(node));
@@ -400,11 +430,22 @@ final class Failover {
         topology.start();
         DefaultPostgresProvider provider = new DefaultPostgresProvider(topology,
                 new RowMappers(UnmappedColumns.IGNORE, null), PostgresTemplate.DEFAULT_FETCH_SIZE);
+        JdbcTemplate jdbcTemplate = new JdbcTemplate(provider.dataSource());
+        Retrier retrier = new Retrier(RetrySettings.defaults(), TransientErrors.defaults());
+        CommitOutcomeCheck commitCheck = new CommitOutcomeCheck(RoutingDataSource.primary(topology),
+                retrier.settings().verifyCommitTimeout());
+        TransactionTemplate transactions = new TransactionTemplate(
+                new PostgresTransactionManager(provider.dataSource(), new SqlErrors(), commitCheck, retrier));
         return new Client() {
 
             @Override
             public void insert(long id) {
-                provider.exec(INSERT, id);
+                if (dataSource) {
+                    transactions.executeWithoutResult((status) -> jdbcTemplate.update(INSERT, id));
+                }
+                else {
+                    provider.exec(INSERT, id);
+                }
             }
 
             @Override
@@ -615,7 +656,7 @@ final class Failover {
     private static void print(Outcome outcome) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s %s %d:", outcome.fault().key,
                 outcome.side().key, outcome.cycle()));
-        if (outcome.side() == Side.OURS) {
+        if (outcome.side() != Side.PEER) {
             line.append(Double.isNaN(outcome.detected()) ? " old primary never marked unhealthy;"
                     : String.format(Locale.ROOT, " unhealthy after %.3f s;", outcome.detected()));
         }
@@ -673,12 +714,24 @@ final class Failover {
         double[] recoverKill = recover.get("kill/ours");
         double[] recoverHang = recover.get("hang/ours");
         long lostOurs = lost.get("kill/ours") + lost.get("hang/ours");
+        double[] detectKillDataSource = detect.get("kill/datasource");
+        double[] detectHangDataSource = detect.get("hang/datasource");
+        double[] recoverKillDataSource = recover.get("kill/datasource");
+        double[] recoverHangDataSource = recover.get("hang/datasource");
+        long lostDataSource = lost.get("kill/datasource") + lost.get("hang/datasource");
         target("killed primary marked unhealthy", median(detectKill), TARGET_DETECT_KILL_S);
         target("hung primary marked unhealthy", median(detectHang), TARGET_DETECT_HANG_S);
         target("write recovery after promotion, kill", median(recoverKill), TARGET_RECOVER_S);
         target("write recovery after promotion, hang", median(recoverHang), TARGET_RECOVER_S);
         System.out.printf(Locale.ROOT, "target: acknowledged writes lost = 0: %s%n",
                 (lostOurs == 0) ? "met" : "MISSED (" + lostOurs + ")");
+        target("DataSource: killed primary marked unhealthy", median(detectKillDataSource),
+                TARGET_DETECT_KILL_DATASOURCE_S);
+        target("DataSource: hung primary marked unhealthy", median(detectHangDataSource), TARGET_DETECT_HANG_S);
+        target("DataSource: write recovery after promotion, kill", median(recoverKillDataSource), TARGET_RECOVER_S);
+        target("DataSource: write recovery after promotion, hang", median(recoverHangDataSource), TARGET_RECOVER_S);
+        System.out.printf(Locale.ROOT, "target: DataSource: committed transactions lost = 0: %s%n",
+                (lostDataSource == 0) ? "met" : "MISSED (" + lostDataSource + ")");
         long falseFailovers = overloads.stream().filter(Overload.Outcome::falseFailover).count();
         System.out.printf(Locale.ROOT, "target: overload cycles with a false failover = 0: %s%n",
                 (falseFailovers == 0) ? "met (0 of " + overloads.size() + ")"
@@ -686,7 +739,11 @@ final class Failover {
         return "result: failover " + keys("detect_kill_s", detectKill) + " " + keys("detect_hang_s", detectHang) + " "
                 + keys("recover_s", recoverKill) + " " + keys("recover_hang_s", recoverHang) + " lost=" + lostOurs
                 + " peer_recover_s=" + value(median(recover.get("kill/peer"))) + " peer_recover_hang_s="
-                + value(median(recover.get("hang/peer"))) + " false_failovers=" + falseFailovers;
+                + value(median(recover.get("hang/peer"))) + " false_failovers=" + falseFailovers
+                + " detect_kill_datasource_s=" + value(median(detectKillDataSource)) + " recover_kill_datasource_s="
+                + value(median(recoverKillDataSource)) + " lost_datasource=" + lostDataSource + " "
+                + keys("detect_hang_datasource_s", detectHangDataSource) + " recover_hang_datasource_s="
+                + value(median(recoverHangDataSource));
     }
 
     /** The median with the smallest and largest value, for a table cell. */
