@@ -20,6 +20,8 @@ import io.nexs.postgres.topology.FailoverInProgressException;
 import io.nexs.postgres.topology.NodeRole;
 import io.nexs.postgres.topology.ReadPreference;
 import io.nexs.postgres.topology.RoutingDataSource;
+import io.nexs.postgres.tx.CommitOutcomeCheck;
+import io.nexs.postgres.tx.CommitSettlingDataSource;
 import io.nexs.postgres.tx.Retrier;
 import io.nexs.postgres.tx.RetryStatistics;
 import org.jspecify.annotations.Nullable;
@@ -30,8 +32,9 @@ import org.springframework.transaction.TransactionDefinition;
 /**
  * {@link PostgresProvider} over a {@link ClusterTopology}. Its {@link #dataSource()} is a Spring
  * {@link LazyConnectionDataSourceProxy}: a transaction's connection is fetched at its first statement, when the
- * transaction's read-only flag is known, from the primary or from a reader. Closing the provider stops the
- * monitors and drains the pools.
+ * transaction's read-only flag is known, from the primary or from a reader. Its primary connections come through a
+ * {@link CommitSettlingDataSource}, so a commit whose answer was lost is settled whoever commits. Closing the
+ * provider stops the monitors and drains the pools.
  */
 public class DefaultPostgresProvider extends PostgresTemplate implements PostgresProvider, AutoCloseable {
 
@@ -62,7 +65,7 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
      */
     public DefaultPostgresProvider(ClusterTopology topology, RowMappers rowMappers, int fetchSize, HookManager hooks,
             Retrier retrier) {
-        this(topology, routedDataSource(topology), rowMappers, fetchSize, hooks, retrier);
+        this(topology, routedDataSource(topology, retrier), rowMappers, fetchSize, hooks, retrier);
     }
 
     private DefaultPostgresProvider(ClusterTopology topology, LazyConnectionDataSourceProxy dataSource,
@@ -83,9 +86,13 @@ public class DefaultPostgresProvider extends PostgresTemplate implements Postgre
         }
     }
 
-    private static LazyConnectionDataSourceProxy routedDataSource(ClusterTopology topology) {
+    private static LazyConnectionDataSourceProxy routedDataSource(ClusterTopology topology, Retrier retrier) {
         LazyConnectionDataSourceProxy proxy = new LazyConnectionDataSourceProxy();
-        proxy.setTargetDataSource(RoutingDataSource.primary(topology));
+        // whoever commits on a primary connection (any transaction manager, Hibernate, jOOQ, plain JDBC) has a
+        // lost answer settled; read-only connections write nothing
+        RoutingDataSource primary = RoutingDataSource.primary(topology);
+        proxy.setTargetDataSource(new CommitSettlingDataSource(primary,
+                new CommitOutcomeCheck(primary, retrier.settings().verifyCommitTimeout()), retrier));
         proxy.setReadOnlyDataSource(RoutingDataSource.reads(topology, topology.settings().readPreference()));
         // Known defaults, so the proxy never borrows a connection just to learn them (and never waits for a
         // primary to do so). PostgreSQL's default isolation is read committed.

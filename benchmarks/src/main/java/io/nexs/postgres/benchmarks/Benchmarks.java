@@ -28,7 +28,9 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code overhead}: primary-key lookups by {@value Overhead#THREADS} threads through raw HikariCP + PgJDBC
  * (the limit), {@code JdbcTemplate} and {@code PostgresTemplate.queryOne} (as the auto-configuration builds it:
  * retries on, no hook registered; with one hook; with neither retries nor hooks; routed through a provider), on
- * the same threads switching contender every few milliseconds, with the bytes each lookup allocates.</li>
+ * the same threads switching contender every few milliseconds, with the bytes each lookup allocates; then one-row
+ * write transactions through {@code @Transactional} + {@code JdbcTemplate} on the routed {@code DataSource} against
+ * the same by hand, on this server and on a second one with durable commits, with the round trips of each.</li>
  * <li>{@code failover}: a writer inserting every {@value Failover#WRITE_INTERVAL_MILLIS} ms while the primary of a
  * fresh cluster (primary + synchronous standby) is killed (SIGKILL) or hung (SIGSTOP) and the standby promoted
  * {@value Failover#PROMOTE_AFTER_MILLIS} ms later: detection, write recovery and acknowledged writes lost through a
@@ -70,11 +72,11 @@ import org.jspecify.annotations.Nullable;
  * machine. The contenders of {@code mapping}, {@code overhead} and {@code copy} take turns in rounds, and each ratio
  * is the median of the ratios within each round ({@link PairedRatio}); the result line gives its quartiles as
  * {@code <key>_p25} and {@code <key>_p75}, so a reader sees how far one run can be trusted. {@code --quick} takes
- * about two minutes on two cores (one and a half for copy, one for chaos, half a minute for consistency); the full
- * run takes about six (mapping and overhead), ten (failover), five (chaos), three (copy) and two (consistency)
- * minutes. The failover benchmark starts a cluster per cycle and the consistency benchmark one cluster
- * ({@code synchronous_commit=on} both) instead of one server. Unknown names print this usage and exit with
- * status 2.
+ * about two minutes on two cores (three for overhead, one and a half for copy, one for chaos, half a minute for
+ * consistency); the full run takes about six (mapping), ten (overhead and failover), five (chaos), three (copy) and
+ * two (consistency) minutes. The failover benchmark starts a cluster per cycle and the consistency benchmark one
+ * cluster ({@code synchronous_commit=on} both) instead of one server, and overhead a second server with
+ * PostgreSQL's durable defaults for its write transactions. Unknown names print this usage and exit with status 2.
  */
 public final class Benchmarks {
 
@@ -86,7 +88,9 @@ public final class Benchmarks {
                          bean vs a hand-written RowMapper, DataClassRowMapper and BeanPropertyRowMapper, with
                          results in text (the result line) and in binary wire format
               overhead   primary-key lookups by 4 threads: nexs-postgres (defaults, with a hook, without retries,
-                         routed) vs raw HikariCP + PgJDBC and JdbcTemplate, with bytes allocated per lookup
+                         routed) vs raw HikariCP + PgJDBC and JdbcTemplate, with bytes allocated per lookup;
+                         then one-row write transactions, @Transactional + JdbcTemplate on the routed
+                         DataSource vs the same by hand, with fsync off and on, and their round trips
               failover   a primary killed (SIGKILL) or hung (SIGSTOP) under a writer, its synchronous standby
                          promoted 1 s later: detection, write recovery and acknowledged writes lost, nexs-postgres
                          vs HikariCP on a PgJDBC multi-host URL (targetServerType=primary); then a busy
@@ -192,6 +196,16 @@ public final class Benchmarks {
                 .setting("synchronous_commit", "off")
                 .setting("full_page_writes", "off")
                 .start();
+    }
+
+    /**
+     * Starts a server with PostgreSQL's own durability settings ({@code fsync}, {@code synchronous_commit} and
+     * {@code full_page_writes} on): a commit returns once its record is on disk.
+     * @return the server
+     */
+    static PostgresNode durableNode() {
+        useBundledBinaries();
+        return PostgresNode.builder().name("benchmarks-durable").durable(true).start();
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,6 +24,7 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexs.postgres.DefaultPostgresProvider;
+import io.nexs.postgres.consistency.ReadConsistency;
 import io.nexs.postgres.PostgresTemplate;
 import io.nexs.postgres.hook.HookContext;
 import io.nexs.postgres.hook.HookManager;
@@ -43,6 +45,8 @@ import io.nexs.postgres.tx.Retrier;
 import io.nexs.postgres.tx.RetrySettings;
 import io.nexs.postgres.tx.TransientErrors;
 
+import org.springframework.aop.support.AopUtils;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -61,6 +65,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * lookup come from the same rounds as its throughput; the hook's are compared with the size of one
  * {@link HookContext}, the only allocation a hook may add. Then a one-row {@code exec} under auto-commit, plain and
  * with {@code settle-auto-commit-writes} on, in alternated slots of their own ({@code settled_exec_vs_exec}).
+ *
+ * <p>Then one-row write transactions ({@code datasource_tx_vs_raw}): {@code @Transactional} + {@code JdbcTemplate}
+ * on the routed {@code DataSource} with the {@code transactionManager} the auto-configuration makes, next to the
+ * same transaction by hand on HikariCP + PgJDBC, first on this server and then on a second one with PostgreSQL's
+ * durable defaults ({@code fsync} and {@code synchronous_commit} on), where each commit waits for the disk as it
+ * does for an application that relies on "committed" meaning durable. The round trips of one transaction of each
+ * contender are counted from PgJDBC's messages ({@link RoundTrips}).
  *
  * <p>A plain load harness rather than JMH: each lookup is a network round trip, so what matters is the
  * contenders sharing one noisy machine fairly. The same threads run all of them, switching together to the next
@@ -83,6 +94,15 @@ final class Overhead {
 
     /** Target printed next to the result: ours keeps 97% of raw JDBC's throughput. */
     private static final double TARGET_VS_RAW = 0.97;
+
+    /** Target for a one-row write transaction through {@code @Transactional} on the routed data source. */
+    private static final double TARGET_TX_VS_RAW = 0.95;
+
+    /**
+     * Slot of the write transactions on the durable server: a commit there waits for the disk, so a slot of the
+     * lookups' length would hold too few transactions to tell the contenders apart.
+     */
+    private static final long DURABLE_SLOT_MILLIS = 50;
 
     /** Target for the contender with metrics and tracing on. */
     private static final double TARGET_OBSERVED_VS_RAW = 0.93;
@@ -188,12 +208,18 @@ final class Overhead {
                             id -> updated(id, settled.exec(UPDATE_BY_ID, id))));
             try {
                 String result = measure(contenders, warmupMillis, slotMillis, measureMillis) + " "
-                        + measureWrites(writes, warmupMillis, slotMillis, measureMillis / 4);
+                        + measureWrites(writes, warmupMillis, slotMillis, measureMillis / 4) + " "
+                        + measureTransactions(node, "fsync_off", warmupMillis, slotMillis, measureMillis / 4, true);
                 if (hook.queries.sum() == 0) {
                     throw new IllegalStateException("the hook never ran");
                 }
                 if (observed.spans.sum() == 0 || !observed.meters.scrape().contains("db_query_duration_seconds_bucket")) {
                     throw new IllegalStateException("the observed contender made no spans or no duration histogram");
+                }
+                // The same transactions where commits wait for the disk, as PostgreSQL's defaults make them.
+                try (PostgresNode durable = Benchmarks.durableNode()) {
+                    result += " " + measureTransactions(durable, "", warmupMillis, DURABLE_SLOT_MILLIS,
+                            measureMillis / 2, false);
                 }
                 return result;
             }
@@ -248,6 +274,197 @@ final class Overhead {
         return settledVsPlain.keys("settled_exec_vs_exec");
     }
 
+    /**
+     * One-row write transactions: by hand on a plain pool (the limit), through {@code @Transactional} +
+     * {@code JdbcTemplate} with Spring's own transaction manager on that pool, and through {@code @Transactional} +
+     * {@code JdbcTemplate} on the routed data source of a provider as the auto-configuration wires it (the defaults;
+     * {@code verify-commit} off; the other read consistency, with {@code verify-commit} on and off: each provider's
+     * retrier, shared with its transaction manager, decides whether its primary connections settle commits), in
+     * slots as the lookups are measured, each round in a random order. Every side has a pool of {@value #POOL_SIZE}
+     * on the same server and writes to the same table.
+     * @param node the server
+     * @param suffix appended to every key of the result: which server it is
+     * @param countTrips whether to count and print the round trips of one transaction of each contender first
+     * @return the keys for the result line
+     */
+    private static String measureTransactions(PostgresNode node, String suffix, long warmupMillis, long slotMillis,
+            long measureMillis, boolean countTrips) throws Exception {
+        RowMappers rowMappers = new RowMappers(UnmappedColumns.IGNORE, null);
+        ReadConsistency defaultConsistency = TopologySettings.defaults().consistency();
+        ReadConsistency otherConsistency = (defaultConsistency == ReadConsistency.READ_YOUR_WRITES)
+                ? ReadConsistency.EVENTUAL : ReadConsistency.READ_YOUR_WRITES;
+        TopologySettings other = TopologySettings.defaults()
+            .withConsistency(otherConsistency, TopologySettings.defaults().readYourWritesWait());
+        try (HikariDataSource pool = CustomerTable.pool(node.jdbcUrl(), node.username(), node.password(), POOL_SIZE,
+                "overhead-tx");
+                DefaultPostgresProvider routed = routedProvider(node, rowMappers, HookManager.none());
+                DefaultPostgresProvider unverified = routedProvider(node, rowMappers, HookManager.none(),
+                        TopologySettings.defaults(), new Retrier(RetrySettings.defaults().withVerifyCommit(false),
+                                TransientErrors.defaults()));
+                DefaultPostgresProvider routedOther = routedProvider(node, rowMappers, HookManager.none(), other,
+                        defaultRetrier());
+                DefaultPostgresProvider otherUnverified = routedProvider(node, rowMappers, HookManager.none(), other,
+                        new Retrier(RetrySettings.defaults().withVerifyCommit(false), TransientErrors.defaults()));
+                AnnotationConfigApplicationContext context = Payments.context(pool, routed, unverified,
+                        routedOther, otherUnverified)) {
+            Payments.createTable(pool);
+            Payments payments = context.getBean(Payments.class);
+            if (!AopUtils.isCglibProxy(payments)) {
+                throw new IllegalStateException("the service is not proxied: " + payments.getClass());
+            }
+            String otherKey = "tx_" + otherConsistency.name().toLowerCase(Locale.ROOT);
+            List<Contender> contenders = List.of(
+                    new Contender("tx_raw", "HikariCP + PgJDBC by hand: setAutoCommit(false), insert, commit()",
+                            id -> updated(id, Payments.payByHand(pool, id))),
+                    new Contender("tx_raw_recorded", "the same by hand, CommitOutcomeCheck.record before commit()",
+                            id -> updated(id, Payments.payByHand(pool, id, true))),
+                    new Contender("tx_spring", "@Transactional + JdbcTemplate, Spring's JdbcTransactionManager, "
+                            + "same pool", id -> updated(id, payments.payPlain(id))),
+                    new Contender("tx", "@Transactional + JdbcTemplate, routed DataSource, PostgresTransactionManager "
+                            + "(defaults, " + consistencyName(defaultConsistency) + ")",
+                            id -> updated(id, payments.pay(id))),
+                    new Contender("tx_unverified", "the same with verify-commit off",
+                            id -> updated(id, payments.payUnverified(id))),
+                    new Contender(otherKey, "the same with verify-commit on, " + consistencyName(otherConsistency),
+                            id -> updated(id, payments.payOther(id))),
+                    new Contender(otherKey + "_unverified", "the same with verify-commit off, "
+                            + consistencyName(otherConsistency), id -> updated(id, payments.payOtherUnverified(id))));
+            // every contender writes exactly one row per call, and commits it
+            long before = Payments.count(pool);
+            for (Contender contender : contenders) {
+                contender.lookup().find(1);
+            }
+            if (Payments.count(pool) != before + contenders.size()) {
+                throw new IllegalStateException("the contenders did not commit one row each");
+            }
+            StringBuilder keys = new StringBuilder();
+            if (countTrips) {
+                keys.append(countRoundTrips(contenders));
+            }
+            int n = contenders.size();
+            int rounds = (int) (measureMillis / (slotMillis * n));
+            for (Contender contender : contenders) {
+                round(contender.lookup(), warmupMillis);
+            }
+            // Every round in an order of its own: a commit's wait for the disk depends on the commits just before
+            // it, so no contender may always follow the same one, as in a rotation.
+            int[] owner = shuffledRounds(n, rounds);
+            Slots slots = slots(contenders, owner, slotMillis, true);
+            double[][] rates = new double[n][rounds];
+            // each slot's median time per transaction
+            double[][] times = new double[n][rounds];
+            for (int s = 0; s < owner.length; s++) {
+                rates[owner[s]][s / n] = slots.lookups()[s] * 1e9 / slots.nanos()[s];
+                times[owner[s]][s / n] = slots.medianNanos()[s];
+            }
+            int raw = index(contenders, "tx_raw");
+            System.out.printf(Locale.ROOT, "write transactions, %s: %d rounds of one %d ms slot per contender, "
+                    + "each round in a random order%n",
+                    Payments.durability(pool), rounds, slotMillis);
+            TextTable table = new TextTable("contender", "transactions/s (median)", "vs raw (p25-p75)",
+                    "ms per transaction (median)");
+            for (int c = 0; c < n; c++) {
+                table.row(contenders.get(c).label(), format("%,.0f", PairedRatio.median(rates[c])),
+                        PairedRatio.of(rates[c], rates[raw]).cell(), format("%.3f", 1e-6 * PairedRatio.median(times[c])));
+            }
+
+            table.print();
+            System.out.println("vs raw: the median of the ratios within each round; ms per transaction: the median "
+                    + "over the rounds of each slot's median time");
+            String tail = suffix.isEmpty() ? "" : "_" + suffix;
+            PairedRatio headline = PairedRatio.of(rates[index(contenders, "tx")], rates[raw]);
+            System.out.printf(Locale.ROOT, "target: datasource_tx_vs_raw%s >= %.2f: %s (%s)%n%n", tail,
+                    TARGET_TX_VS_RAW, (headline.median() >= TARGET_TX_VS_RAW) ? "met" : "MISSED", headline.cell());
+            int defaultIndex = index(contenders, "tx");
+            int otherIndex = index(contenders, otherKey);
+            int unverifiedIndex = index(contenders, "tx_unverified");
+            int otherUnverifiedIndex = index(contenders, otherKey + "_unverified");
+            boolean rywDefault = defaultConsistency == ReadConsistency.READ_YOUR_WRITES;
+            int ryw = rywDefault ? defaultIndex : otherIndex;
+            int eventual = rywDefault ? otherIndex : defaultIndex;
+            int rywUnverified = rywDefault ? unverifiedIndex : otherUnverifiedIndex;
+            int eventualUnverified = rywDefault ? otherUnverifiedIndex : unverifiedIndex;
+            keys.append(headline.keys("datasource_tx_vs_raw" + tail)).append(' ')
+                .append(PairedRatio.of(rates[index(contenders, "tx_unverified")], rates[raw])
+                    .keys("datasource_tx_unverified_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[ryw], rates[raw]).keys("datasource_tx_ryw_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[eventual], rates[raw]).keys("datasource_tx_eventual_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[rywUnverified], rates[raw])
+                    .keys("datasource_tx_ryw_unverified_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[eventualUnverified], rates[raw])
+                    .keys("datasource_tx_eventual_unverified_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[index(contenders, "tx_spring")], rates[raw])
+                    .keys("spring_tx_vs_raw" + tail))
+                .append(' ')
+                .append(PairedRatio.of(rates[index(contenders, "tx_raw_recorded")], rates[raw])
+                    .keys("recorded_tx_vs_raw" + tail))
+                .append(String.format(Locale.ROOT, " raw_tx_per_s%s=%.0f", tail, PairedRatio.median(rates[raw])));
+            return keys.toString();
+        }
+    }
+
+    /**
+     * Rounds of every contender once, each round in its own random order (the same orders from run to run).
+     * @return the contender of each slot
+     */
+    private static int[] shuffledRounds(int contenders, int rounds) {
+        Random random = new Random(22);
+        int[] owner = new int[contenders * rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < contenders; k++) {
+                owner[r * contenders + k] = k;
+            }
+            for (int k = contenders - 1; k > 0; k--) {
+                int other = random.nextInt(k + 1);
+                int kept = owner[r * contenders + k];
+                owner[r * contenders + k] = owner[r * contenders + other];
+                owner[r * contenders + other] = kept;
+            }
+        }
+        return owner;
+    }
+
+    private static String consistencyName(ReadConsistency consistency) {
+        return (consistency == ReadConsistency.READ_YOUR_WRITES) ? "read-your-writes" : "eventual reads";
+    }
+
+    /**
+     * Counts the round trips of one transaction of each contender, from the messages PgJDBC sends
+     * ({@link RoundTrips}), and prints the statements of each round trip. The first call of each contender is not
+     * counted: its connection may have been idle long enough for the pool to check it first.
+     * @return the keys for the result line: round trips per transaction
+     */
+    private static String countRoundTrips(List<Contender> contenders) throws Exception {
+        StringBuilder keys = new StringBuilder();
+        System.out.println("round trips of one transaction (PgJDBC's messages, one Sync each):");
+        for (Contender contender : contenders) {
+            contender.lookup().find(1);
+            List<List<String>> calls = new ArrayList<>();
+            try (RoundTrips trips = RoundTrips.start()) {
+                for (int call = 0; call < 8; call++) {
+                    contender.lookup().find(1 + call);
+                    calls.add(trips.take());
+                }
+            }
+            int[] counts = calls.stream().mapToInt(List::size).sorted().toArray();
+            int median = counts[counts.length / 2];
+            System.out.printf(Locale.ROOT, "  %-14s %d  %s%n", contender.key(), median,
+                    String.join("  |  ", calls.get(0)));
+            if (counts[0] != counts[counts.length - 1]) {
+                System.out.printf(Locale.ROOT, "  %-14s    (from %d to %d in 8 calls)%n", "", counts[0],
+                        counts[counts.length - 1]);
+            }
+            keys.append("trips_").append(contender.key()).append('=').append(median).append(' ');
+        }
+        System.out.println();
+        return keys.toString();
+    }
+
     private static HookManager defaultHookManager() {
         return new HookManager(Duration.ofSeconds(1), false);
     }
@@ -262,6 +479,15 @@ final class Overhead {
      */
     private static DefaultPostgresProvider routedProvider(PostgresNode node, RowMappers rowMappers,
             HookManager hooks) {
+        return routedProvider(node, rowMappers, hooks, TopologySettings.defaults(), defaultRetrier());
+    }
+
+    /**
+     * The provider as {@link #routedProvider(PostgresNode, RowMappers, HookManager)}, with these settings and this
+     * retrier (whose settings also decide whether commits on its routed data source are recorded and settled).
+     */
+    private static DefaultPostgresProvider routedProvider(PostgresNode node, RowMappers rowMappers,
+            HookManager hooks, TopologySettings settings, Retrier retrier) {
         Map<String, String> driver = new HashMap<>();
         driver.put("ApplicationName", "overhead-routed");
         ConnectionSettings connection = new ConnectionSettings(new NodeAddress(node.host(), node.port()),
@@ -270,10 +496,10 @@ final class Overhead {
                 Duration.ofMinutes(30), Duration.ofMinutes(2), Duration.ofSeconds(5), Duration.ZERO, true, true,
                 Duration.ofSeconds(5));
         ClusterTopology topology = new DefaultClusterTopology(List.of(NodeDefinition.of(connection, pool)),
-                TopologySettings.defaults(), List.of());
+                settings, List.of());
         topology.start();
         return new DefaultPostgresProvider(topology, rowMappers, PostgresTemplate.DEFAULT_FETCH_SIZE, hooks,
-                defaultRetrier());
+                retrier);
     }
 
     private static String measure(List<Contender> contenders, long warmupMillis, long slotMillis,
@@ -331,7 +557,28 @@ final class Overhead {
      * What {@link #slots} measured: lookups started and nanoseconds taken in each slot, and lookups and bytes
      * allocated by the threads per contender.
      */
-    private record Slots(long[] lookups, long[] nanos, long[] lookupsOf, long[] bytes) {
+    private record Slots(long[] lookups, long[] nanos, long[] lookupsOf, long[] bytes, double[] medianNanos) {
+    }
+
+    /** The time each call of one thread took, and the slot it started in. */
+    private static final class Timings {
+
+        int size;
+
+        int[] slots = new int[1024];
+
+        long[] nanos = new long[1024];
+
+        void add(int slot, long elapsed) {
+            if (this.size == this.slots.length) {
+                this.slots = Arrays.copyOf(this.slots, this.size * 2);
+                this.nanos = Arrays.copyOf(this.nanos, this.size * 2);
+            }
+            this.slots[this.size] = slot;
+            this.nanos[this.size] = elapsed;
+            this.size++;
+        }
+
     }
 
     /**
@@ -341,11 +588,24 @@ final class Overhead {
      */
     private static Slots slots(List<Contender> contenders, int rounds, long slotMillis) throws InterruptedException {
         int n = contenders.size();
-        int total = rounds * n;
-        int[] owner = new int[total];
-        for (int s = 0; s < total; s++) {
+        int[] owner = new int[rounds * n];
+        for (int s = 0; s < owner.length; s++) {
             owner[s] = (s / n + s % n) % n;
         }
+        return slots(contenders, owner, slotMillis, false);
+    }
+
+    /**
+     * Runs the contenders as {@link #slots(List, int, long)} does, slot {@code s} belonging to contender
+     * {@code owner[s]}, and, when asked, also times every call, so that
+     * each slot has the median time its calls took ({@link Slots#medianNanos()}, empty otherwise): where a few
+     * calls stall (a commit waiting for a busy disk), the count of calls in a slot moves with them and the median
+     * time does not.
+     */
+    private static Slots slots(List<Contender> contenders, int[] owner, long slotMillis, boolean timeEach)
+            throws InterruptedException {
+        int n = contenders.size();
+        int total = owner.length;
         AtomicInteger current = new AtomicInteger();
         AtomicLongArray started = new AtomicLongArray(total);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -353,12 +613,15 @@ final class Overhead {
         CountDownLatch go = new CountDownLatch(1);
         long[][] lookupsOf = new long[THREADS][n];
         long[][] bytes = new long[THREADS][n];
+        Timings[] timings = new Timings[THREADS];
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             int index = t;
+            timings[t] = new Timings();
             Thread thread = new Thread(() -> {
                 long[] myLookups = lookupsOf[index];
                 long[] myBytes = bytes[index];
+                Timings myTimings = timings[index];
                 try {
                     ThreadLocalRandom random = ThreadLocalRandom.current();
                     ready.countDown();
@@ -368,9 +631,13 @@ final class Overhead {
                         int c = owner[s];
                         long id = random.nextLong(1, ROWS + 1);
                         long before = THREAD_BEAN.getCurrentThreadAllocatedBytes();
+                        long callStart = timeEach ? System.nanoTime() : 0;
                         // Checking the id also keeps the JIT from dropping the mapped object.
                         if (contenders.get(c).lookup().find(id).id() != id) {
                             throw new IllegalStateException("wrong customer for id " + id);
+                        }
+                        if (timeEach) {
+                            myTimings.add(s, System.nanoTime() - callStart);
                         }
                         myBytes[c] += THREAD_BEAN.getCurrentThreadAllocatedBytes() - before;
                         myLookups[c]++;
@@ -415,7 +682,30 @@ final class Overhead {
                 bytesPerContender[c] += bytes[t][c];
             }
         }
-        return new Slots(lookups, nanos, lookupsPerContender, bytesPerContender);
+        double[] medianNanos = new double[timeEach ? total : 0];
+        if (timeEach) {
+            int[] calls = new int[total];
+            for (Timings timing : timings) {
+                for (int i = 0; i < timing.size; i++) {
+                    calls[timing.slots[i]]++;
+                }
+            }
+            double[][] bySlot = new double[total][];
+            for (int slot = 0; slot < total; slot++) {
+                bySlot[slot] = new double[calls[slot]];
+            }
+            int[] filled = new int[total];
+            for (Timings timing : timings) {
+                for (int i = 0; i < timing.size; i++) {
+                    int slot = timing.slots[i];
+                    bySlot[slot][filled[slot]++] = timing.nanos[i];
+                }
+            }
+            for (int slot = 0; slot < total; slot++) {
+                medianNanos[slot] = (calls[slot] > 0) ? PairedRatio.median(bySlot[slot]) : Double.NaN;
+            }
+        }
+        return new Slots(lookups, nanos, lookupsPerContender, bytesPerContender, medianNanos);
     }
 
     /** The limit: borrow a connection, prepare, bind, execute, read the row by hand, give everything back. */

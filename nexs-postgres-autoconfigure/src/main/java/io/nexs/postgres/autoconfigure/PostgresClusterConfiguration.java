@@ -29,7 +29,7 @@ class PostgresClusterConfiguration {
      * @param properties the properties
      * @param connectionDetails the servers and credentials
      * @param customizers callbacks on every pool's HikariCP configuration
-     * @param environment gives {@code spring.application.name}
+     * @param environment gives {@code spring.application.name} and {@code spring.datasource.*}
      * @param events the application's event publisher
      * @return the started cluster
      */
@@ -40,7 +40,7 @@ class PostgresClusterConfiguration {
             ObjectProvider<NodePoolCustomizer> customizers, Environment environment,
             ApplicationEventPublisher events) {
         PostgresSettings.Cluster settings = PostgresSettings.cluster(properties, connectionDetails,
-                environment.getProperty("spring.application.name"));
+                SpringDataSourceProperties.of(environment), environment.getProperty("spring.application.name"));
         ClusterTopology topology = new DefaultClusterTopology(settings.nodes(), settings.topology(),
                 customizers.orderedStream().toList());
         topology.addListener(events::publishEvent);

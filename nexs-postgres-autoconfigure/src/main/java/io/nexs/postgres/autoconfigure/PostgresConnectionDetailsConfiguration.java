@@ -6,10 +6,12 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesBindin
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Where the servers come from: a {@link PostgresConnectionDetails} bean of the application, Spring Boot's
- * {@link JdbcConnectionDetails} (Testcontainers, Docker Compose), or {@code nexs.postgres.*}.
+ * {@link JdbcConnectionDetails} (Testcontainers, Docker Compose), {@code nexs.postgres.*}, or, when that names no
+ * server, {@code spring.datasource.url}.
  */
 @Configuration(proxyBeanMethods = false)
 class PostgresConnectionDetailsConfiguration {
@@ -24,13 +26,21 @@ class PostgresConnectionDetailsConfiguration {
         return new StringToNodeConverter();
     }
 
+    /**
+     * The connection details: Spring Boot's {@link JdbcConnectionDetails} when one is handed over, else
+     * {@code nexs.postgres.*}, or {@code spring.datasource.*} when that names no server.
+     * @param properties the properties
+     * @param jdbc the JDBC connection details, if any
+     * @param environment gives {@code spring.datasource.*}
+     * @return the details
+     */
     @Bean
     @ConditionalOnMissingBean
     PostgresConnectionDetails postgresConnectionDetails(NexsPostgresProperties properties,
-            ObjectProvider<JdbcConnectionDetails> jdbc) {
+            ObjectProvider<JdbcConnectionDetails> jdbc, Environment environment) {
         JdbcConnectionDetails handedOver = jdbc.getIfAvailable();
         return (handedOver != null) ? new JdbcPostgresConnectionDetails(handedOver)
-                : new PropertiesPostgresConnectionDetails(properties);
+                : new PropertiesPostgresConnectionDetails(properties, SpringDataSourceProperties.of(environment));
     }
 
 }

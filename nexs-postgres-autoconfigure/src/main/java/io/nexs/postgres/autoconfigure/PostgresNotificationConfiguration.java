@@ -1,8 +1,10 @@
 package io.nexs.postgres.autoconfigure;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 
 import io.nexs.postgres.PostgresProvider;
+import io.nexs.postgres.notify.ConnectionSource;
 import io.nexs.postgres.notify.NotificationListenerContainer;
 import io.nexs.postgres.topology.FailoverInProgressException;
 
@@ -27,17 +29,30 @@ class PostgresNotificationConfiguration {
     @Lazy
     @ConditionalOnMissingBean
     NotificationListenerContainer postgresNotificationListenerContainer(PostgresProvider provider) {
-        NotificationListenerContainer container = new NotificationListenerContainer(() -> {
+        NotificationListenerContainer container = new NotificationListenerContainer(new PrimarySource(provider));
+        container.start();
+        return container;
+    }
+
+    /** Opens LISTEN connections on the current primary, and tells its node when one of them is lost. */
+    private record PrimarySource(PostgresProvider provider) implements ConnectionSource {
+
+        @Override
+        public Connection open() throws SQLException {
             try {
-                return provider.primary().openConnection();
+                return this.provider.primary().openConnection();
             }
             catch (FailoverInProgressException ex) {
                 // no primary right now: the container retries with back-off, as after any failed connect
                 throw new SQLException(ex.getMessage(), "08001", ex);
             }
-        });
-        container.start();
-        return container;
+        }
+
+        @Override
+        public void failed(Connection connection, SQLException failure) {
+            this.provider.topology().nodeOf(connection).ifPresent((node) -> node.pool().reportFailure(failure));
+        }
+
     }
 
 }

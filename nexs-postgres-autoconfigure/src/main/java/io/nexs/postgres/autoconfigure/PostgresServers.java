@@ -156,7 +156,7 @@ final class PostgresServers {
     }
 
     /** One node per host of the URL; a URL with one host is used as it is. */
-    private static List<Server> serversOfUrl(String url, String source) {
+    static List<Server> serversOfUrl(String url, String source) {
         String shown = mask(url);
         if (!url.startsWith(URL_PREFIX)) {
             throw new InvalidPostgresPropertyException(source, shown, "it is not a PostgreSQL JDBC URL",

@@ -29,6 +29,8 @@ import io.nexs.postgres.topology.TopologySettings;
 import io.nexs.postgres.tx.RetrySettings;
 import io.nexs.postgres.tx.TransientErrors;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
@@ -71,6 +73,8 @@ public final class PostgresSettings {
 
     private static final String DEFAULT_APPLICATION_NAME = "nexs-postgres";
 
+    private static final Logger logger = LoggerFactory.getLogger(PostgresSettings.class);
+
     private PostgresSettings() {
     }
 
@@ -101,19 +105,34 @@ public final class PostgresSettings {
      */
     static Cluster cluster(NexsPostgresProperties properties, @Nullable PostgresConnectionDetails details,
             @Nullable String springApplicationName) {
-        List<Server> servers;
-        String username;
-        String password;
-        if (details == null || details instanceof PropertiesPostgresConnectionDetails) {
-            servers = PostgresServers.servers(properties);
-            username = properties.getUsername();
-            password = properties.getPassword();
+        return cluster(properties, details, SpringDataSourceProperties.NONE, springApplicationName);
+    }
+
+    /**
+     * Reads and checks the nodes and the topology settings, taking {@code spring.datasource.*} into account as
+     * {@link #login} says, and logs what start-up has to tell about them: where the servers came from when that is
+     * not {@code nexs.postgres.*}, and the {@code spring.datasource} keys that have no effect.
+     * @param properties the bound properties
+     * @param details where the servers and credentials come from, as for
+     * {@link #cluster(NexsPostgresProperties, PostgresConnectionDetails, String)}
+     * @param springDataSource what the application sets under {@code spring.datasource.*}
+     * @param springApplicationName the value of {@code spring.application.name}, if set
+     * @return the settings
+     * @throws InvalidPostgresPropertyException when a property holds a value that cannot work
+     */
+    static Cluster cluster(NexsPostgresProperties properties, @Nullable PostgresConnectionDetails details,
+            SpringDataSourceProperties springDataSource, @Nullable String springApplicationName) {
+        String unusedKeys = springDataSource.unusedKeysWarning();
+        if (unusedKeys != null) {
+            logger.warn(unusedKeys);
         }
-        else {
-            servers = PostgresServers.serversOfDetails(details);
-            username = details.getUsername();
-            password = details.getPassword();
+        Login login = login(properties, details, springDataSource);
+        if (login.notice() != null) {
+            logger.info(login.notice());
         }
+        List<Server> servers = login.servers();
+        String username = login.username();
+        String password = login.password();
         Map<String, String> driverProperties = driverProperties(properties, springApplicationName);
         Map<String, String> sessionSettings = sessionSettings(properties);
         Pool globalPool = properties.getPool();
@@ -608,6 +627,146 @@ public final class PostgresSettings {
     private static Duration requireSafety(String name, @Nullable Duration value) {
         return requirePositive(SAFETY + name, value, "30s",
                 ", or turn the safety monitor off with " + SAFETY + "enabled=false");
+    }
+
+    /**
+     * The servers the pools open connections to and the credentials they log in with, and what start-up says about
+     * where they came from.
+     *
+     * @param servers the servers, at least one
+     * @param username the user name, or {@code null} for the driver's default
+     * @param password the password, or {@code null}
+     * @param notice one line for the log when they do not all come from {@code nexs.postgres.*}, or {@code null}
+     */
+    record Login(List<Server> servers, @Nullable String username, @Nullable String password,
+            @Nullable String notice) {
+
+        Login {
+            servers = List.copyOf(servers);
+        }
+
+    }
+
+    /**
+     * Reads the servers and credentials, with what {@code spring.datasource.*} means next to the routed
+     * {@code DataSource}:
+     * <ul>
+     * <li>connection details handed over by the application ({@code PostgresConnectionDetails} or, through a
+     * {@code @ServiceConnection}, {@code JdbcConnectionDetails}) win over both {@code nexs.postgres.*} and
+     * {@code spring.datasource.*}, as a service connection wins over {@code spring.datasource.url} in Spring Boot;
+     * the notice names the properties that are then not used;</li>
+     * <li>{@code spring.datasource.url} gives the servers when {@code nexs.postgres.*} names none, and fails when it
+     * does;</li>
+     * <li>{@code spring.datasource.username} and {@code password} give the credentials when the
+     * {@code nexs.postgres.*} ones are not set, and fail when those are set to something else.</li>
+     * </ul>
+     * @param properties the bound properties
+     * @param details the connection details; {@code null} or the properties' own read {@code nexs.postgres.*}
+     * @param spring what the application sets under {@code spring.datasource.*}
+     * @return the servers and credentials
+     * @throws InvalidPostgresPropertyException when the servers or credentials are ambiguous or invalid
+     */
+    static Login login(NexsPostgresProperties properties, @Nullable PostgresConnectionDetails details,
+            SpringDataSourceProperties spring) {
+        if (details != null && !(details instanceof PropertiesPostgresConnectionDetails)) {
+            List<Server> servers = PostgresServers.serversOfDetails(details);
+            return new Login(servers, details.getUsername(), details.getPassword(),
+                    notUsedNextToDetails(properties, details, spring));
+        }
+        String nodesProperty = nodesProperty(properties);
+        String springUrl = StringUtils.hasText(spring.url()) ? spring.url().trim() : null;
+        if (springUrl != null && nodesProperty != null) {
+            throw new InvalidPostgresPropertyException(SpringDataSourceProperties.URL, PostgresServers.mask(springUrl),
+                    "both " + SpringDataSourceProperties.URL + " and " + nodesProperty + " name the servers, so "
+                            + "the servers nexs-postgres connects to are ambiguous",
+                    "Remove one of them: keep " + nodesProperty + " and remove " + SpringDataSourceProperties.URL
+                            + ", which nexs-postgres does not need, or remove " + nodesProperty
+                            + " to connect to the servers of " + SpringDataSourceProperties.URL + ".");
+        }
+        List<String> used = new ArrayList<>();
+        String username = credential(PREFIX + "username", properties.getUsername(), SpringDataSourceProperties.USERNAME,
+                spring.username(), "user name", used);
+        String password = credential(PREFIX + "password", properties.getPassword(), SpringDataSourceProperties.PASSWORD,
+                spring.password(), "password", used);
+        String logsIn = used.isEmpty() ? "" : ", logging in with " + String.join(" and ", used);
+        List<String> instead = new ArrayList<>();
+        used.forEach((name) -> instead.add(name.replace("spring.datasource.", PREFIX)));
+        if (springUrl != null) {
+            instead.add(0, PREFIX + "url");
+            return new Login(PostgresServers.serversOfUrl(springUrl, SpringDataSourceProperties.URL), username,
+                    password, "nexs-postgres connects to the servers of " + SpringDataSourceProperties.URL + " ("
+                            + PostgresServers.mask(springUrl) + ")" + logsIn + ", as nexs.postgres.* names no "
+                            + "server. Consider setting " + String.join(", ", instead) + " instead, next to the "
+                            + "other nexs-postgres settings.");
+        }
+        List<Server> servers = PostgresServers.servers(properties);
+        return new Login(servers, username, password, used.isEmpty() ? null
+                : "nexs-postgres connects to the servers of " + nodesProperty + logsIn + ", as "
+                        + String.join(" and ", instead) + " " + ((instead.size() == 1) ? "is" : "are")
+                        + " not set. Consider setting " + String.join(" and ", instead) + " instead.");
+    }
+
+    /** The property of {@code nexs.postgres.*} that names servers, or {@code null} when none does. */
+    private static @Nullable String nodesProperty(NexsPostgresProperties properties) {
+        if (properties.getNodes() != null && !properties.getNodes().isEmpty()) {
+            return PREFIX + "nodes";
+        }
+        if (StringUtils.hasText(properties.getUrl())) {
+            return PREFIX + "url";
+        }
+        return StringUtils.hasText(properties.getHost()) ? PREFIX + "host" : null;
+    }
+
+    /**
+     * One credential: the {@code nexs.postgres.*} one, or else the {@code spring.datasource.*} one (recorded in
+     * {@code used}); an empty value counts as not set, as an unset environment variable often leaves one. Never
+     * shows either value.
+     */
+    private static @Nullable String credential(String property, @Nullable String value, String springProperty,
+            @Nullable String springValue, String what, List<String> used) {
+        if (!StringUtils.hasLength(springValue)) {
+            return value;
+        }
+        if (!StringUtils.hasLength(value)) {
+            used.add(springProperty);
+            return springValue;
+        }
+        if (!value.equals(springValue)) {
+            throw new InvalidPostgresPropertyException(springProperty, null,
+                    "both " + springProperty + " and " + property + " are set, and they differ, so the " + what
+                            + " nexs-postgres logs in with is ambiguous",
+                    "Remove one of them: keep " + property + " and remove " + springProperty + ", or remove "
+                            + property + " to log in with " + springProperty + ".");
+        }
+        return value;
+    }
+
+    /** Names the properties that connection details of the application leave unused, or {@code null}. */
+    private static @Nullable String notUsedNextToDetails(NexsPostgresProperties properties,
+            PostgresConnectionDetails details, SpringDataSourceProperties spring) {
+        List<String> notUsed = new ArrayList<>();
+        String nodesProperty = nodesProperty(properties);
+        if (nodesProperty != null) {
+            notUsed.add(nodesProperty);
+        }
+        addIfSet(notUsed, PREFIX + "username", properties.getUsername());
+        addIfSet(notUsed, PREFIX + "password", properties.getPassword());
+        addIfSet(notUsed, SpringDataSourceProperties.URL, spring.url());
+        addIfSet(notUsed, SpringDataSourceProperties.USERNAME, spring.username());
+        addIfSet(notUsed, SpringDataSourceProperties.PASSWORD, spring.password());
+        if (notUsed.isEmpty()) {
+            return null;
+        }
+        String source = (details instanceof JdbcPostgresConnectionDetails jdbc) ? jdbc.source()
+                : "the PostgresConnectionDetails bean (" + details.getClass().getName() + ")";
+        return "nexs-postgres connects to the servers of " + source + " with its credentials; "
+                + String.join(", ", notUsed) + " " + ((notUsed.size() == 1) ? "is" : "are") + " not used.";
+    }
+
+    private static void addIfSet(List<String> names, String name, @Nullable String value) {
+        if (StringUtils.hasLength(value)) {
+            names.add(name);
+        }
     }
 
     /** A duration as it would be written in a property: {@code 250ms}, {@code 30s}, {@code 10m}. */

@@ -174,7 +174,7 @@ final class ChunkedLoad {
             return CopyColumn.lookup(connection, this.statement.table, this.statement.columns);
         }
         catch (SQLException ex) {
-            throw this.execution.translate("copyIn", this.statement.sql, ex, 1, false);
+            throw this.execution.translate("copyIn", this.statement.sql, ex, 1, false, connection);
         }
         finally {
             this.execution.runner().release(connection);

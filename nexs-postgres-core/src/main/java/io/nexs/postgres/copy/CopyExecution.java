@@ -71,7 +71,8 @@ final class CopyExecution {
             return rows;
         }
         catch (SQLException ex) {
-            RuntimeException failure = translate(task, statement.sql, ex, firstRow, statement.format != null);
+            RuntimeException failure = translate(task, statement.sql, ex, firstRow, statement.format != null,
+                    connection);
             cancel(state.copy, failure);
             if (began) {
                 this.runner.hooks().after(hook, HookContext.UNKNOWN_ROWS, failure);
@@ -90,10 +91,16 @@ final class CopyExecution {
         }
     }
 
-    RuntimeException translate(String task, String sql, SQLException ex, long firstRow, boolean lines) {
+    /**
+     * Translates a failure of a {@code COPY}, which runs on the driver's own connection: the pool does not see it,
+     * so a lost connection is reported to the node from here.
+     */
+    RuntimeException translate(String task, String sql, SQLException ex, long firstRow, boolean lines,
+            Connection connection) {
         if (ex instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
             return this.errors.translateCopy(task, sql, ex, firstRow, lines);
         }
+        this.runner.connectionFailed(connection, ex);
         // no answer from the server: a lost connection, which the routing may describe as a failover
         return this.runner.failure(task, sql, ex, null, null);
     }

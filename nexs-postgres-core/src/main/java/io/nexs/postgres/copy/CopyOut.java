@@ -112,7 +112,7 @@ final class CopyOut {
             return rows;
         }
         catch (SQLException ex) {
-            RuntimeException failure = this.execution.translate("copyOut", sql, ex, 1, false);
+            RuntimeException failure = this.execution.translate("copyOut", sql, ex, 1, false, connection);
             if (!TransientErrors.isConnectionLoss(failure)) {
                 // the server answered: it rolled the statement back, and running it again applies nothing twice
                 sent.unrepeatable = false;
@@ -193,7 +193,8 @@ final class CopyOut {
                         copy.count++;
                     }
                     catch (SQLException ex) {
-                        RuntimeException failure = CopyOut.this.execution.translate("copyOut", sql, ex, 1, false);
+                        RuntimeException failure = CopyOut.this.execution.translate("copyOut", sql, ex, 1, false,
+                                connection);
                         copy.failure = failure;
                         throw failure;
                     }
@@ -209,7 +210,7 @@ final class CopyOut {
             return StreamSupport.stream(mapped, false).onClose(copy::close);
         }
         catch (SQLException ex) {
-            RuntimeException failure = this.execution.translate("copyOut", sql, ex, 1, false);
+            RuntimeException failure = this.execution.translate("copyOut", sql, ex, 1, false, connection);
             copy.failure = failure;
             copy.closeAfter(failure);
             throw failure;
@@ -284,7 +285,8 @@ final class CopyOut {
                 reusable = finish();
             }
             catch (SQLException ex) {
-                failure = CopyOut.this.execution.translate("copyOut close", this.sql, ex, 1, false);
+                failure = CopyOut.this.execution.translate("copyOut close", this.sql, ex, 1, false,
+                        this.connection);
             }
             finally {
                 if (this.began) {

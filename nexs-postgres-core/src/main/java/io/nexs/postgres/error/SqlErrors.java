@@ -28,7 +28,8 @@ import org.springframework.jdbc.support.SQLExceptionTranslator;
  * be a password or a customer's data, so the translated exception carries a copy of the driver's exception
  * whose message is only the server's severity, primary message and constraint, with bound values replaced by
  * {@code ?}; the driver's exception itself is not kept. The SQLSTATE, which translation and retry decisions use,
- * is kept.
+ * is kept. A {@link SQLException} caused by an {@link OutcomeUnknownException} (a commit whose outcome nobody can
+ * tell) translates to that exception itself.
  */
 public final class SqlErrors {
 
@@ -60,6 +61,10 @@ public final class SqlErrors {
      */
     public DataAccessException translate(String task, @Nullable String sql, SQLException ex,
             @Nullable Object @Nullable [] values) {
+        if (ex.getCause() instanceof OutcomeUnknownException outcome) {
+            // a connection that settles its commits reports an unknown outcome in JDBC's terms: it is the answer
+            return outcome;
+        }
         SQLException cause = ex;
         String prefix = "";
         if (ex instanceof BatchUpdateException batch) {

@@ -66,8 +66,9 @@ public final class ClusterRouting implements NodeRouting {
     }
 
     /**
-     * When a connection was lost, tells the monitor and, if the node turns out to be failing, replaces the
-     * exception with a {@link FailoverInProgressException} that says so.
+     * When a connection was lost and its node turns out to be failing, replaces the exception with a
+     * {@link FailoverInProgressException} that says so. The node's pool told the monitor of the loss when the
+     * driver threw it, so this only waits for the monitor's verdict.
      */
     @Override
     public RuntimeException describeFailure(String task, SQLException ex, Statement statement,
@@ -75,7 +76,7 @@ public final class ClusterRouting implements NodeRouting {
         if (!SqlStates.isConnectionLoss(ex.getSQLState())) {
             return translated;
         }
-        Optional<ClusterNode> failed = this.topology.connectionFailed(statement);
+        Optional<ClusterNode> failed = this.topology.nodeOf(statement);
         if (failed.isEmpty()) {
             return translated;
         }

@@ -592,6 +592,23 @@ public final class OperationRunner {
     }
 
     /**
+     * Reports a failure met on the driver's own connection, below the pool's proxies (as {@code COPY} uses it), to
+     * the node's pool, which tells the topology when the connection was lost; failures met through the pool's
+     * proxies reach it on their own.
+     * @param connection the connection of this path the failure was met on
+     * @param ex the driver's failure
+     */
+    public void connectionFailed(Connection connection, SQLException ex) {
+        if (!SqlStates.isConnectionLoss(SqlStates.of(ex))) {
+            return;
+        }
+        ClusterNode node = node(connection);
+        if (node != null) {
+            node.pool().reportFailure(ex);
+        }
+    }
+
+    /**
      * The node behind a connection, for hooks and for telling whether a lost query may run again.
      * @param connection a connection of this path
      * @return the node, or {@code null} when the routing does not know the nodes

@@ -22,4 +22,16 @@ public interface ConnectionSource {
      */
     Connection open() throws SQLException;
 
+    /**
+     * Told that a connection this source opened was lost, before the container closes it, so that the source can
+     * pass the news on: a source opening the primary's connections tells that node's pool
+     * ({@code NodePool.reportFailure}), and the topology checks the node at once rather than at its next turn.
+     * Called on the delivery thread or a caller of listen; it must be quick and must not throw. Does nothing by
+     * default.
+     * @param connection the connection, not yet closed by the container
+     * @param failure what its use threw
+     */
+    default void failed(Connection connection, SQLException failure) {
+    }
+
 }

@@ -442,6 +442,15 @@ public final class NotificationListenerContainer implements AutoCloseable {
     /** Drops a failed connection; the delivery thread reconnects. The lock must be held. */
     private void connectionLost(Exception cause) {
         int pid = this.backendPid;
+        Connection current = this.connection;
+        if (current != null && cause instanceof SQLException failure) {
+            try {
+                this.source.failed(current, failure);
+            }
+            catch (RuntimeException ex) {
+                logger.debug("The connection source failed to take a lost connection's failure", ex);
+            }
+        }
         closeConnection();
         if (this.lost) {
             return;

@@ -20,9 +20,11 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.SQLExceptionOverride;
 import com.zaxxer.hikari.metrics.IMetricsTracker;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
+import io.nexs.postgres.error.SqlStates;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 import org.slf4j.Logger;
@@ -35,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * <p>HikariCP opens its connections through this class, which keeps track of them: when the topology monitor
  * gives up on a node, {@link #abortConnections()} closes their sockets, so a borrower blocked on a read from a
  * hung server gets an error at once instead of waiting for the operating system's TCP timeout.
+ *
+ * <p>The pool is also where a node hears that its server went away, whatever the path: a failure the application
+ * meets on one of its connections (HikariCP asks the pool's {@link SQLExceptionOverride} about every such
+ * failure) or while HikariCP opens one, and those that other paths {@link #reportFailure(SQLException) report},
+ * go to one {@link ConnectionLossListener}.
  */
 public final class NodePool implements AutoCloseable {
 
@@ -73,6 +80,8 @@ public final class NodePool implements AutoCloseable {
 
     private volatile @Nullable PoolListener listener;
 
+    private volatile @Nullable ConnectionLossListener lossListener;
+
     /** Every connection HikariCP opened through {@link PhysicalConnections} and has not closed yet. */
     private final Set<Connection> physical = ConcurrentHashMap.newKeySet();
 
@@ -101,6 +110,8 @@ public final class NodePool implements AutoCloseable {
         this.name = name;
         HikariConfig config = hikariConfig(this.name, connection, settings);
         customizers.forEach((customizer) -> customizer.customize(this.name, config));
+        // after the customizers, so that an override one of them set still has its say
+        config.setExceptionOverride(new LossSignal(config.getExceptionOverride()));
         Properties customized = config.getDataSourceProperties();
         String urlOptions = urlOptions(connection.jdbcUrl());
         this.driverProperties = driverProperties(connection, customized, urlOptions, true);
@@ -135,6 +146,44 @@ public final class NodePool implements AutoCloseable {
      */
     public void setListener(@Nullable PoolListener listener) {
         this.listener = listener;
+    }
+
+    /**
+     * Sets who is told when the pool loses a connection or cannot open one; {@code null} for nobody.
+     * @param listener the listener
+     */
+    public void setConnectionLossListener(@Nullable ConnectionLossListener listener) {
+        this.lossListener = listener;
+    }
+
+    /**
+     * Reports a failure met on a connection of this pool that did not pass through HikariCP's proxies, such as
+     * the driver's own connection under a {@code COPY} or a connection from {@link #openConnection()}: when its
+     * SQLSTATE says the connection was lost, the {@link ConnectionLossListener} hears of it as it does of failures
+     * on pooled connections. Any other failure is ignored.
+     * @param failure the failure
+     * @return whether it was a lost connection
+     */
+    public boolean reportFailure(SQLException failure) {
+        if (!SqlStates.isConnectionLoss(SqlStates.of(failure))) {
+            return false;
+        }
+        connectionLost();
+        return true;
+    }
+
+    private void connectionLost() {
+        ConnectionLossListener listener = this.lossListener;
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.connectionLost(this);
+        }
+        catch (RuntimeException ex) {
+            // the failure being reported matters more to its thread than this one
+            logger.debug("The connection-loss listener of {} failed", this.name, ex);
+        }
     }
 
     /**
@@ -467,6 +516,30 @@ public final class NodePool implements AutoCloseable {
         }
     }
 
+    /**
+     * Hears of every failure the application meets on the pool's connections, statements and result sets, on the
+     * borrower's thread, before HikariCP decides whether to evict the connection; the decision is left as it was:
+     * HikariCP's own, or that of the override a customizer set.
+     */
+    private final class LossSignal implements SQLExceptionOverride {
+
+        private final @Nullable SQLExceptionOverride configured;
+
+        LossSignal(@Nullable SQLExceptionOverride configured) {
+            this.configured = configured;
+        }
+
+        // the interface's nested Override enum hides java.lang.Override here
+        @java.lang.Override
+        public Override adjudicate(SQLException failure) {
+            if (SqlStates.isConnectionLoss(failure.getSQLState())) {
+                connectionLost();
+            }
+            return (this.configured != null) ? this.configured.adjudicate(failure) : Override.CONTINUE_EVICT;
+        }
+
+    }
+
     /** Reports borrows to the listener, and everything to the tracker a customizer installed, if any. */
     private final class BorrowTracker implements IMetricsTracker {
 
@@ -529,7 +602,14 @@ public final class NodePool implements AutoCloseable {
 
         @Override
         public Connection getConnection() throws SQLException {
-            return openConnection();
+            try {
+                return openConnection();
+            }
+            catch (SQLException ex) {
+                // a server that refuses or drops new sessions is gone as surely as one that cut a borrowed one
+                reportFailure(ex);
+                throw ex;
+            }
         }
 
         @Override

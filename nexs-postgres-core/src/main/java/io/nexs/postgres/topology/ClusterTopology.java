@@ -94,17 +94,30 @@ public interface ClusterTopology extends AutoCloseable {
     Optional<ClusterNode> nodeOf(Connection connection);
 
     /**
+     * The node a statement runs on. It looks at the driver's own statement, which still knows its connection after
+     * the pool has given up a broken one, so it works on the error path too.
+     * @param statement a statement created on a connection of one of the nodes, possibly through Spring's proxies
+     * @return the node, or empty when it is not one of theirs
+     */
+    default Optional<ClusterNode> nodeOf(Statement statement) {
+        return nodes().stream().filter((node) -> node.pool().owns(statement)).findFirst();
+    }
+
+    /**
      * Tells the monitor that a borrower lost its connection, so the node is checked now rather than at its next
-     * turn.
+     * turn. Failures met on the pools' connections, their statements and result sets are reported by the node's
+     * pool as they happen ({@link io.nexs.postgres.pool.ConnectionLossListener}); this is for a loss seen
+     * elsewhere.
      * @param statement a statement of the connection that failed
      * @return the node it belongs to, if known
      */
     Optional<ClusterNode> connectionFailed(Statement statement);
 
     /**
-     * Waits until the monitor has made up its mind about a node a borrower reported: it failed enough checks to
-     * be unhealthy, writes left it for another primary, or a check begun after the failure succeeded. Bounded by
-     * the time the checks can take.
+     * Waits until the monitor has made up its mind about a node whose connection loss was reported, by its pool
+     * or through {@link #connectionFailed(Statement)}: it failed enough checks to be unhealthy, writes left it for
+     * another primary, or a check begun after the latest reported loss succeeded. Bounded by the time the checks
+     * can take. Call it after the loss was reported, not instead.
      * @param node the node
      * @return its state then
      */

@@ -129,7 +129,9 @@ public final class DefaultClusterTopology implements ClusterTopology {
     private NodeTracker newNode(NodeDefinition definition) {
         NodePool pool = new NodePool(definition.name(), definition.connection(), definition.pool(), this.customizers);
         pool.setListener(this.poolListener);
-        return new NodeTracker(new ClusterNode(definition, pool));
+        NodeTracker node = new NodeTracker(new ClusterNode(definition, pool));
+        pool.setConnectionLossListener((lost) -> connectionLost(node));
+        return node;
     }
 
     private void setTrackers(List<NodeTracker> trackers) {
@@ -517,11 +519,26 @@ public final class DefaultClusterTopology implements ClusterTopology {
     public Optional<ClusterNode> connectionFailed(Statement statement) {
         for (NodeTracker node : this.trackers) {
             if (node.pool().owns(statement)) {
-                ClusterMonitor.wake(node);
+                connectionLost(node);
                 return Optional.of(node.node);
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Where every report of a lost connection to a node ends, from its pool or from
+     * {@link #connectionFailed(Statement)}: the node is checked now rather than at its next turn. It runs on the
+     * thread that met the failure, often a borrower's, so it only asks for a check, and not even that when a check
+     * asked for earlier has not begun yet: that one begins after this failure too.
+     */
+    private void connectionLost(NodeTracker node) {
+        long next = node.probesStarted + 1;
+        if (node.lossProbe.get() >= next) {
+            return;
+        }
+        node.lossProbe.accumulateAndGet(next, Math::max);
+        ClusterMonitor.wake(node);
     }
 
     @Override
@@ -530,8 +547,10 @@ public final class DefaultClusterTopology implements ClusterTopology {
         if (node == null) {
             return clusterNode.state();
         }
-        // only a check begun after the failure tells: one already under way may have passed just before it
-        long firstTelling = node.probesStarted + 1;
+        // Only a check begun after the loss tells: one already under way may have passed just before it. The loss
+        // was reported when it was met, so the check it asked for may have begun, or even ended, by now.
+        long reported = node.lossProbe.get();
+        long firstTelling = (reported > 0) ? reported : node.probesStarted + 1;
         long budget = (this.settings.checkTimeout().toNanos() + this.settings.probeInterval().toNanos())
                 * (this.settings.failureThreshold() + 1);
         long deadline = System.nanoTime() + budget;

@@ -1,6 +1,7 @@
 package io.nexs.postgres.topology;
 
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.nexs.postgres.pool.NodePool;
 import org.jspecify.annotations.Nullable;
@@ -33,6 +34,12 @@ final class NodeTracker {
 
     /** The number of the last check the monitor has finished and applied. */
     volatile long lastProbeCompleted;
+
+    /**
+     * The number of the first check begun after the latest connection loss reported for the node, 0 before any:
+     * a check of that number or later tells whether the node survived the loss.
+     */
+    final AtomicLong lossProbe = new AtomicLong();
 
     // ----------------------------------------------------------------------- the checks', under the topology's lock
 

@@ -3,15 +3,11 @@ package io.nexs.postgres.tx;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
-import java.util.Locale;
+import java.sql.SQLTransientConnectionException;
 
 import javax.sql.DataSource;
 
 import io.nexs.postgres.error.SqlErrors;
-import io.nexs.postgres.tx.CommitOutcomeCheck.Outcome;
-import io.nexs.postgres.tx.CommitOutcomeCheck.Status;
-import io.nexs.postgres.tx.CommitOutcomeCheck.WrittenTransaction;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.datasource.ConnectionProxy;
@@ -43,7 +39,8 @@ import org.springframework.transaction.support.TransactionCallback;
  * </ul>
  * A commit that returned with a warning and may have waited for synchronous standbys is checked the same way
  * before it counts as a commit. Read-only transactions and transactions that never used their connection commit
- * as usual: they wrote nothing.
+ * as usual: they wrote nothing. Over a {@link CommitSettlingDataSource} (the routed data source of a
+ * {@code DefaultPostgresProvider}) the connection settles its commit itself, and the transaction is recorded once.
  *
  * <p>The commit is settled after Spring ran the {@code beforeCommit} callbacks, which may still write, and before
  * {@code afterCommit} and {@code afterCompletion}: a commit found committed returns normally, so those callbacks
@@ -57,9 +54,7 @@ public class PostgresTransactionManager extends JdbcTransactionManager
 
     private final transient SqlErrors errors;
 
-    private final transient CommitOutcomeCheck commitCheck;
-
-    private final transient Retrier retrier;
+    private final transient CommitSettlement settlement;
 
     /**
      * The unknown outcome of this thread's last commit, with its transaction, until that transaction is cleaned up;
@@ -79,8 +74,7 @@ public class PostgresTransactionManager extends JdbcTransactionManager
             Retrier retrier) {
         super(dataSource);
         this.errors = errors;
-        this.commitCheck = commitCheck;
-        this.retrier = retrier;
+        this.settlement = new CommitSettlement(commitCheck, retrier);
     }
 
     /**
@@ -161,97 +155,16 @@ public class PostgresTransactionManager extends JdbcTransactionManager
     private void commitOrSettle(DefaultTransactionStatus status) {
         Connection connection = ((JdbcTransactionObjectSupport) status.getTransaction()).getConnectionHolder()
             .getConnection();
-        boolean verify = this.retrier.settings().verifyCommit();
-        if (status.isReadOnly() || neverUsed(connection)) {
-            // nothing written, nothing to lose
+        if (status.isReadOnly() || neverUsed(connection) || CommitSettlingDataSource.settles(connection)) {
+            // nothing written, nothing to lose; or the connection settles its commit itself, recorded once
             super.doCommit(status);
             return;
         }
-        WrittenTransaction written = null;
-        if (verify) {
-            try {
-                written = CommitOutcomeCheck.record(connection);
-            }
-            catch (SQLException ex) {
-                // COMMIT was not sent: the transaction cannot commit
-                throw translateException("JDBC commit", ex);
-            }
-        }
-        forgetWarnings(connection);
         try {
-            super.doCommit(status);
+            this.settlement.commit(connection);
         }
-        catch (TransactionSystemException ex) {
-            if (!TransientErrors.isConnectionLoss(ex)) {
-                throw ex;
-            }
-            settle(written, verify, ex);
-            return;
-        }
-        confirmDurable(connection, written);
-    }
-
-    /**
-     * Refuses to report a commit as plain success when it returned with a warning and may not be on the
-     * synchronous standbys: the server answers a cancelled wait for them with a warning and success, though the
-     * transaction committed only on the primary. Reading the warnings is local; the outcome check runs only when
-     * there is one and the commit may have waited for standbys.
-     */
-    private void confirmDurable(Connection connection, @Nullable WrittenTransaction written) {
-        SQLWarning warning = warnings(connection);
-        if (warning == null || !isWarning(warning)) {
-            // none, or only notices (a deferred trigger's RAISE NOTICE): a cancelled wait is a warning
-            return;
-        }
-        boolean waits = written != null && written.waitsForStandbys();
-        if (!waits && !mentionsSynchronousReplication(warning)) {
-            // such as a trigger's RAISE WARNING: the commit is what it says
-            return;
-        }
-        if (written == null) {
-            this.retrier.commitUnknown();
-            throw new OutcomeUnknown(new CommitOutcomeUnknownException("COMMIT returned with the server's "
-                    + "warning that it stopped waiting for synchronous replication: the transaction committed on "
-                    + "the primary but may not be on the synchronous standbys, so it may be lost with the "
-                    + "primary. It was not run again", -1, warning));
-        }
-        Outcome outcome = this.commitCheck.check(written);
-        if (outcome.status() == Status.COMMITTED) {
-            return;
-        }
-        this.retrier.commitUnknown();
-        String reason = (outcome.status() == Status.UNKNOWN) ? outcome.reason() : "the primary reports it aborted";
-        throw new OutcomeUnknown(new CommitOutcomeUnknownException("COMMIT of transaction "
-                + Long.toUnsignedString(written.id()) + " returned with a warning (SQLSTATE " + warning.getSQLState()
-                + "), and whether it is committed as synchronous_commit promises is unknown: " + reason
-                + ". It was not run again", written.id(), warning));
-    }
-
-    /** Returns when the lost commit committed, else throws what the caller must see. */
-    private void settle(@Nullable WrittenTransaction written, boolean verify, TransactionSystemException lost) {
-        if (!verify) {
-            this.retrier.commitUnknown();
-            throw new OutcomeUnknown(new CommitOutcomeUnknownException("The connection was lost during COMMIT, "
-                    + "and the outcome check is off (nexs.postgres.retry.verify-commit): the transaction may or "
-                    + "may not have committed", -1, lost.getCause()));
-        }
-        if (written == null) {
-            // it wrote nothing, so running it again cannot apply anything twice
-            throw lost;
-        }
-        Outcome outcome = this.commitCheck.check(written);
-        switch (outcome.status()) {
-            case COMMITTED -> this.retrier.commitVerified();
-            case ABORTED -> throw new TransactionSystemException("The connection was lost during COMMIT of "
-                    + "transaction " + Long.toUnsignedString(written.id()) + ", and the primary reports it did not "
-                    + "commit: it took no effect", lost.getCause());
-            default -> {
-                this.retrier.commitUnknown();
-                throw new OutcomeUnknown(new CommitOutcomeUnknownException("The connection was lost during COMMIT "
-                        + "of transaction " + Long.toUnsignedString(written.id()) + ", and its outcome is unknown: "
-                        + outcome.reason() + ". It may have committed, so it was not run again", written.id(),
-                        lost.getCause()));
-            }
+        catch (SQLException ex) {
+            throw translateException("JDBC commit", ex);
         }
     }
 
@@ -263,55 +176,15 @@ public class PostgresTransactionManager extends JdbcTransactionManager
     @Override
     protected RuntimeException translateException(String task, SQLException ex) {
         RuntimeException translated = this.errors.translate(task, null, ex, null);
+        if (translated instanceof CommitOutcomeUnknownException outcome) {
+            return new OutcomeUnknown(outcome);
+        }
         if (TransientErrors.isConnectionLoss(translated)) {
-            return new TransactionSystemException(task + " failed: the connection was lost", translated);
+            // a settled commit that did not commit says so
+            String what = (ex instanceof SQLTransientConnectionException) ? ex.getMessage() : "the connection was lost";
+            return new TransactionSystemException(task + " failed: " + what, translated);
         }
         return translated;
-    }
-
-    /** Drops warnings left on a pooled connection, so that those after COMMIT are the commit's own; local. */
-    private static void forgetWarnings(Connection connection) {
-        try {
-            connection.clearWarnings();
-        }
-        catch (SQLException ex) {
-            // a connection that cannot be asked fails the commit itself
-        }
-    }
-
-    private static @Nullable SQLWarning warnings(Connection connection) {
-        try {
-            return connection.getWarnings();
-        }
-        catch (SQLException ex) {
-            return null;
-        }
-    }
-
-    /** Whether the chain holds a warning proper (SQLSTATE class 01), as a cancelled wait is, not only notices. */
-    private static boolean isWarning(SQLWarning first) {
-        for (SQLWarning warning = first; warning != null; warning = warning.getNextWarning()) {
-            String state = warning.getSQLState();
-            if (state == null || state.startsWith("01")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Whether a warning is the server's cancelled wait for synchronous replication. Its text is all that tells it
-     * (SQLSTATE 01000 is any warning) and is translated with {@code lc_messages}: this is the fallback when the
-     * transaction's settings were not recorded.
-     */
-    private static boolean mentionsSynchronousReplication(SQLWarning first) {
-        for (SQLWarning warning = first; warning != null; warning = warning.getNextWarning()) {
-            String text = String.valueOf(warning).toLowerCase(Locale.ROOT);
-            if (text.contains("synchronous replication") || text.contains("committed locally")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.nexs.postgres.error.PostgresException;
+import io.nexs.postgres.error.SqlStates;
 import io.nexs.postgres.test.ClusterSpec;
 import io.nexs.postgres.test.PostgresCluster;
 import io.nexs.postgres.test.PostgresExtension;
@@ -23,6 +24,7 @@ import io.nexs.postgres.test.PostgresNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.postgresql.PGConnection;
 import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -274,6 +276,42 @@ class NotificationListenerContainerTests {
             notify(connection, "orders", "after");
         }
         assertThat(orders.next().payload()).isEqualTo("after");
+    }
+
+    @Test
+    void theSourceHearsWhichOfItsConnectionsWasLost(PostgresNode node) throws SQLException {
+        BlockingQueue<SQLException> failures = new LinkedBlockingQueue<>();
+        List<Integer> toldOf = new CopyOnWriteArrayList<>();
+        ConnectionSource source = new ConnectionSource() {
+            @Override
+            public Connection open() throws SQLException {
+                return node.connect();
+            }
+
+            @Override
+            public void failed(Connection connection, SQLException failure) {
+                try {
+                    toldOf.add(connection.unwrap(PGConnection.class).getBackendPID());
+                }
+                catch (SQLException ex) {
+                    toldOf.add(-1);
+                }
+                failures.add(failure);
+            }
+        };
+        NotificationListenerContainer container = track(new NotificationListenerContainer(source, FAST));
+        container.start();
+        Recorder orders = new Recorder();
+        container.listen("orders", orders);
+        int terminated = container.backendPid();
+        try (Connection connection = node.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("select pg_terminate_backend(" + terminated + ")");
+        }
+        assertThat(orders.nextResubscribed()).isEqualTo("orders");
+        SQLException failure = failures.poll();
+        assertThat((Throwable) failure).isNotNull();
+        assertThat(SqlStates.isConnectionLoss(failure.getSQLState())).isTrue();
+        assertThat(toldOf).first().isEqualTo(terminated);
     }
 
     @Test

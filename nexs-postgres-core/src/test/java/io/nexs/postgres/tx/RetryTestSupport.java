@@ -112,6 +112,19 @@ public final class RetryTestSupport {
             }
         }
 
+        /**
+         * Makes every {@code COMMIT} of a transaction that inserted into a table sleep as long as the session's
+         * {@code nexs_test.commit_sleep} asks (seconds), with a deferred constraint trigger: time for a test to act
+         * while the server is inside {@code COMMIT}.
+         */
+        void sleepAtCommit(String table) {
+            execute("create function " + table + "_sleep() returns trigger language plpgsql as $$ begin perform "
+                    + "pg_sleep(coalesce(nullif(current_setting('nexs_test.commit_sleep', true), '')::float8, 0)); "
+                    + "return null; end $$");
+            execute("create constraint trigger " + table + "_sleep after insert on " + table + " deferrable "
+                    + "initially deferred for each row execute function " + table + "_sleep()");
+        }
+
         /** The first column of the first row, as a number; {@code -1} when there is no row or it is NULL. */
         long number(String sql, Object... args) {
             try (PreparedStatement statement = this.connection.prepareStatement(sql)) {
