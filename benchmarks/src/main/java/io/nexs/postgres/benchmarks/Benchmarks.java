@@ -59,8 +59,10 @@ import org.jspecify.annotations.Nullable;
  * {@value Consistency#READERS} readers looking up the row written last through the routed {@code DataSource}, on a
  * primary and two asynchronous replicas, one applying commits {@value Consistency#APPLY_DELAY_MILLIS} ms late:
  * stale reads under eventual and read-your-writes consistency, the read throughput of the two (rounds alternating)
- * and the 99th percentile of the time read-your-writes reads wait for their connection. Its result line holds
- * counts, a ratio and milliseconds.</li>
+ * and the 99th percentile of the time read-your-writes reads wait for their connection; then a Spring Data JDBC
+ * repository with the default settings: stale {@code findById()} after {@code save()}, the share of read-only
+ * calls of threads that wrote nothing that replicas serve, and the speed of {@code save()} with read-your-writes on
+ * and off. Its result line holds counts, ratios and milliseconds.</li>
  * </ul>
  *
  * <p>Every benchmark starts its own server ({@code fsync=off}, {@code synchronous_commit=off}) from the binaries
@@ -103,7 +105,8 @@ public final class Benchmarks {
                          peak heap of a 10,000,000-row load in a 100 MB JVM (1,000,000 with --quick)
               consistency a writer and 4 readers reading back the row written last on a primary and two
                          replicas, one applying commits 1 s late: stale reads under eventual and
-                         read-your-writes, read throughput ratio and the wait of read-your-writes reads
+                         read-your-writes, read throughput ratio and the wait of read-your-writes reads;
+                         a Spring Data JDBC repository's save() then findById() with the default settings
 
             options:
               --quick    a short run: about 2 minutes on 2 cores

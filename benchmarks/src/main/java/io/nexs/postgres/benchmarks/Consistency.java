@@ -44,11 +44,13 @@ import org.jspecify.annotations.Nullable;
  * row written last, each through the routed {@code DataSource} that {@code JdbcTemplate} and
  * {@code @Transactional} use (secondary-preferred, round-robin). A read that does not find its row is stale.
  *
- * <p>The two modes take turns, round by round, after a warm-up round of each: eventual (today's default, the
- * writer takes no position) and read-your-writes (the writer's scope takes the primary's position after each
- * insert and publishes its token with the row; each read runs in a scope opened with that token). The throughput
- * ratio is paired by round ({@link PairedRatio}); the wait is the time a read-your-writes read spends getting its
- * connection, routing included, at the 99th percentile.
+ * <p>The two modes take turns, round by round, after a warm-up round of each: eventual (the writer's inserts run
+ * in {@code ConsistencyScope.eventual}, so it takes no position, as under {@code consistency=eventual}) and
+ * read-your-writes (the writer's scope takes the primary's position after each insert and publishes its token with
+ * the row; each read runs in a scope opened with that token). The throughput ratio is paired by round
+ * ({@link PairedRatio}); the wait is the time a read-your-writes read spends getting its connection, routing
+ * included, at the 99th percentile. Then {@link RepositoryConsistency} runs a Spring Data JDBC repository on the
+ * same cluster with the default settings.
  */
 final class Consistency {
 
@@ -94,6 +96,7 @@ final class Consistency {
             try (Connection connection = cluster.primary().connect();
                     Statement statement = connection.createStatement()) {
                 statement.execute(CREATE_TABLE);
+                statement.execute(RepositoryConsistency.CREATE_TABLE);
             }
             cluster.awaitReplay(Duration.ofSeconds(30));
             try (Connection connection = delayed.connect(); Statement statement = connection.createStatement()) {
@@ -114,7 +117,9 @@ final class Consistency {
             topology.start();
             try (DefaultPostgresProvider provider = new DefaultPostgresProvider(topology,
                     new RowMappers(UnmappedColumns.IGNORE, null), PostgresTemplate.DEFAULT_FETCH_SIZE)) {
-                return measure(provider, topology, rounds, round);
+                String line = measure(provider, topology, rounds, round);
+                return line + " " + RepositoryConsistency.measure(provider, cluster.primary(), rounds,
+                        round.toMillis());
             }
         }
     }
@@ -221,7 +226,7 @@ final class Consistency {
 
     private static Written write(DefaultPostgresProvider provider, boolean ryw, long id) {
         if (!ryw) {
-            provider.exec(INSERT, id);
+            ConsistencyScope.eventual(() -> provider.exec(INSERT, id));
             return new Written(id, null);
         }
         try (ConsistencyScope scope = ConsistencyScope.open(null)) {

@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
@@ -69,7 +70,7 @@ final class WriteTrackingConnection implements InvocationHandler {
     static final String POSITION_SQL = "select ((case when current_setting('synchronous_commit') = 'off' "
             + "then pg_current_wal_insert_lsn() else pg_current_wal_flush_lsn() end) - '0/0')::bigint";
 
-    /** The commit and the position after it, in one round trip. */
+    /** The commit and the position after it, in one round trip; planned once per connection by the driver. */
     static final String COMMIT_AND_POSITION_SQL = "commit; " + POSITION_SQL;
 
     /** Calls that neither run SQL nor end a transaction. */
@@ -217,9 +218,10 @@ final class WriteTrackingConnection implements InvocationHandler {
      */
     private void commitAndRecordPosition(PgConnection driver) throws SQLException {
         this.inTransaction = false;
-        Statement statement = this.target.createStatement();
+        // prepared, so that the driver's statement cache lets the server skip parsing and planning it after a few
+        PreparedStatement statement = this.target.prepareStatement(COMMIT_AND_POSITION_SQL);
         try {
-            statement.execute(COMMIT_AND_POSITION_SQL);
+            statement.execute();
         }
         catch (SQLException ex) {
             moveWarnings(statement, driver);
