@@ -328,7 +328,7 @@ public final class PostgresSettings {
         requireNotNegative(replicasPrefix + "latency-window", replicas.getLatencyWindow());
         requireSet(replicasPrefix + "consistency", replicas.getConsistency(), "eventual or read-your-writes");
         requireNotNegative(replicasPrefix + "read-your-writes-wait", replicas.getReadYourWritesWait(), "200ms");
-        requireNotNegative(replicasPrefix + "read-your-writes-window", replicas.getReadYourWritesWindow(), "1s");
+        requireNotNegative(replicasPrefix + "read-your-writes-window", replicas.getReadYourWritesWindow(), "5s");
         consistencyHeader(properties);
 
         String interval = failoverPrefix + "health-check-interval";

@@ -33,7 +33,7 @@ public final class ConsistencyScope implements AutoCloseable {
     private static final ThreadLocal<@Nullable ConsistencyScope> CURRENT = new ThreadLocal<>();
 
     /** How long a thread's own scope lasts after its last write when the caller does not say. */
-    public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(5);
 
     /** The level chosen for the scope, or {@code null} for the configured one. */
     private final @Nullable ReadConsistency level;

@@ -41,7 +41,8 @@ public record TopologySettings(ReadPreference readPreference, LoadBalancing load
     /**
      * Default time a thread keeps reading its own writes after its last one. Long enough for the reads that follow
      * a write in the same piece of work (a repository's {@code save} then {@code findById}, a listener that writes
-     * then reads, a few milliseconds apart) and for a healthy replica to replay the write, after which the window
+     * then reads), with room for a slow step between them (a call to another service, a cold first query), and for
+     * a healthy replica to replay the write, after which the window
      * no longer matters; short enough that a pooled thread that goes on to unrelated work does not keep waiting
      * for, or falling back to the primary from, replicas that lag.
      */
