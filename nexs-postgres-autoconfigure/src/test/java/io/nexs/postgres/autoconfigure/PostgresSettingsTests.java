@@ -237,7 +237,7 @@ class PostgresSettingsTests {
         assertThat(defaults.probeInterval()).isEqualTo(Duration.ofMillis(25));
         assertThat(defaults.consistency()).isEqualTo(ReadConsistency.READ_YOUR_WRITES);
         assertThat(defaults.readYourWritesWait()).isEqualTo(Duration.ofMillis(200));
-        assertThat(defaults.readYourWritesWindow()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaults.readYourWritesWindow()).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
