@@ -233,8 +233,10 @@ public class CommitSettlingDataSource extends DelegatingDataSource {
         private @Nullable Object setAutoCommit(Method method, boolean on) throws Throwable {
             boolean quiet = on && this.afterLostCommit;
             if (on && !quiet && writing()) {
-                // switching auto-commit on commits the open transaction: commit it first, settled
+                // switching auto-commit on commits the open transaction: commit it first, settled; a lost answer
+                // settled as committed leaves a dead connection whose switch must not fail the caller
                 commit();
+                quiet = this.afterLostCommit;
             }
             this.afterLostCommit = false;
             try {

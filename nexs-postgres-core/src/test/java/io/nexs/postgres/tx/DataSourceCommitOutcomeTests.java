@@ -256,6 +256,35 @@ class DataSourceCommitOutcomeTests {
     }
 
     @Test
+    void aLostAnswerToTheCommitThatSwitchingAutoCommitOnMakesIsSettledAndTheSwitchReturns() throws Exception {
+        provider(quickSettings(3));
+        CompletableFuture<Object> result = CompletableFuture.supplyAsync(() -> {
+            try (Connection connection = this.provider.dataSource().getConnection();
+                    Statement statement = connection.createStatement()) {
+                connection.setAutoCommit(false);
+                statement.execute("set local nexs_test.commit_sleep = '0.5'");
+                statement.executeUpdate("insert into ds_commit_rows values (13)");
+                // commits the transaction: its answer is lost below
+                connection.setAutoCommit(true);
+                return "done";
+            }
+            catch (SQLException ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
+        long backend = admin.awaitWaiting("COMMIT", "PgSleep");
+        proxy.blackHole(true);
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> rows(13) == 1);
+        proxy.cutConnections();
+        proxy.blackHole(false);
+
+        assertThat(result.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("done");
+        assertThat(rows(13)).isOne();
+        assertThat(this.provider.retryStatistics().commitsVerified()).isOne();
+        await().atMost(WAIT).until(() -> !admin.isAlive(backend));
+    }
+
+    @Test
     void aTransactionAFailedStatementAbortedCommitsAsTheDriverCommitsIt() throws SQLException {
         provider(quickSettings(3));
         long before = records();
