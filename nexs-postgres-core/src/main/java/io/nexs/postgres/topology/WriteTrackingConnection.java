@@ -195,20 +195,36 @@ final class WriteTrackingConnection implements InvocationHandler {
                 return null;
             }
         }
+        boolean work = this.inTransaction && transactionOpen();
         try {
             Object result = call(method, args);
-            this.written |= this.inTransaction;
+            if (work) {
+                // the position is taken later (auto-commit switched on, or close); until then a read of the scope,
+                // such as one in an after-commit callback, asks the primary for it first
+                ConsistencyScope.recordUnknownWrite(this.window);
+            }
+            this.written |= work;
             this.inTransaction = false;
             return result;
         }
         catch (SQLException ex) {
-            if (this.inTransaction) {
+            if (work) {
                 // the commit may have happened: its outcome is settled by whoever called commit
                 ConsistencyScope.recordUnknownWrite(this.window);
-                this.inTransaction = false;
             }
+            this.inTransaction = false;
             throw ex;
         }
+    }
+
+    /**
+     * Whether the driver has a transaction open that may commit work: not one that ended (a rollback, or nothing
+     * ran since) and not one a failed statement aborted, whose commit rolls back. Asked before a commit, so that
+     * calls that ran no SQL (an {@code unwrap}) do not count as a write; a driver that cannot tell is trusted.
+     */
+    private boolean transactionOpen() {
+        PgConnection driver = driver();
+        return driver == null || driver.getTransactionState() == TransactionState.OPEN;
     }
 
     /**
@@ -287,8 +303,8 @@ final class WriteTrackingConnection implements InvocationHandler {
                 || sqlState.startsWith("58") || sqlState.startsWith("XX")) {
             ConsistencyScope.recordUnknownWrite(this.window);
             SQLException unknown = new SQLException("The transaction's COMMIT and the WAL position query sent after "
-                    + "it failed and the failure does not tell which of the two it was: the transaction may or may "
-                    + "not have committed (" + ex.getMessage() + ")", PSQLState.CONNECTION_FAILURE_DURING_TRANSACTION
+                    + "it failed (SQLSTATE " + sqlState + ") and the failure does not tell which of the two it was: "
+                    + "the transaction may or may not have committed", PSQLState.CONNECTION_FAILURE_DURING_TRANSACTION
                         .getState(), ex);
             return unknown;
         }
@@ -327,20 +343,21 @@ final class WriteTrackingConnection implements InvocationHandler {
     private @Nullable Object setAutoCommit(Method method, boolean on) throws Throwable {
         if (on && !this.autoCommit) {
             // switching auto-commit on commits the open transaction
+            boolean work = this.inTransaction && transactionOpen();
             Object result;
             try {
                 result = call(method, new Object[] { true });
             }
             catch (SQLException ex) {
-                if (this.inTransaction) {
+                if (work) {
                     // the implicit commit may have happened
                     ConsistencyScope.recordUnknownWrite(this.window);
-                    this.inTransaction = false;
                 }
+                this.inTransaction = false;
                 throw ex;
             }
             this.autoCommit = true;
-            this.written |= this.inTransaction;
+            this.written |= work;
             this.inTransaction = false;
             recordPosition();
             return result;

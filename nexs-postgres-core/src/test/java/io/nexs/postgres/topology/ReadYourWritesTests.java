@@ -214,6 +214,23 @@ class ReadYourWritesTests {
     }
 
     @Test
+    void aRolledBackTransactionLeavesTheThreadNothingToReadBack() {
+        Optional<ConsistencyToken> token = CompletableFuture.supplyAsync(() -> {
+            JdbcTemplate jdbc = new JdbcTemplate(this.readYourWrites.dataSource());
+            TransactionTemplate writes = new TransactionTemplate(
+                    new DataSourceTransactionManager(this.readYourWrites.dataSource()));
+            writes.executeWithoutResult((status) -> {
+                jdbc.update("insert into notes values (7)");
+                status.setRollbackOnly();
+            });
+            return ConsistencyScope.currentToken();
+        }, (work) -> new Thread(work).start()).join();
+        assertThat(token).isEmpty();
+        assertThat(this.readYourWrites.withReadPreference(ReadPreference.PRIMARY)
+            .queryCount("select count(*) from notes")).isZero();
+    }
+
+    @Test
     void aThreadThatWroteNothingReadsFromTheReplicaWithoutWaiting() {
         Optional<Boolean> inRecovery = CompletableFuture
             .supplyAsync(() -> this.readYourWrites.queryOne(Boolean.class, "select pg_is_in_recovery()")).join();
