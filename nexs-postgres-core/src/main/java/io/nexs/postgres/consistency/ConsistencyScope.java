@@ -84,7 +84,14 @@ public final class ConsistencyScope implements AutoCloseable {
      */
     public static ConsistencyScope open(ReadConsistency level, @Nullable ConsistencyToken token) {
         long position = (token != null) ? token.position() : 0;
-        ConsistencyScope scope = new ConsistencyScope(level, current(), position, false);
+        ConsistencyScope current = current();
+        ConsistencyScope scope = new ConsistencyScope(level, current, position, false);
+        if (current != null && level == ReadConsistency.READ_YOUR_WRITES) {
+            // what the thread wrote lately, or the enclosing scope has seen, stays seen: a token from elsewhere
+            // may be older than the thread's own last write
+            scope.position = Math.max(position, current.position);
+            scope.unsettled = current.unsettled;
+        }
         CURRENT.set(scope);
         return scope;
     }
@@ -110,12 +117,7 @@ public final class ConsistencyScope implements AutoCloseable {
     }
 
     private static <T> T within(ReadConsistency level, Supplier<T> work) {
-        ConsistencyScope current = current();
         try (ConsistencyScope scope = open(level, null)) {
-            if (current != null && level == ReadConsistency.READ_YOUR_WRITES) {
-                scope.position = current.position;
-                scope.unsettled = current.unsettled;
-            }
             return work.get();
         }
     }

@@ -70,8 +70,19 @@ class ConsistencyScopeTests {
         assertThat(ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES)).isEqualTo(0x30);
         assertThat(ConsistencyScope.requiredPosition(ReadConsistency.EVENTUAL)).isZero();
         try (ConsistencyScope request = ConsistencyScope.open(null)) {
-            // a scope opened for other work does not inherit the thread's earlier writes
-            assertThat(request.token()).isNull();
+            // a scope opened after a write of the thread still sees that write
+            assertThat(request.token()).hasToString("0/30");
+        }
+        try (ConsistencyScope older = ConsistencyScope.open(ConsistencyToken.parse("0/20"))) {
+            // a token older than the thread's own last write does not make the scope forget it
+            assertThat(older.token()).hasToString("0/30");
+            assertThat(ConsistencyScope.requiredPosition(ReadConsistency.EVENTUAL)).isEqualTo(0x30);
+        }
+        try (ConsistencyScope newer = ConsistencyScope.open(ConsistencyToken.parse("0/40"))) {
+            assertThat(newer.token()).hasToString("0/40");
+        }
+        try (ConsistencyScope eventual = ConsistencyScope.open(ReadConsistency.EVENTUAL, null)) {
+            assertThat(ConsistencyScope.requiredPosition(ReadConsistency.READ_YOUR_WRITES)).isZero();
         }
     }
 
