@@ -11,6 +11,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import javax.sql.DataSource;
+
 import io.nexs.postgres.DefaultPostgresProvider;
 import io.nexs.postgres.consistency.ConsistencyScope;
 import io.nexs.postgres.consistency.ConsistencyToken;
@@ -241,26 +243,15 @@ class ReadYourWritesTests {
     void withTheDefaultsARepositoryReadsWhatItSavedAndAThreadThatWroteNothingReadsTheReplica() throws Exception {
         // a repository's save() is a read-write transaction, its findById() a read-only one that begins afterwards
         try (DefaultPostgresProvider defaults = provider(TopologySettings.defaults())) {
-            JdbcTemplate jdbc = new JdbcTemplate(defaults.dataSource());
-            TransactionTemplate writes = new TransactionTemplate(
-                    new DataSourceTransactionManager(defaults.dataSource()));
+            assertThat(missesOfReadsAfterWrites(defaults.dataSource(), 5)).isZero();
             TransactionTemplate reads = new TransactionTemplate(
                     new DataSourceTransactionManager(defaults.dataSource()));
             reads.setReadOnly(true);
-            int missed = CompletableFuture.supplyAsync(() -> {
-                int misses = 0;
-                for (int id = 1; id <= 5; id++) {
-                    int saved = id;
-                    writes.executeWithoutResult((status) -> jdbc.update("insert into notes values (?)", saved));
-                    Long found = reads.execute((status) -> jdbc
-                        .queryForObject("select count(*) from notes where id = ?", Long.class, saved));
-                    misses += (found == 1) ? 0 : 1;
-                }
-                return misses;
-            }).get();
-            assertThat(missed).isZero();
+            JdbcTemplate jdbc = new JdbcTemplate(defaults.dataSource());
+            // a thread of its own, which wrote nothing
             Boolean replica = CompletableFuture.supplyAsync(() -> reads
-                .execute((status) -> jdbc.queryForObject("select pg_is_in_recovery()", Boolean.class))).get();
+                .execute((status) -> jdbc.queryForObject("select pg_is_in_recovery()", Boolean.class)),
+                    (work) -> new Thread(work).start()).get();
             assertThat(replica).isTrue();
         }
     }
@@ -406,24 +397,7 @@ class ReadYourWritesTests {
                             definition.connection().address(), definition.connection().jdbcUrl(), "limited", null,
                             definition.connection().driverProperties()), definition.pool(), 1, Set.of())),
                     new RowMappers(UnmappedColumns.IGNORE, null), 100)) {
-                JdbcTemplate jdbc = new JdbcTemplate(limited.dataSource());
-                TransactionTemplate writes = new TransactionTemplate(
-                        new DataSourceTransactionManager(limited.dataSource()));
-                TransactionTemplate reads = new TransactionTemplate(
-                        new DataSourceTransactionManager(limited.dataSource()));
-                reads.setReadOnly(true);
-                int missed = CompletableFuture.supplyAsync(() -> {
-                    int misses = 0;
-                    for (int id = 1; id <= 3; id++) {
-                        int saved = id;
-                        writes.executeWithoutResult((status) -> jdbc.update("insert into notes values (?)", saved));
-                        Long found = reads.execute((status) -> jdbc
-                            .queryForObject("select count(*) from notes where id = ?", Long.class, saved));
-                        misses += (found == 1) ? 0 : 1;
-                    }
-                    return misses;
-                }).get();
-                assertThat(missed).isZero();
+                assertThat(missesOfReadsAfterWrites(limited.dataSource(), 3)).isZero();
             }
         }
         finally {
@@ -431,6 +405,28 @@ class ReadYourWritesTests {
             execute("drop owned by limited");
             execute("drop role limited");
         }
+    }
+
+    /**
+     * What a repository does, {@code count} times on a thread of its own: saves a note in a read-write
+     * transaction, then looks it up in a read-only one. Returns how many lookups missed the note.
+     */
+    private static int missesOfReadsAfterWrites(DataSource dataSource, int count) throws Exception {
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        TransactionTemplate writes = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        TransactionTemplate reads = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        reads.setReadOnly(true);
+        return CompletableFuture.supplyAsync(() -> {
+            int misses = 0;
+            for (int id = 1; id <= count; id++) {
+                int saved = id;
+                writes.executeWithoutResult((status) -> jdbc.update("insert into notes values (?)", saved));
+                Long found = reads.execute((status) -> jdbc
+                    .queryForObject("select count(*) from notes where id = ?", Long.class, saved));
+                misses += (found == 1) ? 0 : 1;
+            }
+            return misses;
+        }, (work) -> new Thread(work).start()).get();
     }
 
     private static void execute(String sql) throws SQLException {
