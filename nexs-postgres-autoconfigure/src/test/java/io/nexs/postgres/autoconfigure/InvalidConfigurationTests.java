@@ -110,7 +110,7 @@ class InvalidConfigurationTests {
                         "nexs.postgres.replicas.read-your-writes-wait", "such as 200ms"),
                 arguments("negative read-your-writes window",
                         new String[] { url, "nexs.postgres.replicas.read-your-writes-window=-1s" },
-                        "nexs.postgres.replicas.read-your-writes-window", "such as 1s"),
+                        "nexs.postgres.replicas.read-your-writes-window", "such as 5s"),
                 arguments("consistency header that is not a header name",
                         new String[] { url, "nexs.postgres.replicas.consistency-header=Consistency Token" },
                         "nexs.postgres.replicas.consistency-header", "such as Nexs-Consistency-Token"),
