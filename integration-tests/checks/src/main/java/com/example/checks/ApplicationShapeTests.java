@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 
@@ -56,10 +57,12 @@ public abstract class ApplicationShapeTests extends ClusterTests {
         long id = addNote(context, "read on the standby");
         TransactionTemplate readOnly = new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
         readOnly.setReadOnly(true);
-        readOnly.executeWithoutResult((status) -> {
+        // on a thread that wrote nothing, so that read-your-writes, the default, cannot send the read to the
+        // primary; the standby applies every commit before the commit returns
+        CompletableFuture.runAsync(() -> readOnly.executeWithoutResult((status) -> {
             assertThat(isInRecovery(context)).isTrue();
             assertThat(findNote(context, id)).hasValue(new NoteRow(id, "read on the standby"));
-        });
+        }), (work) -> new Thread(work).start()).join();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package com.example.minimal;
 
 import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
 
 import com.example.checks.ClusterTests;
 import io.nexs.postgres.PostgresProvider;
@@ -43,10 +44,12 @@ class SpringDataSourceConfigurationTests extends ClusterTests {
 
             TransactionTemplate readOnly = new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
             readOnly.setReadOnly(true);
-            readOnly.executeWithoutResult((status) -> {
+            // on a thread that wrote nothing, so that read-your-writes cannot send the read to the primary; the
+            // standby applies every commit before it returns
+            CompletableFuture.runAsync(() -> readOnly.executeWithoutResult((status) -> {
                 assertThat(provider.queryOne(Boolean.class, "select pg_is_in_recovery()")).hasValue(true);
                 assertThat(notes.find(id)).hasValue(new Note(id, "configured through spring.datasource"));
-            });
+            }), (work) -> new Thread(work).start()).join();
         }
         assertThat(output).contains("nexs-postgres connects to the servers of spring.datasource.url",
                 "Consider setting nexs.postgres.url")
