@@ -132,7 +132,8 @@ public final class TransactionRunner {
             throw new UndeclaredThrowableException(ex, "The transaction callback threw a checked exception");
         }
         try {
-            // a commit whose connection was lost is settled in PostgresTransactionManager.doCommit
+            // a commit whose connection was lost is settled by the connection (CommitSettlingDataSource) or, over a
+            // data source that does not settle, by PostgresTransactionManager.doCommit
             this.transactionManager.commit(status);
         }
         catch (PostgresTransactionManager.OutcomeUnknown ex) {
